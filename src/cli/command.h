@@ -1,0 +1,79 @@
+/* The CLI's command table and the context a configuration command runs in.
+ * Every command, configuration (ovs-vsctl set) or runtime (ovs-appctl set),
+ * is one entry: name, argument counts, options, handler, help. */
+#ifndef PONTOON_CLI_COMMAND_H
+#define PONTOON_CLI_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "control/db.h"
+#include "util/strbuf.h"
+
+enum output_format { FORMAT_TABLE, FORMAT_LIST, FORMAT_JSON, FORMAT_CSV, FORMAT_BARE };
+enum data_format { DATA_STRING, DATA_JSON, DATA_BARE };
+
+/* Global options (before the first command). */
+struct cli_options {
+    int timeout_s;                /* --timeout=N, 0 = wait forever */
+    bool no_wait;                 /* --no-wait */
+    bool format_given;            /* --format was given explicitly */
+    enum output_format format;    /* --format=table|list|json|csv|bare */
+    enum data_format data;        /* --data=string|json|bare */
+    bool no_headings;             /* --no-headings */
+    bool oneline;                 /* --oneline */
+    const char *db_path;          /* $PONTOON_DB or default */
+    const char *run_dir;          /* $PONTOON_RUN_DIR or /run/pontoon */
+};
+
+/* One command of a `--` chain, as parsed. */
+struct cli_invocation {
+    const struct cli_command_def *def;
+    int argc;
+    char **argv;                  /* argv[0] is the command name */
+    /* Per-command options (those before the command name in its segment). */
+    bool may_exist;               /* --may-exist */
+    bool if_exists;               /* --if-exists */
+    bool all;                     /* --all */
+    bool fake_iface;              /* --fake-iface */
+    const char *columns;          /* --columns=a,b */
+    const char *id;               /* --id=@name (create) */
+};
+
+struct cli_context {
+    struct db *db;                /* loaded inside the write transaction */
+    const struct cli_options *options;
+    const struct cli_invocation *cmd;
+    struct strbuf output;         /* printed only once the whole chain commits */
+    char *error;                  /* set (heap) by a failing handler */
+};
+
+/* Sets ctx->error from a printf format; returns -1 for `return cli_fail(...)`. */
+int cli_fail(struct cli_context *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+enum command_kind {
+    COMMAND_READ,                 /* reads the database */
+    COMMAND_WRITE,                /* changes the database */
+    COMMAND_RUNTIME,              /* asks the running daemon (ovs-appctl set) */
+};
+
+struct cli_command_def {
+    const char *name;
+    int min_args, max_args;       /* not counting the name; max -1 = unlimited */
+    const char *options;          /* per-command options accepted, e.g. "--may-exist" */
+    enum command_kind kind;
+    int (*run)(struct cli_context *ctx);  /* 0, or -1 with ctx->error set */
+    const char *usage;            /* "add-br BRIDGE" */
+    const char *help;             /* one line for --help */
+};
+
+/* Tables of commands, each ending with a zeroed entry; cli/main.c searches
+ * them in order. */
+extern const struct cli_command_def bridge_commands[];   /* add-br, add-port, show, ... */
+extern const struct cli_command_def database_commands[]; /* list, find, get, set, ... */
+extern const struct cli_command_def runtime_commands[];  /* fdb/show, dpif/show, ... */
+
+const struct cli_command_def *cli_find_command(const char *name);
+
+#endif

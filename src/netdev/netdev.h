@@ -1,0 +1,61 @@
+/* One interface for every kind of port: open, receive a batch from an rx
+ * queue, send a batch to a tx queue, carrier, stats.  One file per type
+ * (netdev_system.c, netdev_tap.c, ...) fills a struct netdev_class. */
+#ifndef PONTOON_NETDEV_NETDEV_H
+#define PONTOON_NETDEV_NETDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "packet/packet.h"
+
+struct netdev;
+
+struct netdev_stats {
+    uint64_t rx_packets, rx_bytes, rx_dropped, rx_errors;
+    uint64_t tx_packets, tx_bytes, tx_dropped, tx_errors;
+};
+
+struct netdev_class {
+    const char *type;     /* Interface type column value: "system", "tap", "internal", "patch" */
+    /* Opens dev->name (creating the device where the type does so).
+     * Returns 0 or a negative errno; -ENODEV when the device does not exist. */
+    int (*open)(struct netdev *dev);
+    /* Releases everything; removes the device if open() created it. */
+    void (*close)(struct netdev *dev);
+    /* A file descriptor that polls readable when rx queue `rxq` has packets; -1 if none. */
+    int (*rxq_fd)(const struct netdev *dev, unsigned rxq);
+    /* Receives up to batch capacity into the empty packets batch->packets[0..max).
+     * Returns the number received (0 when nothing is ready) or a negative errno. */
+    int (*rxq_recv)(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max);
+    /* Sends packets[0..n); never takes ownership.  Returns the number sent or
+     * a negative errno; packets not sent are counted as tx_dropped. */
+    int (*send)(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n);
+    /* Fills stats (counted by the class or read from the kernel). */
+    void (*get_stats)(const struct netdev *dev, struct netdev_stats *stats);
+};
+
+struct netdev {
+    char name[16];                  /* IFNAMSIZ */
+    const struct netdev_class *class;
+    int ifindex;                    /* 0 when the type has no kernel device */
+    uint8_t mac[6];
+    unsigned n_rxq, n_txq;          /* requested before open, actual after */
+    void *priv;                     /* the class's state */
+};
+
+/* Finds the class for an Interface type ("" means "system"); NULL if unknown. */
+const struct netdev_class *netdev_class_find(const char *type);
+
+/* Allocates and opens a netdev of `type` named `name`.  On failure returns a
+ * negative errno and *out is NULL. */
+int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netdev **out);
+void netdev_close(struct netdev *dev);
+
+/* Kernel link helpers shared by the classes (ioctl/netlink on AF_INET/AF_PACKET). */
+int netdev_ifindex_by_name(const char *name);     /* > 0, or negative errno */
+int netdev_set_up(const char *name, bool up);
+int netdev_get_mac(const char *name, uint8_t mac[6]);
+int netdev_get_carrier(const char *name, bool *carrier);
+
+#endif
