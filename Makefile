@@ -30,7 +30,7 @@ $(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 # Link order: highest layer first.
 LIBS    := $(foreach l,control datapath netdev switching packet util,$(BUILD)/lib$(l).a)
 
-CLI_OBJ    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/cli/*.c))
+CLI_OBJ    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/cli/pontoon.c,$(wildcard src/cli/*.c)))
 DAEMON_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/daemon/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -46,8 +46,17 @@ $(BUILD)/obj/%.o: src/%.c
 $(BUILD)/pontoond: $(DAEMON_OBJ) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/pontoon: $(CLI_OBJ) $(LIBS)
+$(BUILD)/libcli.a: $(CLI_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(BUILD)/pontoon: $(BUILD)/obj/cli/pontoon.o $(BUILD)/libcli.a $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# CLI tests also link the CLI's library; other tests only the layers.
+$(BUILD)/tests/test_cli_%: tests/unit/test_cli_%.c $(BUILD)/libcli.a $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcli.a $(LIBS) $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBS)
 	@mkdir -p $(@D)
