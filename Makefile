@@ -74,6 +74,16 @@ tests: $(UNIT_BIN) $(TOOLS_BIN)
 check: all tests
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# The README's two commands: `make demo` and `make test` (as root; both
+# install their Debian dependencies first).
+demo:
+	scripts/install-deps.sh
+	$(MAKE) all
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
 	install -m 755 $(BUILD)/pontoon $(DESTDIR)$(PREFIX)/bin/pontoon
@@ -82,6 +92,6 @@ install: all
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests check install clean
+.PHONY: all tests check install clean demo test
 .SECONDARY:
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -48,6 +48,11 @@ void db_rollback(struct db *db);
 /* Re-reads everything (the daemon does this on every reload request). */
 int db_reload(struct db *db, char **error);
 
+/* A number that changes whenever another connection commits to the file
+ * (SQLite's PRAGMA data_version): the daemon polls it to notice changes made
+ * with --no-wait.  Returns 0 or -1. */
+int db_data_version(struct db *db, int64_t *version);
+
 /* Rows of a table in a stable order (insertion order), excluding deleted. */
 size_t db_count_rows(const struct db *db, const struct table_def *table);
 struct db_row *db_row_at(const struct db *db, const struct table_def *table, size_t i);

@@ -1,0 +1,40 @@
+#!/bin/bash
+# The whole test suite, as CI runs it: installs dependencies, builds Pontoon
+# twice (optimized, and with ASan + UBSan), runs the unit tests under both,
+# then the integration tests (real namespaces, veth pairs, taps) against the
+# sanitizer build so memory errors under real traffic fail the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+    echo "test.sh: the integration tests build network namespaces; run as root" >&2
+    exit 1
+fi
+scripts/install-deps.sh
+
+jobs=$(nproc)
+echo "== build (optimized)"
+make -s -j"$jobs" all tests
+echo "== build (ASan + UBSan)"
+make -s -j"$jobs" SAN=1 BUILD=build-asan all tests
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+unit_failed=0
+for build in build build-asan; do
+    for t in "$build"/tests/test_*; do
+        echo "== unit: $t"
+        "$t" || unit_failed=1
+    done
+done
+
+echo "== integration tests (against build-asan)"
+set +e
+PONTOON_BUILD="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+    tests/integration "$@"
+integration=$?
+set -e
+if [ "$unit_failed" != 0 ]; then
+    echo "test.sh: unit tests failed" >&2
+    exit 1
+fi
+exit "$integration"

@@ -1,0 +1,545 @@
+/* Reconcile: make the running switch match the configuration database.
+ * Interfaces whose identity (bridge, name, type, peer, queues) is unchanged
+ * keep their open netdev, so live changes such as a port's VLAN tag touch no
+ * device and lose no traffic beyond the snapshot swap. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/db.h"
+#include "control/switch_state.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#define OFPORT_MAX 65279u
+
+int switch_state_init(struct switch_state *st, struct db *db, struct datapath *dp)
+{
+    memset(st, 0, sizeof *st);
+    st->db = db;
+    st->dp = dp;
+    return 0;
+}
+
+static void iface_free(struct running_iface *iface)
+{
+    if (iface->netdev)
+        netdev_close(iface->netdev);
+    free(iface->error);
+    free(iface->stats);
+    free(iface);
+}
+
+static void bridge_free(struct running_bridge *bridge)
+{
+    pthread_mutex_destroy(&bridge->fdb->lock);
+    fdb_destroy(bridge->fdb->fdb);
+    free(bridge->fdb);
+    free(bridge);
+}
+
+static void config_free(struct dp_config *config)
+{
+    if (!config)
+        return;
+    for (size_t b = 0; b < config->n_bridges; b++) {
+        struct dp_bridge *bridge = config->bridges[b];
+        for (size_t p = 0; p < bridge->n_ports; p++)
+            free(bridge->ports[p]);
+        free(bridge->ports);
+        free(bridge);
+    }
+    free(config->bridges);
+    free(config);
+}
+
+void switch_state_destroy(struct switch_state *st)
+{
+    /* The datapath must stop using the snapshot before netdevs close. */
+    config_free(datapath_publish(st->dp, NULL));
+    st->config = NULL;
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        iface_free(st->ifaces[i]);
+    for (size_t i = 0; i < st->n_bridges; i++)
+        bridge_free(st->bridges[i]);
+    free(st->ifaces);
+    free(st->bridges);
+    st->ifaces = NULL;
+    st->bridges = NULL;
+    st->n_ifaces = st->n_bridges = 0;
+}
+
+struct running_bridge *switch_find_bridge(const struct switch_state *st, const char *name)
+{
+    for (size_t i = 0; i < st->n_bridges; i++)
+        if (!strcmp(st->bridges[i]->name, name))
+            return st->bridges[i];
+    return NULL;
+}
+
+static struct running_iface *find_iface(const struct switch_state *st, const char *bridge,
+                                        const char *name)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        if (!strcmp(st->ifaces[i]->bridge, bridge) && !strcmp(st->ifaces[i]->name, name))
+            return st->ifaces[i];
+    return NULL;
+}
+
+bool switch_tracks_device(const struct switch_state *st, const char *name)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        if (!strcmp(st->ifaces[i]->name, name) && strcmp(st->ifaces[i]->type, "patch"))
+            return true;
+    return false;
+}
+
+void switch_expire_fdbs(struct switch_state *st, uint64_t now_ms)
+{
+    for (size_t i = 0; i < st->n_bridges; i++) {
+        struct dp_fdb *fdb = st->bridges[i]->fdb;
+        pthread_mutex_lock(&fdb->lock);
+        fdb_expire(fdb->fdb, now_ms);
+        pthread_mutex_unlock(&fdb->lock);
+    }
+}
+
+static uint32_t parse_uint_option(const char *text, uint32_t dflt, uint32_t min, uint32_t max)
+{
+    if (!text || !*text)
+        return dflt;
+    char *end;
+    unsigned long value = strtoul(text, &end, 10);
+    if (*end || value < min || value > max)
+        return dflt;
+    return (uint32_t)value;
+}
+
+static struct running_bridge *bridge_get(struct switch_state *st, const struct db_row *row)
+{
+    const char *name = db_row_get_string(row, "name");
+    uint32_t aging = parse_uint_option(db_row_get_map_string(row, "other_config",
+                                                             "mac-aging-time"),
+                                       FDB_DEFAULT_AGING_S, 1, 86400 * 365);
+    uint32_t max = parse_uint_option(db_row_get_map_string(row, "other_config",
+                                                           "mac-table-size"),
+                                     FDB_DEFAULT_MAX, 1, 1u << 24);
+    struct running_bridge *bridge = switch_find_bridge(st, name);
+    if (!bridge) {
+        bridge = calloc(1, sizeof *bridge);
+        struct dp_fdb *fdb = calloc(1, sizeof *fdb);
+        struct running_bridge **grown = realloc(st->bridges,
+                                                (st->n_bridges + 1) * sizeof *grown);
+        if (!bridge || !fdb || !grown || !(fdb->fdb = fdb_create(max, aging))) {
+            free(bridge);
+            free(fdb);
+            if (grown)
+                st->bridges = grown;
+            return NULL;
+        }
+        pthread_mutex_init(&fdb->lock, NULL);
+        snprintf(bridge->name, sizeof bridge->name, "%s", name);
+        bridge->fdb = fdb;
+        st->bridges = grown;
+        st->bridges[st->n_bridges++] = bridge;
+        log_info("bridge %s: created", name);
+    } else {
+        pthread_mutex_lock(&bridge->fdb->lock);
+        fdb_set_limits(bridge->fdb->fdb, max, aging);
+        pthread_mutex_unlock(&bridge->fdb->lock);
+    }
+    bridge->seen = true;
+    return bridge;
+}
+
+/* A port's VLAN settings from its Port row; on a bad combination the error
+ * names the problem and the port stays out of the datapath. */
+static int port_vlan_policy(const struct db_row *port, struct vlan_policy *policy,
+                            const char **error)
+{
+    const struct datum *tag = db_row_get(port, "tag");
+    const struct datum *trunks = db_row_get(port, "trunks");
+    int64_t trunk_values[4096];
+    size_t n = trunks->n < 4096 ? trunks->n : 4096;
+    for (size_t i = 0; i < n; i++)
+        trunk_values[i] = trunks->keys[i].integer;
+    const struct datum *mode = db_row_get(port, "vlan_mode");
+    return vlan_policy_build(policy, tag->n ? tag->keys[0].integer : -1, trunk_values, n,
+                             mode->n ? mode->keys[0].string : NULL, error);
+}
+
+static bool ofport_in_use(const struct switch_state *st, const char *bridge, uint32_t ofport)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        if (st->ifaces[i]->seen && !strcmp(st->ifaces[i]->bridge, bridge) &&
+            st->ifaces[i]->ofport == ofport)
+            return true;
+    return false;
+}
+
+static uint32_t choose_ofport(const struct switch_state *st, const char *bridge,
+                              const struct db_row *iface_row, bool is_local)
+{
+    if (is_local)
+        return OFPORT_LOCAL;
+    int64_t request = db_row_get_integer(iface_row, "ofport_request", 0);
+    if (request >= 1 && request <= OFPORT_MAX && !ofport_in_use(st, bridge, (uint32_t)request))
+        return (uint32_t)request;
+    for (uint32_t ofport = 1; ofport <= OFPORT_MAX; ofport++)
+        if (!ofport_in_use(st, bridge, ofport))
+            return ofport;
+    return 0;
+}
+
+static void iface_set_error(struct running_iface *iface, char *error)
+{
+    free(iface->error);
+    iface->error = error;
+}
+
+static void iface_open(struct running_iface *iface)
+{
+    if (!strcmp(iface->type, "patch")) {
+        iface_set_error(iface, iface->peer[0] ? NULL
+                                              : xasprintf("%s: patch port has no peer",
+                                                          iface->name));
+        return;
+    }
+    int err = netdev_open(iface->name, iface->type, iface->n_rxq, &iface->netdev);
+    if (err < 0) {
+        iface->netdev = NULL;
+        iface_set_error(iface, xasprintf("could not open network device %s (%s)",
+                                         iface->name, strerror(-err)));
+        log_warn("%s", iface->error);
+        return;
+    }
+    iface_set_error(iface, NULL);
+    log_info("%s: added to bridge %s as port %u (%s)", iface->name, iface->bridge,
+             iface->ofport, iface->type[0] ? iface->type : "system");
+}
+
+/* A system device that was deleted (or deleted and re-created) under an open
+ * socket has a different or no ifindex now. */
+static bool iface_device_changed(const struct running_iface *iface)
+{
+    if (!iface->netdev || !iface->netdev->ifindex)
+        return false;
+    return netdev_ifindex_by_name(iface->name) != iface->netdev->ifindex;
+}
+
+struct reconcile_run {
+    struct running_iface **closing;     /* replaced or removed: close after publish */
+    size_t n_closing;
+    struct flush_request { struct running_bridge *bridge; uint32_t ofport; } *flush;
+    size_t n_flush;
+};
+
+static void schedule_close(struct reconcile_run *run, struct running_iface *iface)
+{
+    struct running_iface **grown = realloc(run->closing, (run->n_closing + 1) * sizeof *grown);
+    if (!grown)
+        return;   /* leaks one iface rather than closing a netdev still in use */
+    run->closing = grown;
+    run->closing[run->n_closing++] = iface;
+}
+
+static void schedule_flush(struct reconcile_run *run, struct running_bridge *bridge,
+                           uint32_t ofport)
+{
+    struct flush_request *grown = realloc(run->flush, (run->n_flush + 1) * sizeof *grown);
+    if (!grown)
+        return;
+    run->flush = grown;
+    run->flush[run->n_flush++] = (struct flush_request){ bridge, ofport };
+}
+
+static void configure_iface(struct switch_state *st, struct reconcile_run *run,
+                            struct running_bridge *rbridge, const struct db_row *bridge_row, const struct db_row *port_row,
+                            const struct db_row *iface_row, const struct vlan_policy *vlan,
+                            const char *vlan_error)
+{
+    const char *bridge = db_row_get_string(bridge_row, "name");
+    const char *name = db_row_get_string(iface_row, "name");
+    const char *type = db_row_get_string(iface_row, "type");
+    const char *peer = db_row_get_map_string(iface_row, "options", "peer");
+    unsigned n_rxq = parse_uint_option(db_row_get_map_string(iface_row, "options", "n_rxq"),
+                                       1, 1, 16);
+    struct running_iface *iface = find_iface(st, bridge, name);
+
+    bool same = iface && !strcmp(iface->type, type) && !strcmp(iface->peer, peer ? peer : "")
+                && iface->n_rxq == n_rxq && !iface_device_changed(iface);
+    if (iface && !same) {
+        /* Replace: the old one leaves the snapshot and closes after publish. */
+        for (size_t i = 0; i < st->n_ifaces; i++)
+            if (st->ifaces[i] == iface)
+                st->ifaces[i] = st->ifaces[--st->n_ifaces];
+        schedule_close(run, iface);
+    }
+    if (!same) {
+        struct running_iface *fresh = calloc(1, sizeof *fresh);
+        struct running_iface **grown = realloc(st->ifaces, (st->n_ifaces + 1) * sizeof *grown);
+        if (!fresh || !grown || !(fresh->stats = calloc(1, sizeof *fresh->stats))) {
+            free(fresh);
+            if (grown)
+                st->ifaces = grown;
+            return;
+        }
+        st->ifaces = grown;
+        snprintf(fresh->bridge, sizeof fresh->bridge, "%s", bridge);
+        snprintf(fresh->name, sizeof fresh->name, "%s", name);
+        snprintf(fresh->type, sizeof fresh->type, "%s", type);
+        snprintf(fresh->peer, sizeof fresh->peer, "%s", peer ? peer : "");
+        fresh->n_rxq = n_rxq;
+        bool is_local = !strcmp(name, bridge) && !strcmp(type, "internal");
+        fresh->ofport = iface ? iface->ofport : choose_ofport(st, bridge, iface_row, is_local);
+        if (iface) {
+            *fresh->stats = *iface->stats;
+        }
+        st->ifaces[st->n_ifaces++] = fresh;
+        iface = fresh;
+        iface->seen = true;
+        iface_open(iface);
+    } else if (!iface->netdev && strcmp(iface->type, "patch")) {
+        iface_open(iface);   /* was missing: the device may be back */
+    }
+    iface->seen = true;
+    snprintf(iface->uuid, sizeof iface->uuid, "%s", iface_row->uuid);
+    iface->vlan_invalid = vlan_error != NULL;
+    if (vlan_error) {
+        iface_set_error(iface, xasprintf("port %s: %s", db_row_get_string(port_row, "name"),
+                                         vlan_error));
+    } else if (memcmp(&iface->vlan, vlan, sizeof *vlan)) {
+        /* What was learned on this port belongs to its old VLANs. */
+        schedule_flush(run, rbridge, iface->ofport);
+        iface->vlan = *vlan;
+    }
+}
+
+static void configure_port(struct switch_state *st, struct reconcile_run *run,
+                           struct running_bridge *rbridge, const struct db_row *bridge_row,
+                           const struct db_row *port_row)
+{
+    struct vlan_policy vlan;
+    memset(&vlan, 0, sizeof vlan);   /* compared with memcmp: no stray padding */
+    const char *vlan_error = NULL;
+    if (port_vlan_policy(port_row, &vlan, &vlan_error) < 0 && !vlan_error)
+        vlan_error = "invalid VLAN settings";
+    const struct datum *ifaces = db_row_get(port_row, "interfaces");
+    if (ifaces->n > 1)
+        log_warn("port %s: bonds are not supported yet; using its first interface only",
+                 db_row_get_string(port_row, "name"));
+    if (!ifaces->n)
+        return;
+    const struct db_row *iface_row = db_find_row_by_uuid(st->db, ifaces->keys[0].string);
+    if (iface_row)
+        configure_iface(st, run, rbridge, bridge_row, port_row, iface_row, &vlan, vlan_error);
+}
+
+static struct running_iface *find_patch_peer(const struct switch_state *st,
+                                             const struct running_iface *iface)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        const struct running_iface *other = st->ifaces[i];
+        if (other != iface && !strcmp(other->type, "patch") &&
+            !strcmp(other->name, iface->peer) && !strcmp(other->peer, iface->name))
+            return st->ifaces[i];
+    }
+    return NULL;
+}
+
+static int compare_ofport(const void *a_, const void *b_)
+{
+    const struct dp_port *a = *(const struct dp_port *const *)a_;
+    const struct dp_port *b = *(const struct dp_port *const *)b_;
+    return a->ofport < b->ofport ? -1 : a->ofport > b->ofport;
+}
+
+/* Builds the datapath's snapshot from the running state (bridges in database
+ * order, ports in database order within them). */
+static struct dp_config *build_config(struct switch_state *st)
+{
+    struct dp_config *config = calloc(1, sizeof *config);
+    if (!config)
+        return NULL;
+    config->bridges = calloc(st->n_bridges ? st->n_bridges : 1, sizeof *config->bridges);
+    struct dp_port **by_iface = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *by_iface);
+    if (!config->bridges || !by_iface)
+        goto fail;
+    for (size_t b = 0; b < st->n_bridges; b++) {
+        struct running_bridge *rb = st->bridges[b];
+        struct dp_bridge *bridge = calloc(1, sizeof *bridge);
+        if (!bridge)
+            goto fail;
+        config->bridges[config->n_bridges++] = bridge;
+        snprintf(bridge->name, sizeof bridge->name, "%s", rb->name);
+        bridge->fdb = rb->fdb;
+        bridge->ports = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *bridge->ports);
+        if (!bridge->ports)
+            goto fail;
+        for (size_t i = 0; i < st->n_ifaces; i++) {
+            struct running_iface *iface = st->ifaces[i];
+            if (strcmp(iface->bridge, rb->name) || iface->vlan_invalid)
+                continue;   /* a port with contradictory VLAN settings stays out */
+            struct dp_port *port = aligned_alloc(16, (sizeof *port + 15) & ~(size_t)15);
+            if (!port)
+                goto fail;
+            memset(port, 0, sizeof *port);
+            port->ofport = iface->ofport;
+            snprintf(port->name, sizeof port->name, "%s", iface->name);
+            port->netdev = iface->netdev;
+            port->is_patch = !strcmp(iface->type, "patch");
+            port->vlan = iface->vlan;
+            port->bridge = bridge;
+            port->stats = iface->stats;
+            bridge->ports[bridge->n_ports++] = port;
+            by_iface[i] = port;
+        }
+        qsort(bridge->ports, bridge->n_ports, sizeof *bridge->ports, compare_ofport);
+    }
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        if (!by_iface[i] || !by_iface[i]->is_patch)
+            continue;
+        struct running_iface *peer = find_patch_peer(st, st->ifaces[i]);
+        for (size_t j = 0; peer && j < st->n_ifaces; j++)
+            if (st->ifaces[j] == peer)
+                by_iface[i]->patch_peer = by_iface[j];
+    }
+    free(by_iface);
+    return config;
+fail:
+    free(by_iface);
+    config_free(config);
+    return NULL;
+}
+
+/* Writes ofport and error of every interface back to the database, in one
+ * transaction, and only when something differs from what is stored. */
+static void write_status(struct switch_state *st)
+{
+    bool differs = false;
+    for (size_t i = 0; i < st->n_ifaces && !differs; i++) {
+        const struct running_iface *iface = st->ifaces[i];
+        const struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
+        if (!row)
+            continue;
+        const struct datum *error = db_row_get(row, "error");
+        const struct datum *ofport = db_row_get(row, "ofport");
+        if ((error->n != 0) != (iface->error != NULL) ||
+            (error->n && strcmp(error->keys[0].string, iface->error)) ||
+            ofport->n != 1 || ofport->keys[0].integer != (int64_t)iface->ofport)
+            differs = true;
+    }
+    if (!differs)
+        return;
+    char *err = NULL;
+    if (db_begin(st->db, 5000, &err) < 0) {
+        log_warn("cannot write interface status: %s", err);
+        free(err);
+        return;
+    }
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        const struct running_iface *iface = st->ifaces[i];
+        struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
+        if (!row)
+            continue;
+        struct datum error = DATUM_EMPTY;
+        if (iface->error) {
+            error.n = 1;
+            error.keys = calloc(1, sizeof *error.keys);
+            error.keys[0].string = strdup(iface->error);
+        }
+        db_row_set(row, "error", &error);
+        struct datum ofport = { 1, calloc(1, sizeof *ofport.keys), NULL };
+        ofport.keys[0].integer = iface->ofport;
+        db_row_set(row, "ofport", &ofport);
+    }
+    if (db_commit(st->db, &err) < 0) {
+        log_warn("cannot write interface status: %s", err);
+        free(err);
+    }
+}
+
+int switch_reconcile(struct switch_state *st)
+{
+    struct reconcile_run run = { 0 };
+    for (size_t i = 0; i < st->n_bridges; i++)
+        st->bridges[i]->seen = false;
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        st->ifaces[i]->seen = false;
+
+    const struct db_row *root = db_root_row(st->db);
+    const struct datum *bridge_refs = root ? db_row_get(root, "bridges") : NULL;
+    for (size_t b = 0; bridge_refs && b < bridge_refs->n; b++) {
+        const struct db_row *bridge_row = db_find_row_by_uuid(st->db,
+                                                              bridge_refs->keys[b].string);
+        if (!bridge_row)
+            continue;
+        struct running_bridge *rbridge = bridge_get(st, bridge_row);
+        if (!rbridge)
+            continue;
+        const struct datum *ports = db_row_get(bridge_row, "ports");
+        for (size_t p = 0; p < ports->n; p++) {
+            const struct db_row *port_row = db_find_row_by_uuid(st->db, ports->keys[p].string);
+            if (port_row)
+                configure_port(st, &run, rbridge, bridge_row, port_row);
+        }
+    }
+
+    /* Whatever the database no longer has leaves the running switch. */
+    for (size_t i = 0; i < st->n_ifaces;) {
+        if (st->ifaces[i]->seen) {
+            i++;
+            continue;
+        }
+        struct running_iface *iface = st->ifaces[i];
+        log_info("%s: removed from bridge %s", iface->name, iface->bridge);
+        struct running_bridge *rbridge = switch_find_bridge(st, iface->bridge);
+        if (rbridge)
+            schedule_flush(&run, rbridge, iface->ofport);
+        schedule_close(&run, iface);
+        st->ifaces[i] = st->ifaces[--st->n_ifaces];
+    }
+    struct running_bridge **gone = calloc(st->n_bridges ? st->n_bridges : 1, sizeof *gone);
+    size_t n_gone = 0;
+    for (size_t i = 0; i < st->n_bridges;) {
+        if (st->bridges[i]->seen || !gone) {
+            i++;
+            continue;
+        }
+        log_info("bridge %s: deleted", st->bridges[i]->name);
+        gone[n_gone++] = st->bridges[i];
+        st->bridges[i] = st->bridges[--st->n_bridges];
+    }
+
+    struct dp_config *config = build_config(st);
+    int result = 0;
+    if (config) {
+        config_free(datapath_publish(st->dp, config));
+        st->config = config;
+    } else {
+        log_err("reconcile: out of memory building the datapath configuration");
+        result = -ENOMEM;
+    }
+    /* The datapath no longer sees anything below: safe to close and free. */
+    for (size_t i = 0; i < run.n_closing; i++)
+        iface_free(run.closing[i]);
+    for (size_t i = 0; i < n_gone; i++)
+        bridge_free(gone[i]);
+    for (size_t i = 0; i < run.n_flush; i++) {
+        bool bridge_alive = false;
+        for (size_t b = 0; b < st->n_bridges; b++)
+            bridge_alive |= st->bridges[b] == run.flush[i].bridge;
+        if (!bridge_alive)
+            continue;
+        struct dp_fdb *fdb = run.flush[i].bridge->fdb;
+        pthread_mutex_lock(&fdb->lock);
+        fdb_flush_port(fdb->fdb, run.flush[i].ofport);
+        pthread_mutex_unlock(&fdb->lock);
+    }
+    free(gone);
+    free(run.closing);
+    free(run.flush);
+    write_status(st);
+    return result;
+}

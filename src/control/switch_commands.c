@@ -1,0 +1,189 @@
+/* Each command builds its answer once as JSON data and renders the text
+ * from that same data. */
+#include "control/switch_commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/control_server.h"
+#include "control/switch_state.h"
+#include "util/clock.h"
+#include "util/strbuf.h"
+
+#define FDB_DUMP_MAX (1u << 16)
+
+static void format_ofport(char *buf, size_t size, uint32_t ofport)
+{
+    if (ofport == OFPORT_LOCAL)
+        snprintf(buf, size, "LOCAL");
+    else
+        snprintf(buf, size, "%u", ofport);
+}
+
+static void command_fdb_show(int argc, const char *const *argv, struct control_reply *reply, void *aux)
+{
+    struct switch_state *st = aux;
+    struct running_bridge *bridge = switch_find_bridge(st, argv[0]);
+    if (!bridge) {
+        reply->error = xasprintf("no such bridge");
+        return;
+    }
+    struct fdb_entry *entries = malloc(FDB_DUMP_MAX * sizeof *entries);
+    if (!entries) {
+        reply->error = xasprintf("out of memory");
+        return;
+    }
+    pthread_mutex_lock(&bridge->fdb->lock);
+    size_t n = fdb_dump(bridge->fdb->fdb, entries, FDB_DUMP_MAX, clock_monotonic_ms());
+    pthread_mutex_unlock(&bridge->fdb->lock);
+
+    json_t *data = json_array();
+    struct strbuf text = STRBUF_INIT;
+    strbuf_puts(&text, " port  VLAN  MAC                Age\n");
+    for (size_t i = 0; i < n; i++) {
+        char port[16], mac[18];
+        format_ofport(port, sizeof port, entries[i].port);
+        const uint8_t *m = entries[i].mac;
+        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+                 m[4], m[5]);
+        json_array_append_new(data, json_pack("{s:s, s:i, s:s, s:i}", "port", port, "vlan",
+                                              entries[i].vlan, "mac", mac, "age",
+                                              entries[i].age_s));
+    }
+    size_t i;
+    json_t *entry;
+    json_array_foreach(data, i, entry) {
+        strbuf_printf(&text, "%5s  %4d  %s  %3d\n",
+                      json_string_value(json_object_get(entry, "port")),
+                      (int)json_integer_value(json_object_get(entry, "vlan")),
+                      json_string_value(json_object_get(entry, "mac")),
+                      (int)json_integer_value(json_object_get(entry, "age")));
+    }
+    free(entries);
+    reply->data = data;
+    reply->text = strbuf_steal(&text);
+}
+
+static void command_fdb_flush(int argc, const char *const *argv, struct control_reply *reply,
+                      void *aux)
+{
+    struct switch_state *st = aux;
+    if (argc == 1 && !switch_find_bridge(st, argv[0])) {
+        reply->error = xasprintf("no such bridge");
+        return;
+    }
+    for (size_t i = 0; i < st->n_bridges; i++) {
+        struct running_bridge *bridge = st->bridges[i];
+        if (argc == 1 && strcmp(bridge->name, argv[0]))
+            continue;
+        pthread_mutex_lock(&bridge->fdb->lock);
+        fdb_flush(bridge->fdb->fdb);
+        pthread_mutex_unlock(&bridge->fdb->lock);
+    }
+    reply->text = xasprintf("table successfully flushed\n");
+}
+
+static uint64_t load_counter(const uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+static json_t *port_json(const struct dp_port *port, const struct running_iface *iface)
+{
+    const struct dp_port_stats *s = port->stats;
+    const char *type = iface && iface->type[0] ? iface->type : "system";
+    json_t *j = json_pack("{s:s, s:i, s:s, s:b, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
+                          "name", port->name, "ofport", (json_int_t)port->ofport,
+                          "type", type, "present", port->netdev != NULL || port->is_patch,
+                          "rx", "packets", (json_int_t)load_counter(&s->rx_packets), "bytes",
+                          (json_int_t)load_counter(&s->rx_bytes), "dropped",
+                          (json_int_t)load_counter(&s->rx_dropped), "tx", "packets",
+                          (json_int_t)load_counter(&s->tx_packets), "bytes",
+                          (json_int_t)load_counter(&s->tx_bytes), "dropped",
+                          (json_int_t)load_counter(&s->tx_dropped));
+    if (port->is_patch && iface)
+        json_object_set_new(j, "peer", json_string(iface->peer));
+    if (port->netdev && port->netdev->ifindex)
+        json_object_set_new(j, "ifindex", json_integer(port->netdev->ifindex));
+    if (port->netdev)
+        json_object_set_new(j, "n_rxq", json_integer(port->netdev->n_rxq));
+    return j;
+}
+
+static const struct running_iface *find_running(const struct switch_state *st,
+                                                const char *bridge, const char *name)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        if (!strcmp(st->ifaces[i]->bridge, bridge) && !strcmp(st->ifaces[i]->name, name))
+            return st->ifaces[i];
+    return NULL;
+}
+
+static void command_dpif_show(int argc, const char *const *argv, struct control_reply *reply,
+                      void *aux)
+{
+    struct switch_state *st = aux;
+    json_t *bridges = json_array();
+    for (size_t b = 0; st->config && b < st->config->n_bridges; b++) {
+        const struct dp_bridge *bridge = st->config->bridges[b];
+        json_t *ports = json_array();
+        for (size_t p = 0; p < bridge->n_ports; p++)
+            json_array_append_new(ports, port_json(bridge->ports[p],
+                                                   find_running(st, bridge->name,
+                                                                bridge->ports[p]->name)));
+        json_array_append_new(bridges, json_pack("{s:s, s:o}", "name", bridge->name,
+                                                 "ports", ports));
+    }
+
+    /* OVS's layout ("name ofport/ifindex: (type)"), with the counters below each port. */
+    struct strbuf text = STRBUF_INIT;
+    strbuf_puts(&text, "pontoon@pontoond:\n");
+    size_t i, j;
+    json_t *bridge, *port;
+    json_array_foreach(bridges, i, bridge) {
+        strbuf_printf(&text, "  %s:\n", json_string_value(json_object_get(bridge, "name")));
+        json_array_foreach(json_object_get(bridge, "ports"), j, port) {
+            char ofport[16], where[32];
+            format_ofport(ofport, sizeof ofport,
+                          (uint32_t)json_integer_value(json_object_get(port, "ofport")));
+            json_t *ifindex = json_object_get(port, "ifindex");
+            if (ifindex)
+                snprintf(where, sizeof where, "%lld", (long long)json_integer_value(ifindex));
+            else
+                snprintf(where, sizeof where, "none");
+            const char *type = json_string_value(json_object_get(port, "type"));
+            json_t *peer = json_object_get(port, "peer");
+            strbuf_printf(&text, "    %s %s/%s: (%s%s%s)%s\n",
+                          json_string_value(json_object_get(port, "name")), ofport, where,
+                          type, peer ? ": peer=" : "", peer ? json_string_value(peer) : "",
+                          json_is_true(json_object_get(port, "present")) ? "" : " missing");
+            json_t *rx = json_object_get(port, "rx"), *tx = json_object_get(port, "tx");
+            strbuf_printf(&text,
+                          "        RX packets:%lld bytes:%lld dropped:%lld\n"
+                          "        TX packets:%lld bytes:%lld dropped:%lld\n",
+                          (long long)json_integer_value(json_object_get(rx, "packets")),
+                          (long long)json_integer_value(json_object_get(rx, "bytes")),
+                          (long long)json_integer_value(json_object_get(rx, "dropped")),
+                          (long long)json_integer_value(json_object_get(tx, "packets")),
+                          (long long)json_integer_value(json_object_get(tx, "bytes")),
+                          (long long)json_integer_value(json_object_get(tx, "dropped")));
+        }
+    }
+    reply->data = bridges;
+    reply->text = strbuf_steal(&text);
+}
+
+static void command_version(int argc, const char *const *argv, struct control_reply *reply, void *aux)
+{
+    reply->data = json_pack("{s:s}", "version", PONTOON_VERSION);
+    reply->text = xasprintf("pontoond (Pontoon) %s\n", PONTOON_VERSION);
+}
+
+void switch_commands_register(struct control_server *server, struct switch_state *st)
+{
+    control_server_register(server, "fdb/show", "bridge", 1, 1, command_fdb_show, st);
+    control_server_register(server, "fdb/flush", "[bridge]", 0, 1, command_fdb_flush, st);
+    control_server_register(server, "dpif/show", "", 0, 0, command_dpif_show, st);
+    control_server_register(server, "version", "", 0, 0, command_version, st);
+}
