@@ -91,8 +91,18 @@ static void worker_poll_port(struct worker *w, struct dp_port *port, unsigned rx
         for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
             packet_reset(w->batch[i]);
         int n = dev->class->rxq_recv(dev, rxq, w->batch, PACKET_BATCH_MAX);
+        if (n < 0 && n != -EAGAIN && n != -EINTR) {
+            /* The device went away; the link monitor tells control, which
+             * reopens or drops the port.  Until then stop polling this queue,
+             * which may stay readable forever (a deleted tap does). */
+            int fd = dev->class->rxq_fd(dev, rxq);
+            if (fd >= 0)
+                epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+            log_dbg("%s: rx queue %u: %s; no longer polled", port->name, rxq, strerror(-n));
+            return;
+        }
         if (n <= 0)
-            return;   /* empty, or the device went away: the link monitor tells control */
+            return;
         uint64_t now_ms = clock_monotonic_ms();
         for (int i = 0; i < n; i++)
             dp_bridge_input(port, w->batch[i], now_ms, w->scratch, 0);

@@ -1,0 +1,179 @@
+/* The class registry, netdev_open/close, and the kernel link helpers every
+ * class with a kernel device shares. */
+#include "netdev/netdev.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
+/* <linux/if.h> has it but clashes with <net/if.h>. */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+
+/* Defined in netdev_system.c, netdev_tap.c, netdev_patch.c; the registry is
+ * the only place that needs them, so they have no header of their own. */
+extern const struct netdev_class netdev_system_class;
+extern const struct netdev_class netdev_tap_class;
+extern const struct netdev_class netdev_internal_class;
+extern const struct netdev_class netdev_patch_class;
+
+static const struct netdev_class *const netdev_classes[] = {
+    &netdev_system_class,
+    &netdev_tap_class,
+    &netdev_internal_class,
+    &netdev_patch_class,
+};
+
+const struct netdev_class *netdev_class_find(const char *type)
+{
+    if (!type || !type[0])
+        return &netdev_system_class;
+    for (size_t i = 0; i < sizeof netdev_classes / sizeof netdev_classes[0]; i++)
+        if (!strcmp(netdev_classes[i]->type, type))
+            return netdev_classes[i];
+    return NULL;
+}
+
+int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netdev **out)
+{
+    *out = NULL;
+    const struct netdev_class *class = netdev_class_find(type);
+    if (!class)
+        return -EAFNOSUPPORT;
+    if (!name || !name[0] || strlen(name) >= IFNAMSIZ)
+        return -EINVAL;
+
+    struct netdev *dev = calloc(1, sizeof *dev);
+    if (!dev)
+        return -ENOMEM;
+    strcpy(dev->name, name);
+    dev->class = class;
+    dev->n_rxq = n_rxq ? n_rxq : 1;
+    dev->n_txq = 1;
+    int err = class->open(dev);
+    if (err) {
+        free(dev);
+        return err < 0 ? err : -err;
+    }
+    *out = dev;
+    return 0;
+}
+
+void netdev_close(struct netdev *dev)
+{
+    if (!dev)
+        return;
+    dev->class->close(dev);
+    free(dev);
+}
+
+int netdev_ifindex_by_name(const char *name)
+{
+    unsigned ifindex = if_nametoindex(name);
+    return ifindex ? (int)ifindex : -ENODEV;
+}
+
+/* ioctl()s on interfaces go through any socket; a datagram one is cheapest. */
+static int netdev_ifreq(const char *name, unsigned long request, struct ifreq *ifr)
+{
+    if (strlen(name) >= IFNAMSIZ)
+        return -EINVAL;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    strcpy(ifr->ifr_name, name);
+    int err = ioctl(fd, request, ifr) < 0 ? -errno : 0;
+    close(fd);
+    return err;
+}
+
+int netdev_set_up(const char *name, bool up)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int err = netdev_ifreq(name, SIOCGIFFLAGS, &ifr);
+    if (err)
+        return err;
+    bool is_up = ifr.ifr_flags & IFF_UP;
+    if (is_up == up)
+        return 0;
+    if (up)
+        ifr.ifr_flags |= IFF_UP;
+    else
+        ifr.ifr_flags &= ~IFF_UP;
+    return netdev_ifreq(name, SIOCSIFFLAGS, &ifr);
+}
+
+int netdev_get_mac(const char *name, uint8_t mac[6])
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int err = netdev_ifreq(name, SIOCGIFHWADDR, &ifr);
+    if (err)
+        return err;
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+static int carrier_attr_cb(const struct nlmsghdr *nlh, void *arg)
+{
+    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+    /* IFF_LOWER_UP is only set while the device is up and has carrier:
+     * an administratively down member has no usable link either. */
+    *(bool *)arg = ifi->ifi_flags & IFF_LOWER_UP;
+    return MNL_CB_OK;
+}
+
+/* Netlink rather than /sys/class/net/X/carrier: sysfs shows the namespace it
+ * was mounted in, which need not be ours. */
+int netdev_get_carrier(const char *name, bool *carrier)
+{
+    *carrier = false;
+    if (strlen(name) >= IFNAMSIZ)
+        return -EINVAL;
+    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+    if (!nl)
+        return -errno;
+    int err = 0;
+    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+        err = -errno;
+        goto out;
+    }
+
+    char buf[16384];   /* one link message, without statistics */
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = RTM_GETLINK;
+    nlh->nlmsg_flags = NLM_F_REQUEST;
+    nlh->nlmsg_seq = (unsigned)time(NULL);
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
+    ifi->ifi_family = AF_UNSPEC;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+    /* Skip the statistics blocks we would only throw away. */
+    mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
+
+    unsigned seq = nlh->nlmsg_seq, portid = mnl_socket_get_portid(nl);
+    if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+        err = -errno;
+        goto out;
+    }
+    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    if (n < 0) {
+        err = -errno;
+        goto out;
+    }
+    if (mnl_cb_run(buf, (size_t)n, seq, portid, carrier_attr_cb, carrier) < 0)
+        err = errno ? -errno : -EIO;
+out:
+    mnl_socket_close(nl);
+    return err;
+}

@@ -1,0 +1,305 @@
+/* type=system: an existing kernel netdev (veth end, NIC, a tap QEMU made)
+ * reached through AF_PACKET raw sockets, one per rx queue.
+ *
+ * PACKET_VNET_HDR lets large TCP segments (GSO) and partial checksums cross
+ * unchanged in both directions; PACKET_AUXDATA gives back the 802.1Q tag the
+ * kernel strips on receive, which we put back so the switching layer sees
+ * the frame as it was on the wire. */
+#include "netdev/netdev.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "netdev/vnet_hdr.h"
+
+#define SYSTEM_SOCKET_BUFFER (4 * 1024 * 1024)
+
+struct system_priv {
+    struct netdev_stats stats;      /* rx_dropped also gathers the kernel's tp_drops */
+    unsigned n_fds;
+    int fds[];                      /* one per rx queue; fds[0] also sends */
+};
+
+static void set_buffer(int fd, int force_opt, int opt)
+{
+    int size = SYSTEM_SOCKET_BUFFER;
+    /* FORCE needs CAP_NET_ADMIN; otherwise take what rmem_max/wmem_max allow. */
+    if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof size) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);
+}
+
+/* Opens one rx queue's socket.  fanout_id < 0: no fanout group. */
+static int system_socket_open(int ifindex, int fanout_id, int *out)
+{
+    /* Protocol 0 until bind(): nothing is queued before the options are set. */
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+
+    int one = 1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0)
+        goto fail;
+    /* Not fatal: receive also drops PACKET_OUTGOING frames by their address. */
+    (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
+    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+
+    struct sockaddr_ll sll = {
+        .sll_family = AF_PACKET,
+        .sll_protocol = htons(ETH_P_ALL),
+        .sll_ifindex = ifindex,
+    };
+    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+        goto fail;
+
+    /* A switch port sees every frame; the kernel drops the promiscuity
+     * count again when the socket closes. */
+    struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
+    if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0)
+        goto fail;
+
+    if (fanout_id >= 0) {
+        /* Hash fanout: one flow always lands on the same queue, so on the
+         * same worker thread, and stays in order. */
+        int arg = fanout_id | (PACKET_FANOUT_HASH << 16);
+        if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
+            goto fail;
+    }
+    *out = fd;
+    return 0;
+
+fail:;
+    int err = -errno;
+    close(fd);
+    return err;
+}
+
+static void system_close(struct netdev *dev)
+{
+    struct system_priv *p = dev->priv;
+    if (!p)
+        return;
+    for (unsigned i = 0; i < p->n_fds; i++)
+        if (p->fds[i] >= 0)
+            close(p->fds[i]);
+    free(p);
+    dev->priv = NULL;
+}
+
+static int system_open(struct netdev *dev)
+{
+    int ifindex = netdev_ifindex_by_name(dev->name);
+    if (ifindex < 0)
+        return -ENODEV;
+
+    struct system_priv *p = calloc(1, sizeof *p + dev->n_rxq * sizeof p->fds[0]);
+    if (!p)
+        return -ENOMEM;
+    p->n_fds = dev->n_rxq;
+    for (unsigned i = 0; i < p->n_fds; i++)
+        p->fds[i] = -1;
+    dev->priv = p;
+
+    int err = netdev_set_up(dev->name, true);
+    if (err)
+        goto fail;
+    if (netdev_get_mac(dev->name, dev->mac) < 0)
+        memset(dev->mac, 0, sizeof dev->mac);   /* not every device has one */
+
+    /* Fanout ids are per network namespace; the ifindex is unique there. */
+    int fanout_id = p->n_fds > 1 ? (ifindex & 0xffff) : -1;
+    for (unsigned i = 0; i < p->n_fds; i++) {
+        err = system_socket_open(ifindex, fanout_id, &p->fds[i]);
+        if (err)
+            goto fail;
+    }
+    dev->ifindex = ifindex;
+    dev->n_txq = 1;
+    return 0;
+
+fail:
+    system_close(dev);
+    return err;
+}
+
+static int system_rxq_fd(const struct netdev *dev, unsigned rxq)
+{
+    const struct system_priv *p = dev->priv;
+    return rxq < p->n_fds ? p->fds[rxq] : -1;
+}
+
+/* Puts back the tag the kernel moved into auxdata.  Returns 0 or negative errno. */
+static int restore_vlan(struct packet *pkt, const struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA
+            || c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+            continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        if (!(aux.tp_status & TP_STATUS_VLAN_VALID))
+            return 0;
+        int err = packet_push_vlan(pkt, aux.tp_vlan_tci);
+        if (err)
+            return err;
+        if ((aux.tp_status & TP_STATUS_VLAN_TPID_VALID) && aux.tp_vlan_tpid != ETH_TYPE_VLAN) {
+            uint16_t tpid = htons(aux.tp_vlan_tpid);   /* e.g. 802.1ad */
+            memcpy(pkt->data + 2 * ETH_ADDR_LEN, &tpid, sizeof tpid);
+        }
+        return 0;
+    }
+    return 0;
+}
+
+static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max)
+{
+    struct system_priv *p = dev->priv;
+    if (rxq >= p->n_fds)
+        return -EINVAL;
+    if (max > PACKET_BATCH_MAX)
+        max = PACKET_BATCH_MAX;
+    if (!max)
+        return 0;
+
+    struct mmsghdr msgs[PACKET_BATCH_MAX];
+    struct iovec iovs[PACKET_BATCH_MAX][2];
+    struct virtio_net_hdr vnet[PACKET_BATCH_MAX];
+    struct sockaddr_ll addrs[PACKET_BATCH_MAX];
+    union {
+        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        struct cmsghdr align;
+    } cmsgs[PACKET_BATCH_MAX];
+
+    for (unsigned i = 0; i < max; i++) {
+        iovs[i][0] = (struct iovec) { &vnet[i], sizeof vnet[i] };
+        iovs[i][1] = (struct iovec) { packets[i]->data, packet_tailroom(packets[i]) };
+        msgs[i].msg_hdr = (struct msghdr) {
+            .msg_name = &addrs[i], .msg_namelen = sizeof addrs[i],
+            .msg_iov = iovs[i], .msg_iovlen = 2,
+            .msg_control = cmsgs[i].buf, .msg_controllen = sizeof cmsgs[i].buf,
+        };
+        msgs[i].msg_len = 0;
+    }
+
+    int n = recvmmsg(p->fds[rxq], msgs, max, MSG_DONTWAIT, NULL);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return 0;
+        return -errno;      /* ENETDOWN, ENXIO...: the link monitor takes it from here */
+    }
+
+    unsigned good = 0, errors = 0;
+    uint64_t bytes = 0;
+    for (int i = 0; i < n; i++) {
+        struct packet *pkt = packets[i];
+        const struct msghdr *msg = &msgs[i].msg_hdr;
+        if (addrs[i].sll_pkttype == PACKET_OUTGOING)
+            continue;       /* our own transmission, on kernels without IGNORE_OUTGOING */
+        if ((msg->msg_flags & MSG_TRUNC) || msgs[i].msg_len < VNET_HDR_LEN + ETH_HEADER_LEN) {
+            errors++;       /* larger than a buffer, or a runt */
+            continue;
+        }
+        pkt->len = msgs[i].msg_len - VNET_HDR_LEN;
+        vnet_hdr_to_offload(&vnet[i], &pkt->offload);
+        if (restore_vlan(pkt, msg) < 0) {
+            errors++;
+            continue;
+        }
+        bytes += pkt->len;
+        /* Keep received packets at the front; the caller owns all of them. */
+        packets[i] = packets[good];
+        packets[good++] = pkt;
+    }
+    if (good) {
+        netdev_stat_add(&p->stats.rx_packets, good);
+        netdev_stat_add(&p->stats.rx_bytes, bytes);
+    }
+    if (errors)
+        netdev_stat_add(&p->stats.rx_errors, errors);
+    return (int)good;
+}
+
+static int system_send(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n)
+{
+    struct system_priv *p = dev->priv;
+    int fd = p->fds[0];
+    unsigned sent = 0, dropped = 0, errors = 0, i = 0;
+    uint64_t bytes = 0;
+    int hard_error = 0;
+
+    while (i < n) {
+        struct mmsghdr msgs[PACKET_BATCH_MAX];
+        struct iovec iovs[PACKET_BATCH_MAX][2];
+        struct virtio_net_hdr vnet[PACKET_BATCH_MAX];
+        unsigned chunk = n - i < PACKET_BATCH_MAX ? n - i : PACKET_BATCH_MAX;
+        for (unsigned j = 0; j < chunk; j++) {
+            const struct packet *pkt = packets[i + j];
+            vnet_hdr_from_offload(&pkt->offload, &vnet[j]);
+            iovs[j][0] = (struct iovec) { &vnet[j], sizeof vnet[j] };
+            iovs[j][1] = (struct iovec) { pkt->data, pkt->len };
+            msgs[j].msg_hdr = (struct msghdr) { .msg_iov = iovs[j], .msg_iovlen = 2 };
+            msgs[j].msg_len = 0;
+        }
+        int r = sendmmsg(fd, msgs, chunk, MSG_DONTWAIT);
+        if (r > 0) {
+            for (int j = 0; j < r; j++)
+                bytes += packets[i + j]->len;
+            sent += r;
+            i += r;
+            continue;
+        }
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+            dropped += n - i;       /* the queue is full: the rest would fail too */
+            break;
+        }
+        if (r < 0 && (errno == ENETDOWN || errno == ENXIO || errno == ENODEV)) {
+            hard_error = -errno;    /* the device is down or gone */
+            dropped += n - i;
+            break;
+        }
+        errors++;                   /* this one frame is bad (EMSGSIZE, EINVAL): skip it */
+        i++;
+    }
+
+    if (sent) {
+        netdev_stat_add(&p->stats.tx_packets, sent);
+        netdev_stat_add(&p->stats.tx_bytes, bytes);
+    }
+    if (dropped)
+        netdev_stat_add(&p->stats.tx_dropped, dropped);
+    if (errors)
+        netdev_stat_add(&p->stats.tx_errors, errors);
+    return sent || !hard_error ? (int)sent : hard_error;
+}
+
+static void system_get_stats(const struct netdev *dev, struct netdev_stats *stats)
+{
+    struct system_priv *p = dev->priv;
+    /* The kernel's queue-full drops; reading PACKET_STATISTICS resets them. */
+    for (unsigned i = 0; i < p->n_fds; i++) {
+        struct tpacket_stats st;
+        socklen_t len = sizeof st;
+        if (getsockopt(p->fds[i], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops)
+            netdev_stat_add(&p->stats.rx_dropped, st.tp_drops);
+    }
+    netdev_stats_read(&p->stats, stats);
+}
+
+const struct netdev_class netdev_system_class = {
+    .type = "system",
+    .open = system_open,
+    .close = system_close,
+    .rxq_fd = system_rxq_fd,
+    .rxq_recv = system_rxq_recv,
+    .send = system_send,
+    .get_stats = system_get_stats,
+};

@@ -1,0 +1,257 @@
+/* type=tap and type=internal: a tap device whose other end is this process.
+ *
+ * tap attaches to an existing tap (a persistent one, made by `ip tuntap`) or
+ * creates it; internal is the bridge's own host interface and is always
+ * created here.  Taps we create are not persistent, so the kernel removes
+ * them when the last queue's fd closes.  Every frame carries a
+ * virtio_net_hdr (IFF_VNET_HDR) and the device advertises checksum and TSO
+ * offload, so the host stack hands us whole 64 KB TCP segments and takes
+ * them back the same way.  Neither type is brought up here: like OVS, the
+ * user or the peer (QEMU, `ip link set up`) does that. */
+#include "netdev/netdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "netdev/vnet_hdr.h"
+
+#define TAP_MAX_QUEUES 256      /* the kernel's MAX_TAP_QUEUES */
+
+struct tap_priv {
+    struct netdev_stats stats;
+    unsigned n_fds;
+    int fds[];                  /* one per queue; fds[0] also sends */
+};
+
+/* Opens /dev/net/tun and attaches it to `name` as one queue, creating the
+ * device if it does not exist (and `flags` lacks IFF_TUN_EXCL). */
+static int tap_attach_queue(const char *name, short flags, int *out)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, name);
+    ifr.ifr_flags = flags;
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+        goto fail;
+    int hdr_len = VNET_HDR_LEN;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0)
+        goto fail;
+    /* What the kernel may hand us: partial checksums and TCP segments up to 64 KB. */
+    if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)) < 0)
+        goto fail;
+    *out = fd;
+    return 0;
+
+fail:;
+    int err = -errno;
+    close(fd);
+    return err;
+}
+
+static void tap_close(struct netdev *dev)
+{
+    struct tap_priv *p = dev->priv;
+    if (!p)
+        return;
+    /* Closing the last queue of a non-persistent tap removes the device. */
+    for (unsigned i = 0; i < p->n_fds; i++)
+        if (p->fds[i] >= 0)
+            close(p->fds[i]);
+    free(p);
+    dev->priv = NULL;
+}
+
+static int tap_open_common(struct netdev *dev, bool must_create)
+{
+    bool exists = if_nametoindex(dev->name) != 0;
+    if (exists && must_create)
+        return -EEXIST;
+    if (dev->n_rxq > TAP_MAX_QUEUES)
+        return -EINVAL;
+
+    struct tap_priv *p = calloc(1, sizeof *p + dev->n_rxq * sizeof p->fds[0]);
+    if (!p)
+        return -ENOMEM;
+    p->n_fds = dev->n_rxq;
+    for (unsigned i = 0; i < p->n_fds; i++)
+        p->fds[i] = -1;
+    dev->priv = p;
+
+    short flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    if (p->n_fds > 1)
+        flags |= IFF_MULTI_QUEUE;
+    int err = 0;
+    for (unsigned i = 0; i < p->n_fds; i++) {
+        /* EXCL on the first queue: a device someone made since the check
+         * above is theirs, not ours to take over. */
+        short q_flags = flags | (must_create && i == 0 ? IFF_TUN_EXCL : 0);
+        err = tap_attach_queue(dev->name, q_flags, &p->fds[i]);
+        if (err) {
+            if (err == -EBUSY && must_create && i == 0)
+                err = -EEXIST;
+            goto fail;   /* an existing single-queue tap held elsewhere: -EBUSY */
+        }
+    }
+
+    err = netdev_ifindex_by_name(dev->name);
+    if (err < 0)
+        goto fail;
+    dev->ifindex = err;
+    if (netdev_get_mac(dev->name, dev->mac) < 0)
+        memset(dev->mac, 0, sizeof dev->mac);
+    dev->n_txq = 1;
+    return 0;
+
+fail:
+    tap_close(dev);
+    return err;
+}
+
+static int tap_open(struct netdev *dev)
+{
+    return tap_open_common(dev, false);
+}
+
+static int internal_open(struct netdev *dev)
+{
+    return tap_open_common(dev, true);
+}
+
+static int tap_rxq_fd(const struct netdev *dev, unsigned rxq)
+{
+    const struct tap_priv *p = dev->priv;
+    return rxq < p->n_fds ? p->fds[rxq] : -1;
+}
+
+/* A tap has no recvmmsg: one readv per frame, until empty or `max`. */
+static int tap_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max)
+{
+    struct tap_priv *p = dev->priv;
+    if (rxq >= p->n_fds)
+        return -EINVAL;
+    int fd = p->fds[rxq];
+    unsigned good = 0, errors = 0;
+    uint64_t bytes = 0;
+    int hard_error = 0;
+
+    /* Bounded by attempts, not frames, so a stream of bad frames ends too. */
+    for (unsigned attempt = 0; attempt < max && good < max; attempt++) {
+        struct packet *pkt = packets[good];
+        struct virtio_net_hdr h;
+        struct iovec iov[2] = {
+            { &h, sizeof h },
+            { pkt->data, packet_tailroom(pkt) },
+        };
+        ssize_t r = readv(fd, iov, 2);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EFAULT || errno == EINVAL || errno == EMSGSIZE) {
+                errors++;   /* the frame did not fit; the kernel dropped it */
+                continue;
+            }
+            hard_error = -errno;    /* EBADFD: the device was deleted under us */
+            break;
+        }
+        if (r < VNET_HDR_LEN + ETH_HEADER_LEN) {
+            errors++;
+            continue;
+        }
+        pkt->len = (uint32_t)(r - VNET_HDR_LEN);
+        vnet_hdr_to_offload(&h, &pkt->offload);
+        bytes += pkt->len;
+        good++;
+    }
+
+    if (good) {
+        netdev_stat_add(&p->stats.rx_packets, good);
+        netdev_stat_add(&p->stats.rx_bytes, bytes);
+    }
+    if (errors)
+        netdev_stat_add(&p->stats.rx_errors, errors);
+    return good || !hard_error ? (int)good : hard_error;
+}
+
+static int tap_send(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n)
+{
+    struct tap_priv *p = dev->priv;
+    int fd = p->fds[txq < p->n_fds ? txq : 0];
+    unsigned sent = 0, dropped = 0, errors = 0;
+    uint64_t bytes = 0;
+    int hard_error = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        const struct packet *pkt = packets[i];
+        struct virtio_net_hdr h;
+        vnet_hdr_from_offload(&pkt->offload, &h);
+        struct iovec iov[2] = {
+            { &h, sizeof h },
+            { pkt->data, pkt->len },
+        };
+        ssize_t r;
+        do {
+            r = writev(fd, iov, 2);
+        } while (r < 0 && errno == EINTR);
+        if (r >= 0) {
+            sent++;
+            bytes += pkt->len;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EIO) {
+            dropped++;      /* no room, or the device is down */
+        } else if (errno == EBADFD || errno == ENXIO || errno == ENODEV) {
+            hard_error = -errno;
+            dropped += n - i;
+            break;
+        } else {
+            errors++;       /* this frame was refused (EINVAL: bad offload header) */
+        }
+    }
+
+    if (sent) {
+        netdev_stat_add(&p->stats.tx_packets, sent);
+        netdev_stat_add(&p->stats.tx_bytes, bytes);
+    }
+    if (dropped)
+        netdev_stat_add(&p->stats.tx_dropped, dropped);
+    if (errors)
+        netdev_stat_add(&p->stats.tx_errors, errors);
+    return sent || !hard_error ? (int)sent : hard_error;
+}
+
+static void tap_get_stats(const struct netdev *dev, struct netdev_stats *stats)
+{
+    const struct tap_priv *p = dev->priv;
+    netdev_stats_read(&p->stats, stats);
+}
+
+const struct netdev_class netdev_tap_class = {
+    .type = "tap",
+    .open = tap_open,
+    .close = tap_close,
+    .rxq_fd = tap_rxq_fd,
+    .rxq_recv = tap_rxq_recv,
+    .send = tap_send,
+    .get_stats = tap_get_stats,
+};
+
+const struct netdev_class netdev_internal_class = {
+    .type = "internal",
+    .open = internal_open,
+    .close = tap_close,
+    .rxq_fd = tap_rxq_fd,
+    .rxq_recv = tap_rxq_recv,
+    .send = tap_send,
+    .get_stats = tap_get_stats,
+};

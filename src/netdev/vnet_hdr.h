@@ -1,0 +1,57 @@
+/* Private to the netdev classes: struct virtio_net_hdr <-> struct
+ * packet_offload for the classes whose kernel side speaks virtio_net_hdr
+ * (AF_PACKET with PACKET_VNET_HDR, taps with IFF_VNET_HDR), and the counter
+ * helpers they share.  Both use native byte order on this host: neither
+ * socket is switched to little-endian mode (TUNSETVNETLE). */
+#ifndef PONTOON_NETDEV_VNET_HDR_H
+#define PONTOON_NETDEV_VNET_HDR_H
+
+#include <linux/virtio_net.h>
+
+#include "netdev/netdev.h"
+#include "packet/packet.h"
+
+#define VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr))   /* 10 */
+
+static inline void vnet_hdr_to_offload(const struct virtio_net_hdr *h,
+                                       struct packet_offload *o)
+{
+    o->flags = h->flags;
+    o->gso_type = h->gso_type;
+    o->hdr_len = h->hdr_len;
+    o->gso_size = h->gso_size;
+    o->csum_start = h->csum_start;
+    o->csum_offset = h->csum_offset;
+}
+
+static inline void vnet_hdr_from_offload(const struct packet_offload *o,
+                                         struct virtio_net_hdr *h)
+{
+    h->flags = o->flags;
+    h->gso_type = o->gso_type;
+    h->hdr_len = o->hdr_len;
+    h->gso_size = o->gso_size;
+    h->csum_start = o->csum_start;
+    h->csum_offset = o->csum_offset;
+}
+
+/* Counters updated by several datapath threads at once (one per rx queue,
+ * any of them sending): relaxed atomics, read one by one by get_stats. */
+static inline void netdev_stat_add(uint64_t *counter, uint64_t n)
+{
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
+}
+
+static inline void netdev_stats_read(const struct netdev_stats *src, struct netdev_stats *dst)
+{
+    dst->rx_packets = __atomic_load_n(&src->rx_packets, __ATOMIC_RELAXED);
+    dst->rx_bytes = __atomic_load_n(&src->rx_bytes, __ATOMIC_RELAXED);
+    dst->rx_dropped = __atomic_load_n(&src->rx_dropped, __ATOMIC_RELAXED);
+    dst->rx_errors = __atomic_load_n(&src->rx_errors, __ATOMIC_RELAXED);
+    dst->tx_packets = __atomic_load_n(&src->tx_packets, __ATOMIC_RELAXED);
+    dst->tx_bytes = __atomic_load_n(&src->tx_bytes, __ATOMIC_RELAXED);
+    dst->tx_dropped = __atomic_load_n(&src->tx_dropped, __ATOMIC_RELAXED);
+    dst->tx_errors = __atomic_load_n(&src->tx_errors, __ATOMIC_RELAXED);
+}
+
+#endif
