@@ -1,0 +1,492 @@
+/* The configuration database in memory: rows, transactions, and the checks
+ * OVSDB makes at commit (garbage collection of unreferenced rows, sizes,
+ * references, unique names).  Storage is in db_sqlite.c. */
+#include "control/db.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/datum_private.h"
+#include "control/db_private.h"
+#include "util/strbuf.h"
+
+size_t db_table_index(const struct table_def *table)
+{
+    for (size_t i = 0; i < schema_n_tables; i++) {
+        if (schema_tables[i] == table) {
+            return i;
+        }
+    }
+    fprintf(stderr, "pontoon: table %s is not in the schema\n", table->name);
+    abort();
+}
+
+static void random_uuid(char out[37])
+{
+    unsigned char b[16];
+    ssize_t n = getrandom(b, sizeof b, 0);
+    if (n != (ssize_t) sizeof b) {
+        /* No getrandom (old kernel): fall back on /dev/urandom, then time. */
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        n = fd >= 0 ? read(fd, b, sizeof b) : -1;
+        if (fd >= 0) {
+            close(fd);
+        }
+        if (n != (ssize_t) sizeof b) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            unsigned long long x = (unsigned long long) ts.tv_nsec ^ (unsigned long long) getpid()
+                                   ^ ((unsigned long long) ts.tv_sec << 20);
+            for (size_t i = 0; i < sizeof b; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                b[i] = (unsigned char) (x >> 56);
+            }
+        }
+    }
+    b[6] = (unsigned char) ((b[6] & 0x0f) | 0x40);     /* version 4 */
+    b[8] = (unsigned char) ((b[8] & 0x3f) | 0x80);     /* RFC 4122 variant */
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+             b[12], b[13], b[14], b[15]);
+}
+
+struct db_row *db_row_new(const struct table_def *table, const char *uuid)
+{
+    struct db_row *row = datum_xmalloc(sizeof *row);
+    row->table = table;
+    if (uuid) {
+        uuid_normalize(row->uuid, uuid);
+    } else {
+        random_uuid(row->uuid);
+    }
+    row->columns = datum_xmalloc(table->n_columns * sizeof *row->columns);
+    for (size_t i = 0; i < table->n_columns; i++) {
+        datum_default(&row->columns[i], &table->columns[i]);
+    }
+    row->inserted = row->deleted = row->modified = false;
+    return row;
+}
+
+void db_row_free(struct db_row *row)
+{
+    if (!row) {
+        return;
+    }
+    for (size_t i = 0; i < row->table->n_columns; i++) {
+        datum_destroy(&row->columns[i], &row->table->columns[i]);
+    }
+    free(row->columns);
+    free(row);
+}
+
+void db_rows_append(struct db_rows *rows, struct db_row *row)
+{
+    if (rows->n == rows->cap) {
+        rows->cap = rows->cap ? rows->cap * 2 : 16;
+        rows->rows = datum_xrealloc(rows->rows, rows->cap * sizeof *rows->rows);
+    }
+    rows->rows[rows->n++] = row;
+}
+
+static void rows_free(struct db_rows *rows)
+{
+    for (size_t i = 0; i < rows->n; i++) {
+        db_row_free(rows->rows[i]);
+    }
+    free(rows->rows);
+    memset(rows, 0, sizeof *rows);
+}
+
+void db_clear_rows(struct db *db)
+{
+    for (size_t t = 0; t < DB_MAX_TABLES; t++) {
+        rows_free(&db->tables[t]);
+    }
+    rows_free(&db->deleted);
+}
+
+const char *db_default_path(void)
+{
+    const char *path = getenv("PONTOON_DB");
+    return path && *path ? path : DB_DEFAULT_PATH;
+}
+
+int db_open(const char *path, struct db **out, char **error)
+{
+    struct db *db = calloc(1, sizeof *db);
+
+    *out = NULL;
+    if (!db) {
+        *error = xasprintf("cannot open database %s: %s", path, strerror(ENOMEM));
+        return -1;
+    }
+    if (schema_n_tables > DB_MAX_TABLES) {
+        abort();
+    }
+    db->path = datum_xstrdup(path);
+    if (db_sql_open(db, path, error) || db_sql_load(db, error)) {
+        db_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (!db) {
+        return;
+    }
+    if (db->in_txn) {
+        db_sql_exec(db, "ROLLBACK", NULL);
+    }
+    db_clear_rows(db);
+    sqlite3_close(db->sql);
+    free(db->path);
+    free(db);
+}
+
+static bool has_local_changes(const struct db *db)
+{
+    if (db->deleted.n) {
+        return true;
+    }
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        for (size_t i = 0; i < db->tables[t].n; i++) {
+            const struct db_row *row = db->tables[t].rows[i];
+            if (row->inserted || row->modified) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* Reloads unless memory already equals the file: nothing edited locally and
+ * no other connection has committed since the last load. */
+static int reload_if_stale(struct db *db, char **error)
+{
+    int64_t version;
+    if (db->loaded && !has_local_changes(db) && !db_sql_data_version(db, &version)
+        && version == db->data_version) {
+        return 0;
+    }
+    return db_sql_load(db, error);
+}
+
+int db_reload(struct db *db, char **error)
+{
+    return reload_if_stale(db, error);
+}
+
+int db_data_version(struct db *db, int64_t *version)
+{
+    return db_sql_data_version(db, version);
+}
+
+int db_begin(struct db *db, int timeout_ms, char **error)
+{
+    if (db->in_txn) {
+        *error = xasprintf("%s: a transaction is already in progress", db->path);
+        return -1;
+    }
+    /* timeout_ms <= 0 waits indefinitely, like ovs-vsctl without --timeout. */
+    sqlite3_busy_timeout(db->sql, timeout_ms > 0 ? timeout_ms : INT_MAX);
+    int rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_busy_timeout(db->sql, 5000);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        *error = xasprintf("database %s is locked by another writer; gave up after %d ms",
+                           db->path, timeout_ms);
+        return -1;
+    }
+    if (rc != SQLITE_OK) {
+        *error = xasprintf("%s: cannot start a transaction: %s", db->path,
+                           sqlite3_errmsg(db->sql));
+        return -1;
+    }
+    db->in_txn = true;
+    if (reload_if_stale(db, error)) {
+        db_sql_exec(db, "ROLLBACK", NULL);
+        db->in_txn = false;
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- rows ---- */
+
+size_t db_count_rows(const struct db *db, const struct table_def *table)
+{
+    return db->tables[db_table_index(table)].n;
+}
+
+struct db_row *db_row_at(const struct db *db, const struct table_def *table, size_t i)
+{
+    const struct db_rows *rows = &db->tables[db_table_index(table)];
+    return i < rows->n ? rows->rows[i] : NULL;
+}
+
+struct db_row *db_root_row(const struct db *db)
+{
+    return db->tables[0].n ? db->tables[0].rows[0] : NULL;
+}
+
+static struct db_row *find_by_uuid_in(const struct db_rows *rows, const char *uuid)
+{
+    for (size_t i = 0; i < rows->n; i++) {
+        if (!strcmp(rows->rows[i]->uuid, uuid)) {
+            return rows->rows[i];
+        }
+    }
+    return NULL;
+}
+
+struct db_row *db_find_row_by_uuid(const struct db *db, const char *uuid)
+{
+    char norm[37];
+    if (!uuid || !uuid_is_valid(uuid)) {
+        return NULL;
+    }
+    uuid_normalize(norm, uuid);
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        struct db_row *row = find_by_uuid_in(&db->tables[t], norm);
+        if (row) {
+            return row;
+        }
+    }
+    return NULL;
+}
+
+/* A string that could be the start of a uuid ("5fa2", "5fa21732-87a2"). */
+static bool is_partial_uuid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 4 || n > 36) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char) s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+struct db_row *db_find_row(const struct db *db, const struct table_def *table,
+                           const char *name_or_uuid)
+{
+    const struct db_rows *rows = &db->tables[db_table_index(table)];
+
+    if (!name_or_uuid) {
+        return NULL;
+    }
+    if (table == schema_tables[0] && !strcmp(name_or_uuid, ".")) {
+        return db_root_row(db);
+    }
+    if (uuid_is_valid(name_or_uuid)) {
+        char norm[37];
+        uuid_normalize(norm, name_or_uuid);
+        struct db_row *row = find_by_uuid_in(rows, norm);
+        if (row) {
+            return row;
+        }
+    }
+    if (table->name_column) {
+        for (size_t i = 0; i < rows->n; i++) {
+            if (!strcmp(db_row_get_string(rows->rows[i], table->name_column), name_or_uuid)) {
+                return rows->rows[i];
+            }
+        }
+    }
+    /* As ovs-vsctl: a unique uuid prefix of at least 4 digits. */
+    if (is_partial_uuid(name_or_uuid)) {
+        struct db_row *match = NULL;
+        size_t len = strlen(name_or_uuid);
+        for (size_t i = 0; i < rows->n; i++) {
+            if (!strncasecmp(rows->rows[i]->uuid, name_or_uuid, len)) {
+                if (match) {
+                    return NULL;
+                }
+                match = rows->rows[i];
+            }
+        }
+        return match;
+    }
+    return NULL;
+}
+
+struct db_row *db_insert_row(struct db *db, const struct table_def *table)
+{
+    struct db_row *row = db_row_new(table, NULL);
+    row->inserted = true;
+    db_rows_append(&db->tables[db_table_index(table)], row);
+    return row;
+}
+
+/* Moves a row from its table to the deleted list, keeping the others' order. */
+static void unlink_row(struct db *db, struct db_row *row)
+{
+    struct db_rows *rows = &db->tables[db_table_index(row->table)];
+    for (size_t i = 0; i < rows->n; i++) {
+        if (rows->rows[i] == row) {
+            memmove(&rows->rows[i], &rows->rows[i + 1], (rows->n - i - 1) * sizeof *rows->rows);
+            rows->n--;
+            row->deleted = true;
+            db_rows_append(&db->deleted, row);
+            return;
+        }
+    }
+}
+
+void db_delete_row(struct db *db, struct db_row *row)
+{
+    if (row && !row->deleted) {
+        unlink_row(db, row);
+    }
+}
+
+static const struct column_def *column_by_name(const struct table_def *table, const char *name)
+{
+    for (size_t i = 0; i < table->n_columns; i++) {
+        if (!strcmp(table->columns[i].name, name)) {
+            return &table->columns[i];
+        }
+    }
+    /* A programming error, never outside input: the CLI resolves user
+     * column names with schema_find_column first. */
+    fprintf(stderr, "pontoon: table %s has no column %s\n", table->name, name);
+    abort();
+}
+
+const struct datum *db_row_get(const struct db_row *row, const char *column)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    return &row->columns[schema_column_index(row->table, col)];
+}
+
+void db_row_set_by_def(struct db_row *row, const struct column_def *column,
+                       struct datum *value)
+{
+    struct datum *slot = &row->columns[schema_column_index(row->table, column)];
+    datum_destroy(slot, column);
+    *slot = *value;
+    datum_init_empty(value);
+    row->modified = true;
+}
+
+void db_row_set(struct db_row *row, const char *column, struct datum *value)
+{
+    db_row_set_by_def(row, column_by_name(row->table, column), value);
+}
+
+const char *db_row_get_string(const struct db_row *row, const char *column)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    const struct datum *d = &row->columns[schema_column_index(row->table, col)];
+    if (!d->n || (col->key.type != ATOM_STRING && col->key.type != ATOM_UUID)) {
+        return "";
+    }
+    return d->keys[0].string;
+}
+
+int64_t db_row_get_integer(const struct db_row *row, const char *column, int64_t dflt)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    const struct datum *d = &row->columns[schema_column_index(row->table, col)];
+    return d->n && col->key.type == ATOM_INTEGER ? d->keys[0].integer : dflt;
+}
+
+const char *db_row_get_map_string(const struct db_row *row, const char *column,
+                                  const char *key)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    if (!column_is_map(col) || col->key.type != ATOM_STRING || col->value.type != ATOM_STRING) {
+        return NULL;
+    }
+    const union atom *value = datum_map_get(&row->columns[schema_column_index(row->table, col)],
+                                            key);
+    return value ? value->string : NULL;
+}
+
+void db_row_set_string(struct db_row *row, const char *column, const char *value)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    struct datum d = DATUM_EMPTY;
+    if (value) {
+        union atom key = { .string = datum_xstrdup(value) };
+        datum_append(&d, col, &key, NULL);
+    }
+    db_row_set_by_def(row, col, &d);
+}
+
+void db_row_add_ref(struct db_row *row, const char *column, const char *uuid)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    if (!uuid_is_valid(uuid)) {
+        return;
+    }
+    union atom key = { .string = datum_xmalloc(37) };
+    uuid_normalize(key.string, uuid);
+    struct datum add = { 1, &key, NULL };
+    datum_union(&row->columns[schema_column_index(row->table, col)], &add, col);
+    free(key.string);
+    row->modified = true;
+}
+
+void db_row_remove_ref(struct db_row *row, const char *column, const char *uuid)
+{
+    const struct column_def *col = column_by_name(row->table, column);
+    if (!uuid_is_valid(uuid)) {
+        return;
+    }
+    union atom key = { .string = datum_xmalloc(37) };
+    uuid_normalize(key.string, uuid);
+    struct datum remove = { 1, &key, NULL };
+    datum_subtract(&row->columns[schema_column_index(row->table, col)], &remove, col);
+    free(key.string);
+    row->modified = true;
+}
+
+int db_write_ephemeral(struct db *db, const char *table_name, const char *uuid,
+                       const char *column, const struct datum *value, char **error)
+{
+    const struct table_def *table = schema_find_table(table_name);
+    const struct column_def *col;
+
+    if (!table) {
+        *error = xasprintf("unknown table \"%s\"", table_name);
+        return -1;
+    }
+    if (schema_find_column(table, column, &col, error)) {
+        return -1;
+    }
+    if (!uuid || !uuid_is_valid(uuid)) {
+        *error = xasprintf("\"%s\" is not a valid UUID", uuid ? uuid : "");
+        return -1;
+    }
+    if (datum_check_size(value, col, error)) {
+        return -1;
+    }
+    char norm[37];
+    uuid_normalize(norm, uuid);
+    if (db_sql_write_column(db, table, norm, col, value, error)) {
+        return -1;
+    }
+    /* Keep memory equal to the file without a full reload. */
+    struct db_row *row = find_by_uuid_in(&db->tables[db_table_index(table)], norm);
+    if (row) {
+        struct datum *slot = &row->columns[schema_column_index(table, col)];
+        datum_destroy(slot, col);
+        datum_clone(slot, value, col);
+    }
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* Internals shared by db.c (rows, transactions, checks) and db_sqlite.c
+ * (the SQLite file: schema creation and upgrade, loading, writing). */
+#ifndef PONTOON_CONTROL_DB_PRIVATE_H
+#define PONTOON_CONTROL_DB_PRIVATE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control/db.h"
+
+#define DB_MAX_TABLES 8
+
+struct db_rows {
+    struct db_row **rows;         /* live rows, insertion (rowid) order */
+    size_t n, cap;
+};
+
+struct db {
+    sqlite3 *sql;
+    char *path;
+    struct db_rows tables[DB_MAX_TABLES];     /* indexed like schema_tables */
+    struct db_rows deleted;                   /* deleted in this transaction */
+    bool in_txn;
+    bool loaded;
+    int64_t data_version;         /* PRAGMA data_version at the last load */
+};
+
+size_t db_table_index(const struct table_def *table);
+struct db_row *db_row_new(const struct table_def *table, const char *uuid);
+void db_row_free(struct db_row *row);
+void db_rows_append(struct db_rows *rows, struct db_row *row);
+void db_clear_rows(struct db *db);
+
+/* db_sqlite.c */
+int db_sql_open(struct db *db, const char *path, char **error);
+int db_sql_exec(struct db *db, const char *sql, char **error);
+int db_sql_data_version(struct db *db, int64_t *version);
+/* Replaces every row in memory by the file's contents. */
+int db_sql_load(struct db *db, char **error);
+/* Writes inserted, modified and deleted rows (inside the caller's txn). */
+int db_sql_write_changes(struct db *db, char **error);
+int db_sql_write_column(struct db *db, const struct table_def *table, const char *uuid,
+                        const struct column_def *col, const struct datum *value,
+                        char **error);
+
+#endif

@@ -1,0 +1,556 @@
+/* The database file: one SQL table per schema table, `_uuid TEXT PRIMARY KEY`
+ * plus one TEXT column per schema column holding the value's OVSDB JSON.
+ * The schema version lives in PRAGMA user_version; opening an older file adds
+ * the missing columns.  WAL mode lets the daemon read while a CLI writes. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "control/datum_private.h"
+#include "control/db_private.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+
+static char *sql_error(struct db *db, const char *what)
+{
+    return xasprintf("%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
+}
+
+int db_sql_exec(struct db *db, const char *sql, char **error)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        if (error) {
+            *error = xasprintf("%s: %s", db->path, msg ? msg : sqlite3_errmsg(db->sql));
+        }
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int query_int(struct db *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL) != SQLITE_OK) {
+        return -1;
+    }
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int db_sql_data_version(struct db *db, int64_t *version)
+{
+    return query_int(db, "PRAGMA data_version", version);
+}
+
+/* mkdir -p of the directory part of `path`. */
+static int make_parent_dirs(const char *path, char **error)
+{
+    char *dir = datum_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir) {
+        free(dir);
+        return 0;
+    }
+    *slash = '\0';
+    for (char *p = dir + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            struct stat st;
+            int err = mkdir(dir, 0755) ? errno : 0;
+            if (err == EEXIST) {
+                err = stat(dir, &st) ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+            }
+            if (err) {
+                *error = xasprintf("cannot create directory %s: %s", dir, strerror(err));
+                free(dir);
+                return -1;
+            }
+            *p = saved;
+            if (!saved) {
+                break;
+            }
+        }
+    }
+    free(dir);
+    return 0;
+}
+
+static char *column_json_text(const struct datum *d, const struct column_def *col)
+{
+    json_t *json = datum_to_json(d, col);
+    char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(json);
+    if (!text) {
+        abort();                /* only on ENOMEM */
+    }
+    return text;
+}
+
+static int bind_text_free(sqlite3_stmt *stmt, int index, char *text)
+{
+    return sqlite3_bind_text(stmt, index, text, -1, free);
+}
+
+/* Brings one SQL table up to the schema: creates it, adds missing columns
+ * (filled with the column's default), and reports whether it had columns. */
+static int upgrade_table(struct db *db, const struct table_def *table, char **error)
+{
+    struct strbuf sb = STRBUF_INIT;
+    bool *present = calloc(table->n_columns, sizeof *present);
+    sqlite3_stmt *stmt = NULL;
+    int ret = -1;
+
+    strbuf_printf(&sb, "CREATE TABLE IF NOT EXISTS \"%s\" (_uuid TEXT PRIMARY KEY)",
+                  table->name);
+    if (!present || db_sql_exec(db, strbuf_cstr(&sb), error)) {
+        goto out;
+    }
+    strbuf_clear(&sb);
+    strbuf_printf(&sb, "PRAGMA table_info(\"%s\")", table->name);
+    if (sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL) != SQLITE_OK) {
+        *error = sql_error(db, "reading table layout");
+        goto out;
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *name = (const char *) sqlite3_column_text(stmt, 1);
+        for (size_t i = 0; name && i < table->n_columns; i++) {
+            if (!strcmp(table->columns[i].name, name)) {
+                present[i] = true;
+            }
+        }
+    }
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+
+    for (size_t i = 0; i < table->n_columns; i++) {
+        const struct column_def *col = &table->columns[i];
+        if (present[i]) {
+            continue;
+        }
+        strbuf_clear(&sb);
+        strbuf_printf(&sb, "ALTER TABLE \"%s\" ADD COLUMN \"%s\" TEXT", table->name,
+                      col->name);
+        if (db_sql_exec(db, strbuf_cstr(&sb), error)) {
+            goto out;
+        }
+        strbuf_clear(&sb);
+        strbuf_printf(&sb, "UPDATE \"%s\" SET \"%s\" = ?", table->name, col->name);
+        if (sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL) != SQLITE_OK) {
+            *error = sql_error(db, "upgrading schema");
+            goto out;
+        }
+        struct datum d;
+        datum_default(&d, col);
+        bind_text_free(stmt, 1, column_json_text(&d, col));
+        datum_destroy(&d, col);
+        if (sqlite3_step(stmt) != SQLITE_DONE) {
+            *error = sql_error(db, "upgrading schema");
+            goto out;
+        }
+        sqlite3_finalize(stmt);
+        stmt = NULL;
+    }
+    ret = 0;
+
+out:
+    sqlite3_finalize(stmt);
+    strbuf_free(&sb);
+    free(present);
+    return ret;
+}
+
+static int insert_row(struct db *db, const struct db_row *row, char **error);
+
+/* Creates or upgrades the schema and makes sure the root row exists, in one
+ * transaction so that concurrent first opens do not race. */
+static int upgrade_schema(struct db *db, char **error)
+{
+    int64_t version = 0, n_root = 0;
+
+    if (db_sql_exec(db, "BEGIN IMMEDIATE", error)) {
+        return -1;
+    }
+    if (query_int(db, "PRAGMA user_version", &version)) {
+        *error = sql_error(db, "reading schema version");
+        goto error;
+    }
+    if (version > SCHEMA_VERSION) {
+        *error = xasprintf("%s: database schema version %lld is newer than this "
+                           "program supports (%d)", db->path, (long long) version,
+                           SCHEMA_VERSION);
+        goto error;
+    }
+    for (size_t i = 0; i < schema_n_tables; i++) {
+        if (upgrade_table(db, schema_tables[i], error)) {
+            goto error;
+        }
+    }
+    if (version != SCHEMA_VERSION) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+        if (db_sql_exec(db, sql, error)) {
+            goto error;
+        }
+        if (version) {
+            log_info("%s: upgraded database schema from version %lld to %d", db->path,
+                     (long long) version, SCHEMA_VERSION);
+        }
+    }
+    if (query_int(db, "SELECT count(*) FROM \"Open_vSwitch\"", &n_root)) {
+        *error = sql_error(db, "counting rows");
+        goto error;
+    }
+    if (!n_root) {
+        struct db_row *root = db_row_new(schema_tables[0], NULL);
+        int r = insert_row(db, root, error);
+        db_row_free(root);
+        if (r) {
+            goto error;
+        }
+    }
+    return db_sql_exec(db, "COMMIT", error);
+
+error:
+    db_sql_exec(db, "ROLLBACK", NULL);
+    return -1;
+}
+
+int db_sql_open(struct db *db, const char *path, char **error)
+{
+    int64_t version = -1, n_root = 0;
+
+    if (make_parent_dirs(path, error)) {
+        return -1;
+    }
+    int rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        *error = xasprintf("cannot open database %s: %s", path,
+                           db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+        return -1;
+    }
+    sqlite3_extended_result_codes(db->sql, 0);
+    sqlite3_busy_timeout(db->sql, DEFAULT_BUSY_TIMEOUT_MS);
+    /* WAL: readers (the daemon) never block on, nor block, a writer. */
+    if (db_sql_exec(db, "PRAGMA journal_mode=WAL", error)) {
+        return -1;
+    }
+    if (query_int(db, "PRAGMA user_version", &version)) {
+        *error = xasprintf("cannot open database %s: %s", path, sqlite3_errmsg(db->sql));
+        return -1;
+    }
+    if (version == SCHEMA_VERSION
+        && !query_int(db, "SELECT count(*) FROM \"Open_vSwitch\"", &n_root) && n_root) {
+        return 0;               /* the common case: nothing to create */
+    }
+    return upgrade_schema(db, error);
+}
+
+/* Scalars written by us in their plainest forms, decoded without jansson:
+ * a daemon reloads often, and most cells are empty or scalar. */
+static bool load_scalar_fast(struct datum *d, const struct column_def *col, const char *text)
+{
+    union atom atom;
+
+    switch (col->key.type) {
+    case ATOM_BOOLEAN:
+        if (strcmp(text, "true") && strcmp(text, "false")) {
+            return false;
+        }
+        atom.boolean = text[0] == 't';
+        break;
+    case ATOM_INTEGER: {
+        char *end;
+        if (!isdigit((unsigned char) text[text[0] == '-']) || strlen(text) > 18) {
+            return false;
+        }
+        atom.integer = strtoll(text, &end, 10);
+        if (*end) {
+            return false;
+        }
+        break;
+    }
+    case ATOM_STRING: {
+        size_t len = strlen(text);
+        if (len < 2 || text[0] != '"' || text[len - 1] != '"'
+            || strpbrk(text + 1, "\\\"") != text + len - 1) {
+            return false;           /* escapes: leave them to jansson */
+        }
+        atom.string = datum_xmalloc(len - 1);
+        memcpy(atom.string, text + 1, len - 2);
+        atom.string[len - 2] = '\0';
+        break;
+    }
+    case ATOM_REAL:
+    case ATOM_UUID:
+    case ATOM_NONE:
+    default:
+        return false;
+    }
+    char *error = NULL;
+    if (atom_check_constraints(&atom, &col->key, &error)) {
+        free(error);                /* the slow path reports it */
+        atom_destroy(&atom, col->key.type);
+        return false;
+    }
+    datum_init_empty(d);
+    datum_append(d, col, &atom, NULL);
+    return true;
+}
+
+/* Decodes one stored cell; a missing or damaged value becomes the default
+ * so that one bad cell does not make the whole configuration unreadable. */
+static void load_cell(struct datum *d, const struct column_def *col, const char *text,
+                      const char *table, const char *uuid)
+{
+    /* Fast paths for the most common stored values. */
+    if (text && !column_is_scalar(col)
+        && (!strcmp(text, "[\"map\",[]]") || !strcmp(text, "[\"set\",[]]"))) {
+        datum_init_empty(d);
+        return;
+    }
+    if (text && column_is_scalar(col) && load_scalar_fast(d, col, text)) {
+        return;
+    }
+    if (text) {
+        json_error_t jerr;
+        json_t *json = json_loads(text, JSON_DECODE_ANY, &jerr);
+        char *error = NULL;
+        if (json && !datum_from_json(d, col, json, &error)) {
+            json_decref(json);
+            return;
+        }
+        log_warn("table %s row %s column %s: bad stored value %s (%s), using default",
+                 table, uuid, col->name, text, error ? error : jerr.text);
+        free(error);
+        json_decref(json);
+    }
+    datum_default(d, col);
+}
+
+static int load_table(struct db *db, const struct table_def *table, struct db_rows *rows,
+                      char **error)
+{
+    struct strbuf sb = STRBUF_INIT;
+    sqlite3_stmt *stmt;
+
+    strbuf_puts(&sb, "SELECT _uuid");
+    for (size_t i = 0; i < table->n_columns; i++) {
+        strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
+    }
+    strbuf_printf(&sb, " FROM \"%s\" ORDER BY rowid", table->name);
+    int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
+    strbuf_free(&sb);
+    if (rc != SQLITE_OK) {
+        *error = sql_error(db, "loading");
+        return -1;
+    }
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *uuid = (const char *) sqlite3_column_text(stmt, 0);
+        if (!uuid || !uuid_is_valid(uuid)) {
+            log_warn("table %s: skipping row with bad uuid", table->name);
+            continue;
+        }
+        struct db_row *row = datum_xmalloc(sizeof *row);
+        row->table = table;
+        uuid_normalize(row->uuid, uuid);
+        row->columns = datum_xmalloc(table->n_columns * sizeof *row->columns);
+        row->inserted = row->deleted = row->modified = false;
+        for (size_t i = 0; i < table->n_columns; i++) {
+            load_cell(&row->columns[i], &table->columns[i],
+                      (const char *) sqlite3_column_text(stmt, (int) i + 1),
+                      table->name, row->uuid);
+        }
+        db_rows_append(rows, row);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        *error = sql_error(db, "loading");
+        return -1;
+    }
+    return 0;
+}
+
+int db_sql_load(struct db *db, char **error)
+{
+    struct db_rows fresh[DB_MAX_TABLES];
+    bool own_txn = !db->in_txn;
+    int64_t version = 0;
+
+    memset(fresh, 0, sizeof fresh);
+    /* One read transaction so that every table comes from the same snapshot. */
+    if (own_txn && db_sql_exec(db, "BEGIN", error)) {
+        return -1;
+    }
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        if (load_table(db, schema_tables[t], &fresh[t], error)) {
+            goto error;
+        }
+    }
+    if (db_sql_data_version(db, &version)) {
+        *error = sql_error(db, "reading data version");
+        goto error;
+    }
+    if (own_txn) {
+        db_sql_exec(db, "COMMIT", NULL);
+    }
+    db_clear_rows(db);
+    memcpy(db->tables, fresh, sizeof fresh);
+    db->data_version = version;
+    db->loaded = true;
+    return 0;
+
+error:
+    if (own_txn) {
+        db_sql_exec(db, "ROLLBACK", NULL);
+    }
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        for (size_t i = 0; i < fresh[t].n; i++) {
+            db_row_free(fresh[t].rows[i]);
+        }
+        free(fresh[t].rows);
+    }
+    return -1;
+}
+
+static int insert_row(struct db *db, const struct db_row *row, char **error)
+{
+    const struct table_def *table = row->table;
+    struct strbuf sb = STRBUF_INIT;
+    sqlite3_stmt *stmt;
+
+    strbuf_printf(&sb, "INSERT INTO \"%s\" (_uuid", table->name);
+    for (size_t i = 0; i < table->n_columns; i++) {
+        strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
+    }
+    strbuf_puts(&sb, ") VALUES (?");
+    for (size_t i = 0; i < table->n_columns; i++) {
+        strbuf_puts(&sb, ", ?");
+    }
+    strbuf_puts(&sb, ")");
+    int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
+    strbuf_free(&sb);
+    if (rc != SQLITE_OK) {
+        *error = sql_error(db, "inserting");
+        return -1;
+    }
+    sqlite3_bind_text(stmt, 1, row->uuid, -1, SQLITE_TRANSIENT);
+    for (size_t i = 0; i < table->n_columns; i++) {
+        bind_text_free(stmt, (int) i + 2, column_json_text(&row->columns[i], &table->columns[i]));
+    }
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        *error = sql_error(db, "inserting");
+        return -1;
+    }
+    return 0;
+}
+
+static int update_row(struct db *db, const struct db_row *row, char **error)
+{
+    const struct table_def *table = row->table;
+    struct strbuf sb = STRBUF_INIT;
+    sqlite3_stmt *stmt;
+
+    strbuf_printf(&sb, "UPDATE \"%s\" SET ", table->name);
+    for (size_t i = 0; i < table->n_columns; i++) {
+        strbuf_printf(&sb, "%s\"%s\" = ?", i ? ", " : "", table->columns[i].name);
+    }
+    strbuf_puts(&sb, " WHERE _uuid = ?");
+    int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
+    strbuf_free(&sb);
+    if (rc != SQLITE_OK) {
+        *error = sql_error(db, "updating");
+        return -1;
+    }
+    for (size_t i = 0; i < table->n_columns; i++) {
+        bind_text_free(stmt, (int) i + 1, column_json_text(&row->columns[i], &table->columns[i]));
+    }
+    sqlite3_bind_text(stmt, (int) table->n_columns + 1, row->uuid, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        *error = sql_error(db, "updating");
+        return -1;
+    }
+    return 0;
+}
+
+static int delete_row(struct db *db, const struct db_row *row, char **error)
+{
+    char *sql = xasprintf("DELETE FROM \"%s\" WHERE _uuid = ?", row->table->name);
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL);
+    free(sql);
+    if (rc != SQLITE_OK) {
+        *error = sql_error(db, "deleting");
+        return -1;
+    }
+    sqlite3_bind_text(stmt, 1, row->uuid, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        *error = sql_error(db, "deleting");
+        return -1;
+    }
+    return 0;
+}
+
+int db_sql_write_changes(struct db *db, char **error)
+{
+    for (size_t i = 0; i < db->deleted.n; i++) {
+        const struct db_row *row = db->deleted.rows[i];
+        if (!row->inserted && delete_row(db, row, error)) {
+            return -1;
+        }
+    }
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        for (size_t i = 0; i < db->tables[t].n; i++) {
+            const struct db_row *row = db->tables[t].rows[i];
+            if (row->inserted ? insert_row(db, row, error)
+                : row->modified ? update_row(db, row, error) : 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int db_sql_write_column(struct db *db, const struct table_def *table, const char *uuid,
+                        const struct column_def *col, const struct datum *value,
+                        char **error)
+{
+    char *sql = xasprintf("UPDATE \"%s\" SET \"%s\" = ? WHERE _uuid = ?", table->name,
+                          col->name);
+    sqlite3_stmt *stmt;
+    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL);
+    free(sql);
+    if (rc != SQLITE_OK) {
+        *error = sql_error(db, "updating");
+        return -1;
+    }
+    bind_text_free(stmt, 1, column_json_text(value, col));
+    sqlite3_bind_text(stmt, 2, uuid, -1, SQLITE_TRANSIENT);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        *error = sql_error(db, "updating");
+        return -1;
+    }
+    if (sqlite3_changes(db->sql) != 1) {
+        *error = xasprintf("no row %s in table %s", uuid, table->name);
+        return -1;
+    }
+    return 0;
+}

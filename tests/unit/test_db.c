@@ -1,0 +1,601 @@
+/* The configuration database: create, commit, reopen, roll back, garbage
+ * collection, reference checks, two writers, reload, schema upgrade. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "control/db.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/pontoon-test-db-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        return -1;
+    }
+    /* A directory that does not exist yet: db_open creates it. */
+    snprintf(f->path, sizeof f->path, "%s/sub/dir/conf.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd)) {
+        return -1;
+    }
+    free(f);
+    return 0;
+}
+
+static const struct table_def *T(const char *name)
+{
+    return schema_find_table(name);
+}
+
+static struct db *open_db(const char *path)
+{
+    struct db *db = NULL;
+    char *error = NULL;
+    if (db_open(path, &db, &error)) {
+        fail_msg("db_open: %s", error);
+    }
+    return db;
+}
+
+static void begin(struct db *db)
+{
+    char *error = NULL;
+    if (db_begin(db, 1000, &error)) {
+        fail_msg("db_begin: %s", error);
+    }
+}
+
+static void commit(struct db *db)
+{
+    char *error = NULL;
+    if (db_commit(db, &error)) {
+        fail_msg("db_commit: %s", error);
+    }
+}
+
+/* Commits expecting failure; returns the error. */
+static char *commit_fails(struct db *db)
+{
+    char *error = NULL;
+    assert_int_equal(db_commit(db, &error), -1);
+    assert_non_null(error);
+    return error;
+}
+
+static struct db_row *add_interface(struct db *db, const char *name)
+{
+    struct db_row *iface = db_insert_row(db, T("Interface"));
+    db_row_set_string(iface, "name", name);
+    return iface;
+}
+
+/* add-port: a Port with one Interface of the same name, on `bridge`. */
+static struct db_row *add_port(struct db *db, struct db_row *bridge, const char *name)
+{
+    struct db_row *iface = add_interface(db, name);
+    struct db_row *port = db_insert_row(db, T("Port"));
+    db_row_set_string(port, "name", name);
+    db_row_add_ref(port, "interfaces", iface->uuid);
+    db_row_add_ref(bridge, "ports", port->uuid);
+    return port;
+}
+
+static struct db_row *add_bridge(struct db *db, const char *name)
+{
+    struct db_row *br = db_insert_row(db, T("Bridge"));
+    db_row_set_string(br, "name", name);
+    db_row_add_ref(db_root_row(db), "bridges", br->uuid);
+    add_port(db, br, name);
+    return br;
+}
+
+static void test_create_and_reopen(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+    char br_uuid[37], port_uuid[37];
+
+    assert_int_equal(db_count_rows(db, T("Open_vSwitch")), 1);
+    assert_non_null(db_root_row(db));
+    assert_ptr_equal(db_find_row(db, T("Open_vSwitch"), "."), db_root_row(db));
+    assert_int_equal(db_count_rows(db, T("Bridge")), 0);
+
+    begin(db);
+    struct db_row *br = add_bridge(db, "br0");
+    struct db_row *port = add_port(db, br, "tap1");
+    struct datum tag;
+    char *error = NULL;
+    assert_int_equal(datum_from_string(&tag, schema_find_table("Port")->columns + 19, "2",
+                                       &error), 0);
+    db_row_set(port, "tag", &tag);
+    assert_int_equal(tag.n, 0);               /* ownership taken */
+    struct db_row *iface = db_find_row(db, T("Interface"), "tap1");
+    assert_non_null(iface);
+    db_row_set_string(iface, "type", "internal");
+    struct datum *ids = (struct datum *) db_row_get(iface, "external_ids");
+    union atom k = { .string = "attached-mac" }, v = { .string = "52:54:00:12:34:56" };
+    datum_map_set(ids, schema_find_table("Interface")->columns + 12, &k, &v);
+    iface->modified = true;
+    strcpy(br_uuid, br->uuid);
+    strcpy(port_uuid, port->uuid);
+    commit(db);
+    db_close(db);
+
+    db = open_db(f->path);
+    assert_int_equal(db_count_rows(db, T("Bridge")), 1);
+    assert_int_equal(db_count_rows(db, T("Port")), 2);
+    assert_int_equal(db_count_rows(db, T("Interface")), 2);
+    br = db_find_row(db, T("Bridge"), "br0");
+    assert_non_null(br);
+    assert_string_equal(br->uuid, br_uuid);
+    assert_ptr_equal(db_find_row(db, T("Bridge"), br_uuid), br);
+    assert_ptr_equal(db_find_row_by_uuid(db, br_uuid), br);
+    assert_ptr_equal(db_find_row(db, T("Port"), "tap1"), db_find_row_by_uuid(db, port_uuid));
+    assert_null(db_find_row(db, T("Port"), "nosuch"));
+    assert_null(db_find_row(db, T("Bridge"), "tap1"));
+
+    /* Insertion order survives the reopen. */
+    assert_string_equal(db_row_get_string(db_row_at(db, T("Port"), 0), "name"), "br0");
+    assert_string_equal(db_row_get_string(db_row_at(db, T("Port"), 1), "name"), "tap1");
+    assert_null(db_row_at(db, T("Port"), 2));
+
+    port = db_find_row(db, T("Port"), "tap1");
+    assert_int_equal(db_row_get_integer(port, "tag", -1), 2);
+    assert_int_equal(db_row_get_integer(port, "bond_updelay", -1), 0);
+    assert_int_equal(db_row_get_integer(db_find_row(db, T("Port"), "br0"), "tag", -1), -1);
+    iface = db_find_row(db, T("Interface"), "tap1");
+    assert_string_equal(db_row_get_string(iface, "type"), "internal");
+    assert_string_equal(db_row_get_string(iface, "error"), "");
+    assert_string_equal(db_row_get_map_string(iface, "external_ids", "attached-mac"),
+                        "52:54:00:12:34:56");
+    assert_null(db_row_get_map_string(iface, "external_ids", "nope"));
+    assert_int_equal(db_row_get(br, "ports")->n, 2);
+    assert_int_equal(db_row_get(db_root_row(db), "bridges")->n, 1);
+
+    /* A unique uuid prefix finds the row too. */
+    char prefix[9];
+    memcpy(prefix, br_uuid, 8);
+    prefix[8] = '\0';
+    assert_ptr_equal(db_find_row(db, T("Bridge"), prefix), br);
+    db_close(db);
+}
+
+static void test_rollback(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+
+    begin(db);
+    add_bridge(db, "br0");
+    commit(db);
+
+    /* Explicit rollback. */
+    begin(db);
+    add_bridge(db, "br1");
+    db_row_set_string(db_find_row(db, T("Bridge"), "br0"), "datapath_type", "netdev");
+    db_rollback(db);
+    assert_null(db_find_row(db, T("Bridge"), "br1"));
+    assert_string_equal(db_row_get_string(db_find_row(db, T("Bridge"), "br0"),
+                                          "datapath_type"), "");
+
+    /* A failed commit: a port without interfaces. */
+    begin(db);
+    add_bridge(db, "br2");
+    struct db_row *port = db_insert_row(db, T("Port"));
+    db_row_set_string(port, "name", "empty");
+    db_row_add_ref(db_find_row(db, T("Bridge"), "br0"), "ports", port->uuid);
+    char *error = commit_fails(db);
+    assert_non_null(strstr(error, "column interfaces: 0 value(s) specified but the minimum "
+                           "number is 1"));
+    assert_non_null(strstr(error, "(empty)"));
+    free(error);
+    assert_null(db_find_row(db, T("Bridge"), "br2"));
+    assert_int_equal(db_count_rows(db, T("Bridge")), 1);
+    db_close(db);
+
+    db = open_db(f->path);
+    assert_int_equal(db_count_rows(db, T("Bridge")), 1);
+    assert_int_equal(db_count_rows(db, T("Port")), 1);
+    assert_null(db_find_row(db, T("Port"), "empty"));
+    db_close(db);
+}
+
+static void test_garbage_collection(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+
+    begin(db);
+    struct db_row *br = add_bridge(db, "br0");
+    add_port(db, br, "p1");
+    add_port(db, br, "p2");
+    /* An interface nothing references never reaches the file. */
+    add_interface(db, "orphan");
+    commit(db);
+    assert_int_equal(db_count_rows(db, T("Port")), 3);
+    assert_int_equal(db_count_rows(db, T("Interface")), 3);
+    assert_null(db_find_row(db, T("Interface"), "orphan"));
+
+    /* del-port: only the reference goes; the Port and its Interface follow. */
+    begin(db);
+    br = db_find_row(db, T("Bridge"), "br0");
+    db_row_remove_ref(br, "ports", db_find_row(db, T("Port"), "p1")->uuid);
+    commit(db);
+    assert_null(db_find_row(db, T("Port"), "p1"));
+    assert_null(db_find_row(db, T("Interface"), "p1"));
+    assert_int_equal(db_count_rows(db, T("Interface")), 2);
+
+    /* del-br: the bridge is a root row, so it is deleted explicitly. */
+    begin(db);
+    br = db_find_row(db, T("Bridge"), "br0");
+    db_row_remove_ref(db_root_row(db), "bridges", br->uuid);
+    db_delete_row(db, br);
+    assert_null(db_find_row(db, T("Bridge"), "br0"));
+    assert_int_equal(db_count_rows(db, T("Bridge")), 0);
+    commit(db);
+    assert_int_equal(db_count_rows(db, T("Port")), 0);
+    assert_int_equal(db_count_rows(db, T("Interface")), 0);
+    db_close(db);
+
+    db = open_db(f->path);
+    assert_int_equal(db_count_rows(db, T("Bridge")), 0);
+    assert_int_equal(db_count_rows(db, T("Port")), 0);
+    assert_int_equal(db_count_rows(db, T("Interface")), 0);
+    db_close(db);
+}
+
+static void test_references_and_names(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+
+    begin(db);
+    struct db_row *br = add_bridge(db, "br0");
+    add_port(db, br, "tap1");
+    commit(db);
+
+    /* Deleting a row still referenced. */
+    begin(db);
+    struct db_row *port = db_find_row(db, T("Port"), "tap1");
+    char port_uuid[37];
+    strcpy(port_uuid, port->uuid);
+    db_delete_row(db, port);
+    char *error = commit_fails(db);
+    char expected[256];
+    snprintf(expected, sizeof expected, "references nonexistent row %s in table Port",
+             port_uuid);
+    assert_non_null(strstr(error, expected));
+    assert_non_null(strstr(error, "column ports"));
+    free(error);
+    assert_non_null(db_find_row(db, T("Port"), "tap1"));
+
+    /* del-port X -- add-port br0 X in one transaction. */
+    begin(db);
+    br = db_find_row(db, T("Bridge"), "br0");
+    port = db_find_row(db, T("Port"), "tap1");
+    db_row_remove_ref(br, "ports", port->uuid);
+    db_delete_row(db, port);
+    assert_null(db_find_row(db, T("Port"), "tap1"));
+    struct db_row *again = add_port(db, br, "tap1");
+    assert_ptr_equal(db_find_row(db, T("Port"), "tap1"), again);
+    commit(db);
+    assert_int_equal(db_count_rows(db, T("Port")), 2);
+    assert_int_equal(db_count_rows(db, T("Interface")), 2);
+    assert_string_not_equal(db_find_row(db, T("Port"), "tap1")->uuid, port_uuid);
+
+    /* Two ports with one name. */
+    begin(db);
+    add_port(db, db_find_row(db, T("Bridge"), "br0"), "tap1");
+    error = commit_fails(db);
+    assert_string_equal(error, "Transaction causes multiple rows in \"Port\" table to "
+                        "have identical values (tap1) for index on column \"name\".");
+    free(error);
+    assert_int_equal(db_count_rows(db, T("Port")), 2);
+
+    /* A bad value set through the API is caught at commit. */
+    begin(db);
+    db_row_set_string(db_find_row(db, T("Port"), "tap1"), "vlan_mode", "bogus");
+    error = commit_fails(db);
+    assert_non_null(strstr(error, "bogus is not one of the allowed values"));
+    free(error);
+    db_close(db);
+}
+
+static void test_two_writers(void **state)
+{
+    struct fixture *f = *state;
+    struct db *a = open_db(f->path);
+    struct db *b = open_db(f->path);
+    char *error = NULL;
+
+    begin(a);
+    add_bridge(a, "br0");
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(db_begin(b, 200, &error), -1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_non_null(strstr(error, "is locked by another writer"));
+    free(error);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 150);
+
+    /* A reader is not blocked by the writer and sees the last commit. */
+    assert_int_equal(db_reload(b, &error), 0);
+    assert_int_equal(db_count_rows(b, T("Bridge")), 0);
+
+    commit(a);
+    begin(b);
+    assert_non_null(db_find_row(b, T("Bridge"), "br0"));
+    add_bridge(b, "br1");
+    commit(b);
+
+    assert_int_equal(db_reload(a, &error), 0);
+    assert_non_null(db_find_row(a, T("Bridge"), "br1"));
+    assert_int_equal(db_count_rows(a, T("Port")), 2);
+
+    /* Calling begin twice is refused. */
+    begin(a);
+    assert_int_equal(db_begin(a, 100, &error), -1);
+    free(error);
+    db_rollback(a);
+
+    db_close(a);
+    db_close(b);
+}
+
+static void test_ephemeral_and_reload(void **state)
+{
+    struct fixture *f = *state;
+    struct db *cli = open_db(f->path);
+    struct db *daemon = open_db(f->path);
+    char *error = NULL;
+
+    begin(cli);
+    struct db_row *br = add_bridge(cli, "br0");
+    for (int i = 0; i < 300; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d", i);
+        struct db_row *port = add_port(cli, br, name);
+        struct db_row *iface = db_find_row(cli, T("Interface"), name);
+        db_row_set_string(iface, "type", "internal");
+        (void) port;
+    }
+    commit(cli);
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(db_reload(daemon, &error), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    print_message("full reload of %zu interfaces: %ld us\n",
+                  db_count_rows(daemon, T("Interface")), us);
+    assert_int_equal(db_count_rows(daemon, T("Interface")), 301);
+
+    /* data_version moves only for other connections' commits. */
+    int64_t v1, v2;
+    assert_int_equal(db_data_version(daemon, &v1), 0);
+    assert_int_equal(db_data_version(daemon, &v2), 0);
+    assert_true(v1 == v2);
+
+    /* Nothing changed: reload is a no-op and rows stay where they were. */
+    struct db_row *p5 = db_find_row(daemon, T("Interface"), "p5");
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(db_reload(daemon, &error), 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    us = (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+    print_message("unchanged reload: %ld us\n", us);
+    assert_ptr_equal(db_find_row(daemon, T("Interface"), "p5"), p5);
+
+    /* The daemon reports ofport and error. */
+    struct datum ofport = DATUM_EMPTY;
+    const struct column_def *col;
+    assert_int_equal(schema_find_column(T("Interface"), "ofport", &col, &error), 0);
+    assert_int_equal(datum_from_string(&ofport, col, "7", &error), 0);
+    assert_int_equal(db_write_ephemeral(daemon, "Interface", p5->uuid, "ofport", &ofport,
+                                        &error), 0);
+    assert_int_equal(db_row_get_integer(p5, "ofport", -1), 7);
+    assert_int_equal(db_write_ephemeral(daemon, "Interface",
+                                        "00000000-0000-0000-0000-000000000000", "ofport",
+                                        &ofport, &error), -1);
+    free(error);
+    assert_int_equal(db_write_ephemeral(daemon, "Interface", p5->uuid, "nocolumn", &ofport,
+                                        &error), -1);
+    assert_string_equal(error, "Interface does not contain a column whose name matches "
+                        "\"nocolumn\"");
+    free(error);
+    datum_destroy(&ofport, col);
+
+    assert_int_equal(db_reload(cli, &error), 0);
+    assert_int_equal(db_row_get_integer(db_find_row(cli, T("Interface"), "p5"), "ofport", -1),
+                     7);
+
+    /* A CLI's transaction does not lose it either. */
+    begin(cli);
+    db_row_set_string(db_find_row(cli, T("Interface"), "p5"), "type", "tap");
+    commit(cli);
+    assert_int_equal(db_data_version(daemon, &v2), 0);
+    assert_true(v1 != v2);
+    assert_int_equal(db_reload(daemon, &error), 0);
+    struct db_row *row = db_find_row(daemon, T("Interface"), "p5");
+    assert_string_equal(db_row_get_string(row, "type"), "tap");
+    assert_int_equal(db_row_get_integer(row, "ofport", -1), 7);
+
+    db_close(cli);
+    db_close(daemon);
+}
+
+/* Several processes adding bridges at once: every transaction sees the
+ * previous one's Open_vSwitch.bridges, so none is lost. */
+static void test_concurrent_processes(void **state)
+{
+    struct fixture *f = *state;
+    enum { N_PROC = 4, N_EACH = 15 };
+
+    db_close(open_db(f->path));
+    for (int p = 0; p < N_PROC; p++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (!pid) {
+            struct db *db = NULL;
+            char *error = NULL;
+            if (db_open(f->path, &db, &error)) {
+                _exit(1);
+            }
+            for (int i = 0; i < N_EACH; i++) {
+                char name[32];
+                snprintf(name, sizeof name, "br-%d-%d", p, i);
+                if (db_begin(db, 10000, &error)) {
+                    _exit(2);
+                }
+                add_bridge(db, name);
+                if (db_commit(db, &error)) {
+                    _exit(3);
+                }
+            }
+            db_close(db);
+            _exit(0);
+        }
+    }
+    for (int p = 0; p < N_PROC; p++) {
+        int status;
+        assert_true(wait(&status) > 0);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    struct db *db = open_db(f->path);
+    assert_int_equal(db_count_rows(db, T("Bridge")), N_PROC * N_EACH);
+    assert_int_equal(db_row_get(db_root_row(db), "bridges")->n, N_PROC * N_EACH);
+    assert_int_equal(db_count_rows(db, T("Port")), N_PROC * N_EACH);
+    db_close(db);
+}
+
+static void exec_sql(sqlite3 *sql, const char *stmt)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(sql, stmt, NULL, NULL, &msg) != SQLITE_OK) {
+        fail_msg("%s: %s", stmt, msg);
+    }
+}
+
+static void test_schema_upgrade(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    sqlite3 *sql;
+
+    /* A version 0 file with only a few columns. */
+    snprintf(path, sizeof path, "%s/old.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
+    exec_sql(sql, "CREATE TABLE \"Open_vSwitch\" (_uuid TEXT PRIMARY KEY, bridges TEXT)");
+    exec_sql(sql, "CREATE TABLE \"Bridge\" (_uuid TEXT PRIMARY KEY, name TEXT, ports TEXT)");
+    exec_sql(sql, "INSERT INTO \"Open_vSwitch\" VALUES ('11111111-2222-4333-8444-555555555555',"
+                  " '[\"uuid\",\"aaaaaaaa-2222-4333-8444-555555555555\"]')");
+    exec_sql(sql, "INSERT INTO \"Bridge\" VALUES ('aaaaaaaa-2222-4333-8444-555555555555',"
+                  " '\"br-old\"', '[\"set\",[]]')");
+    sqlite3_close(sql);
+
+    struct db *db = open_db(path);
+    struct db_row *br = db_find_row(db, T("Bridge"), "br-old");
+    assert_non_null(br);
+    assert_string_equal(db_row_get_string(db_root_row(db), "bridges"),
+                        "aaaaaaaa-2222-4333-8444-555555555555");
+    assert_string_equal(db_row_get_string(br, "datapath_type"), "");
+    assert_int_equal(db_row_get(br, "other_config")->n, 0);
+    begin(db);
+    db_row_set_string(br, "datapath_type", "netdev");
+    add_port(db, br, "p1");
+    commit(db);
+    db_close(db);
+
+    assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(sql, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), SCHEMA_VERSION);
+    sqlite3_finalize(stmt);
+    assert_int_equal(sqlite3_prepare_v2(sql, "SELECT datapath_type, stp_enable, other_config "
+                                        "FROM \"Bridge\"", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_string_equal((const char *) sqlite3_column_text(stmt, 0), "\"netdev\"");
+    assert_string_equal((const char *) sqlite3_column_text(stmt, 1), "false");
+    assert_string_equal((const char *) sqlite3_column_text(stmt, 2), "[\"map\",[]]");
+    sqlite3_finalize(stmt);
+
+    /* A newer file than this program knows is refused, not damaged. */
+    exec_sql(sql, "PRAGMA user_version = 99");
+    sqlite3_close(sql);
+    struct db *newer = NULL;
+    char *error = NULL;
+    assert_int_equal(db_open(path, &newer, &error), -1);
+    assert_null(newer);
+    assert_non_null(strstr(error, "newer"));
+    free(error);
+}
+
+static void test_open_errors_and_default_path(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = NULL;
+    char *error = NULL;
+    char path[160];
+
+    snprintf(path, sizeof path, "%s/file", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    snprintf(path, sizeof path, "%s/file/conf.db", f->dir);
+    assert_int_equal(db_open(path, &db, &error), -1);
+    assert_non_null(strstr(error, "cannot create directory"));
+    free(error);
+
+    setenv("PONTOON_DB", "/tmp/x.db", 1);
+    assert_string_equal(db_default_path(), "/tmp/x.db");
+    unsetenv("PONTOON_DB");
+    assert_string_equal(db_default_path(), DB_DEFAULT_PATH);
+
+    /* Commit without begin. */
+    db = open_db(f->path);
+    assert_int_equal(db_commit(db, &error), -1);
+    free(error);
+    db_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_collection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_references_and_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ephemeral_and_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors_and_default_path, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
