@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "control/db.h"
 #include "util/strbuf.h"
@@ -22,6 +23,8 @@ struct cli_options {
     enum data_format data;        /* --data=string|json|bare */
     bool no_headings;             /* --no-headings */
     bool oneline;                 /* --oneline */
+    bool pretty;                  /* --pretty (indented JSON) */
+    bool dry_run;                 /* --dry-run: run, then roll back */
     const char *db_path;          /* $PONTOON_DB or default */
     const char *run_dir;          /* $PONTOON_RUN_DIR or /run/pontoon */
 };
@@ -46,6 +49,8 @@ struct cli_context {
     const struct cli_invocation *cmd;
     struct strbuf output;         /* printed only once the whole chain commits */
     char *error;                  /* set (heap) by a failing handler */
+    int exit_code;                /* non-zero: the exit status instead of 0/1
+                                     (br-exists: 2, runtime errors: 2) */
 };
 
 /* Sets ctx->error from a printf format; returns -1 for `return cli_fail(...)`. */
@@ -74,6 +79,20 @@ extern const struct cli_command_def bridge_commands[];   /* add-br, add-port, sh
 extern const struct cli_command_def database_commands[]; /* list, find, get, set, ... */
 extern const struct cli_command_def runtime_commands[];  /* fdb/show, dpif/show, ... */
 
+/* A command by name from the tables above; a name with '/' that no table
+ * knows gets runtime_forward_command (sent to the daemon as is). */
 const struct cli_command_def *cli_find_command(const char *name);
+extern const struct cli_command_def runtime_forward_command;
+
+/* Handlers that live outside their table's file. */
+int cmd_show(struct cli_context *ctx);                   /* cli/show.c */
+int runtime_forward(struct cli_context *ctx);            /* cli/runtime.c */
+
+/* Runs one whole pontoon invocation; returns the exit status. */
+int cli_run(int argc, char **argv, FILE *out, FILE *err);
+void cli_print_help(FILE *out);                          /* cli/help.c */
+#ifndef PONTOON_VERSION
+#define PONTOON_VERSION "0.1.0"
+#endif
 
 #endif

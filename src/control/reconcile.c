@@ -172,8 +172,9 @@ static int port_vlan_policy(const struct db_row *port, struct vlan_policy *polic
 static bool ofport_in_use(const struct switch_state *st, const char *bridge, uint32_t ofport)
 {
     for (size_t i = 0; i < st->n_ifaces; i++)
-        if (st->ifaces[i]->seen && !strcmp(st->ifaces[i]->bridge, bridge) &&
-            st->ifaces[i]->ofport == ofport)
+        /* Every running interface counts, seen yet or not: rows are walked
+         * in uuid order, so a port kept from before may come later. */
+        if (!strcmp(st->ifaces[i]->bridge, bridge) && st->ifaces[i]->ofport == ofport)
             return true;
     return false;
 }

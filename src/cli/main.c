@@ -1,0 +1,237 @@
+/* One pontoon invocation: parse, then either forward a runtime command to the
+ * daemon or run the configuration commands of the `--` chain as one database
+ * transaction and wait until the daemon has applied it. */
+#include "cli/command.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/parse.h"
+#include "control/control_client.h"
+#include "control/db.h"
+
+/* ovs-vsctl exits through SIGALRM on --timeout; scripts know 128 + 14. */
+#define EXIT_TIMEOUT 142
+
+int cli_fail(struct cli_context *ctx, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    char *message = NULL;
+    if (vasprintf(&message, fmt, args) < 0)
+        message = NULL;
+    va_end(args);
+    free(ctx->error);
+    ctx->error = message ? message : strdup("out of memory");
+    return -1;
+}
+
+static const struct cli_command_def *find_in(const struct cli_command_def *table,
+                                             const char *name)
+{
+    for (; table->name; table++)
+        if (!strcmp(table->name, name))
+            return table;
+    return NULL;
+}
+
+const struct cli_command_def *cli_find_command(const char *name)
+{
+    const struct cli_command_def *const tables[] = {
+        bridge_commands, database_commands, runtime_commands,
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        const struct cli_command_def *def = find_in(tables[i], name);
+        if (def)
+            return def;
+    }
+    /* The daemon may know commands this CLI does not (ovs-appctl forwards
+     * whatever it is given). */
+    if (strchr(name, '/'))
+        return &runtime_forward_command;
+    return NULL;
+}
+
+static int report(FILE *err, const char *message, int status)
+{
+    fprintf(err, "pontoon: %s\n", message);
+    return status;
+}
+
+static int run_runtime(const struct cli_options *opts, const struct cli_invocation *inv,
+                       FILE *out, FILE *err)
+{
+    struct cli_context ctx = { .options = opts, .cmd = inv, .output = STRBUF_INIT };
+    int status = 0;
+    if (inv->def->run(&ctx)) {
+        status = ctx.exit_code ? ctx.exit_code : 1;
+        if (ctx.error)
+            report(err, ctx.error, status);
+    }
+    fputs(strbuf_cstr(&ctx.output), out);
+    strbuf_free(&ctx.output);
+    free(ctx.error);
+    return status;
+}
+
+/* A command's output; with --oneline on one line, newlines as "\n" (as
+ * ovs-vsctl does, so scripts can read one line per command). */
+static void print_output(const struct cli_options *opts, struct strbuf *output, FILE *out)
+{
+    const char *text = strbuf_cstr(output);
+    if (!opts->oneline) {
+        fputs(text, out);
+        return;
+    }
+    size_t len = strlen(text);
+    if (len && text[len - 1] == '\n')
+        len--;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == '\n')
+            fputs("\\n", out);
+        else if (text[i] == '\\')
+            fputs("\\\\", out);
+        else
+            fputc(text[i], out);
+    }
+    fputc('\n', out);
+}
+
+/* Asks the daemon to apply the committed change and waits for it. */
+static int wait_for_daemon(const struct cli_options *opts, FILE *err)
+{
+    json_t *result = NULL;
+    char *error = NULL;
+    int rc = control_call(opts->run_dir, "reload", 0, NULL, opts->timeout_s * 1000,
+                          &result, &error);
+    int status = 0;
+    if (rc == 0 || rc == -ENOENT || rc == -ECONNREFUSED) {
+        status = 0;   /* no daemon: it applies the change when it starts */
+    } else if (rc == -ETIMEDOUT) {
+        fprintf(err, "pontoon: timeout: pontoond did not apply the change within %d seconds\n",
+                opts->timeout_s);
+        status = EXIT_TIMEOUT;
+    } else {
+        report(err, error ? error : strerror(-rc), 1);
+        status = 1;
+    }
+    json_decref(result);
+    free(error);
+    return status;
+}
+
+static int run_transaction(const struct cli_options *opts, struct cli_invocation *cmds,
+                           size_t n, FILE *out, FILE *err)
+{
+    struct db *db = NULL;
+    char *error = NULL;
+    if (db_open(opts->db_path, &db, &error)) {
+        int status = report(err, error ? error : "cannot open the database", 1);
+        free(error);
+        return status;
+    }
+    int timeout_ms = opts->timeout_s ? opts->timeout_s * 1000 : INT_MAX;
+    if (db_begin(db, timeout_ms, &error)) {
+        int status = report(err, error ? error : "cannot start a transaction", 1);
+        free(error);
+        db_close(db);
+        return status;
+    }
+
+    struct cli_context *ctxs = calloc(n, sizeof *ctxs);
+    if (!ctxs) {
+        db_rollback(db);
+        db_close(db);
+        return report(err, "out of memory", 1);
+    }
+    int status = 0;
+    bool writes = false;
+    for (size_t i = 0; i < n; i++) {
+        struct cli_context *ctx = &ctxs[i];
+        *ctx = (struct cli_context){ .db = db, .options = opts, .cmd = &cmds[i],
+                                     .output = STRBUF_INIT };
+        writes |= cmds[i].def->kind == COMMAND_WRITE;
+        if (cmds[i].def->run(ctx)) {
+            status = ctx->exit_code ? ctx->exit_code : 1;
+            if (ctx->error)
+                report(err, ctx->error, status);
+            break;
+        }
+    }
+
+    if (status || !writes || opts->dry_run) {
+        db_rollback(db);
+    } else if (db_commit(db, &error)) {
+        status = report(err, error ? error : "cannot commit the transaction", 1);
+        free(error);
+    }
+    if (!status)
+        for (size_t i = 0; i < n; i++)
+            print_output(opts, &ctxs[i].output, out);
+    for (size_t i = 0; i < n; i++) {
+        strbuf_free(&ctxs[i].output);
+        free(ctxs[i].error);
+    }
+    free(ctxs);
+    db_close(db);
+
+    if (!status && writes && !opts->no_wait && !opts->dry_run) {
+        fflush(out);
+        status = wait_for_daemon(opts, err);
+    }
+    return status;
+}
+
+int cli_run(int argc, char **argv, FILE *out, FILE *err)
+{
+    struct cli_parse_result parsed;
+    char *error = NULL;
+    int status;
+    if (cli_parse(argc, argv, cli_find_command, &parsed, &error)) {
+        status = report(err, error ? error : "invalid arguments", 1);
+        goto done;
+    }
+    if (parsed.help) {
+        cli_print_help(out);
+        status = 0;
+        goto done;
+    }
+    if (parsed.version) {
+        fprintf(out, "pontoon (Pontoon) %s\n", PONTOON_VERSION);
+        status = 0;
+        goto done;
+    }
+
+    struct cli_options *opts = &parsed.options;
+    if (!opts->db_path)
+        opts->db_path = db_default_path();
+    if (!opts->run_dir)
+        opts->run_dir = control_default_run_dir();
+
+    for (size_t i = 0; i < parsed.n_commands; i++) {
+        const struct cli_invocation *inv = &parsed.commands[i];
+        if (inv->def->kind == COMMAND_RUNTIME && parsed.n_commands > 1) {
+            error = xasprintf("'%s' asks the running daemon and cannot be chained "
+                              "with other commands", inv->argv[0]);
+            status = report(err, error, 1);
+            goto done;
+        }
+    }
+    if (parsed.commands[0].def->kind == COMMAND_RUNTIME)
+        status = run_runtime(opts, &parsed.commands[0], out, err);
+    else
+        status = run_transaction(opts, parsed.commands, parsed.n_commands, out, err);
+
+done:
+    free(error);
+    cli_parse_result_free(&parsed);
+    fflush(out);
+    fflush(err);
+    return status;
+}
