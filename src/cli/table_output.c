@@ -106,7 +106,7 @@ void record_table_add_row(struct record_table *rt, const struct db_row *row)
 {
     if (rt->n_rows == rt->allocated_rows) {
         size_t n = rt->allocated_rows ? rt->allocated_rows * 2 : 4;
-        struct datum *cells = realloc(rt->cells, n * rt->n_columns * sizeof *cells + 1);
+        struct datum *cells = realloc(rt->cells, (n * rt->n_columns + 1) * sizeof *cells);
         if (!cells)
             return;   /* out of memory: the row is left out rather than aborting */
         rt->cells = cells;
