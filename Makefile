@@ -1,6 +1,7 @@
 # Pontoon build.  `make` builds build/pontoond and build/pontoon;
 # `make SAN=1 BUILD=build-asan` builds the same with ASan + UBSan;
 # `make check` builds and runs the unit tests.
+.DEFAULT_GOAL := all
 BUILD   ?= build
 PREFIX  ?= /usr/local
 CC      ?= cc

@@ -224,7 +224,10 @@ static void iface_open(struct running_iface *iface)
  * socket has a different or no ifindex now. */
 static bool iface_device_changed(const struct running_iface *iface)
 {
-    if (!iface->netdev || !iface->netdev->ifindex)
+    /* Taps and internal ports hold their device by file descriptor: one moved
+     * into another namespace (a guest's or a test host's) is still ours and
+     * must not be re-created here. */
+    if (!iface->netdev || !iface->netdev->ifindex || strcmp(iface->netdev->class->type, "system"))
         return false;
     return netdev_ifindex_by_name(iface->name) != iface->netdev->ifindex;
 }

@@ -1,0 +1,103 @@
+"""The daemon's life: restart keeps the configuration, devices that vanish
+and come back, runtime commands."""
+
+import re
+import signal
+
+import pontoon_harness as ph
+
+
+# ---------------------------------------------------------------- 9
+def test_restart_restores_configuration(pontoon, daemon, net):
+    br, br1 = net.name("br0"), net.name("br1")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    pontoon("add-br", br)
+    pontoon("add-br", br1)
+    pontoon("add-port", br, a.port, "tag=2")
+    pontoon("add-port", br, b.port, "tag=2")
+    pontoon("add-port", br, "patch-to-br0", "--", "set", "Interface", "patch-to-br0",
+            "type=patch", "options:peer=patch-to-br1")
+    pontoon("add-port", br1, "patch-to-br1", "--", "set", "Interface", "patch-to-br1",
+            "type=patch", "options:peer=patch-to-br0")
+    ph.wait_until(lambda: ph.link_exists(br), timeout=5, what=f"internal port {br}")
+    a.ping_until(b)
+    show_before = pontoon("show")
+    dump_before = pontoon.dump()["Port"]
+
+    status = daemon.stop(signal.SIGTERM)
+    assert status == 0, f"pontoond exited {status} on SIGTERM:\n{daemon.log()}"
+    assert not ph.link_exists(br), "internal port device left behind after SIGTERM"
+    assert not ph.link_exists(br1), "internal port device left behind after SIGTERM"
+    assert pontoon("show") == show_before, "configuration changed by the shutdown"
+    assert not a.ping(b, count=1), "traffic passes with the daemon stopped"
+
+    daemon.start()
+    ph.wait_until(lambda: ph.link_exists(br), timeout=5, what=f"internal port {br} after restart")
+    a.ping_until(b)
+    assert pontoon("show") == show_before
+    assert pontoon.dump()["Port"] == dump_before
+    # VLAN still applied after restart
+    c = net.add_host("c", "198.18.0.3")
+    pontoon("add-port", br, c.port, "tag=3")
+    assert not a.ping(c)
+
+
+def test_config_made_while_stopped_applies_at_start(pontoon, daemon, net):
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    daemon.stop()
+    pontoon("add-br", br)                      # returns at once with no daemon
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    daemon.start()
+    a.ping_until(b)
+
+
+# ---------------------------------------------------------------- 10
+def test_deleted_device_is_picked_up_again(pontoon, daemon, net):
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    a.ping_until(b)
+
+    def error_lines():
+        return [l for l in ph.show_blocks(pontoon("show")).get(a.port, [])
+                if l.startswith("error:")]
+
+    assert not error_lines()
+    ph.sh("ip", "link", "del", a.port)         # takes the namespace end too
+    errs = ph.wait_until(error_lines, timeout=5, what=f"an error line for {a.port} in show")
+    assert re.match(r'error: ".+"$', errs[0]), errs
+    assert a.port in pontoon("list-ports", br), "port removed from the configuration"
+
+    net.plug_host(a)                            # same names, address, MAC
+    ph.wait_until(lambda: not error_lines(), timeout=5, what=f"{a.port}'s error line to clear")
+    a.ping_until(b)
+    assert b.ping(a)
+
+
+# ---------------------------------------------------------------- runtime commands
+def test_runtime_commands(pontoon, daemon, net):
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+
+    assert pontoon("version").strip()
+    commands = pontoon("list-commands")       # the runtime (ovs-appctl) set, as OVS
+    for name in ("fdb/show", "fdb/flush", "dpif/show", "version"):
+        assert name in commands, f"{name} missing from list-commands"
+
+    dpif = pontoon("dpif/show")
+    assert re.search(rf"^  {br}:$", dpif, re.M), dpif
+    assert re.search(rf"^    {br} \S+: \(\w+\)$", dpif, re.M), dpif
+    assert re.search(rf"^    {a.port} \d+/\S+: \(system\)$", dpif, re.M), dpif
+
+    assert ph.parse_fdb(pontoon("fdb/show", br)) is not None
+    r = pontoon.run("fdb/show", net.name("nosuch"))
+    assert r.returncode != 0
