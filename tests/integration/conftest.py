@@ -55,7 +55,7 @@ def workdir(prefix, request):
 def pontoon(workdir):
     """The CLI bound to this test's database and run dir."""
     if not ph.PONTOON.exists():
-        pytest.skip(f"{ph.PONTOON} not built")
+        pytest.fail(f"{ph.PONTOON} not built (run make)")
     return ph.Pontoon(workdir / "conf.db", workdir / "run")
 
 
@@ -72,7 +72,7 @@ def daemon(pontoon, workdir, net, request):
     """A running pontoond on this test's database and run dir.  Depends on
     `net` so that it is stopped before the namespaces are removed."""
     if not ph.PONTOOND.exists():
-        pytest.skip(f"{ph.PONTOOND} not built")
+        pytest.fail(f"{ph.PONTOOND} not built (run make)")
     d = ph.Daemon(pontoon.db, pontoon.run_dir, workdir / "pontoond.log",
                   log_level=os.environ.get("PONTOON_LOG_LEVEL", "info"))
     d.start()
@@ -84,3 +84,7 @@ def daemon(pontoon, workdir, net, request):
         for h in pontoon.history:
             print(h)
     assert status is not None, "pontoond did not exit within 10s of SIGTERM"
+    # Under the sanitizer build a memory error or leak shows here.
+    log = d.log()
+    assert "Sanitizer" not in log and "runtime error:" not in log, log
+    assert status == 0, f"pontoond exited {status} after SIGTERM:\n{log}"
