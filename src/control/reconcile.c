@@ -14,11 +14,11 @@
 
 #define OFPORT_MAX 65279u
 
-int switch_state_init(struct switch_state *st, struct db *db, struct datapath *dp)
+int switch_state_init(struct switch_state *st, struct db *db)
 {
     memset(st, 0, sizeof *st);
     st->db = db;
-    st->dp = dp;
+    st->started_ns = pmd_now_ns();
     return 0;
 }
 
@@ -28,18 +28,17 @@ static void iface_free(struct running_iface *iface)
         netdev_close(iface->netdev);
     free(iface->error);
     free(iface->stats);
+    free(iface->rxq_stats);
     free(iface);
 }
 
 static void bridge_free(struct running_bridge *bridge)
 {
-    pthread_mutex_destroy(&bridge->fdb->lock);
-    fdb_destroy(bridge->fdb->fdb);
-    free(bridge->fdb);
+    dp_fdb_destroy(bridge->fdb);
     free(bridge);
 }
 
-static void config_free(struct dp_config *config)
+void switch_config_free(struct dp_config *config)
 {
     if (!config)
         return;
@@ -51,13 +50,19 @@ static void config_free(struct dp_config *config)
         free(bridge);
     }
     free(config->bridges);
+    free(config->ports);
+    free(config->rxqs);
     free(config);
 }
 
 void switch_state_destroy(struct switch_state *st)
 {
     /* The datapath must stop using the snapshot before netdevs close. */
-    config_free(datapath_publish(st->dp, NULL));
+    if (st->dp) {
+        switch_config_free(datapath_publish(st->dp, NULL));
+        datapath_stop(st->dp);
+        st->dp = NULL;
+    }
     st->config = NULL;
     for (size_t i = 0; i < st->n_ifaces; i++)
         iface_free(st->ifaces[i]);
@@ -99,9 +104,9 @@ void switch_expire_fdbs(struct switch_state *st, uint64_t now_ms)
 {
     for (size_t i = 0; i < st->n_bridges; i++) {
         struct dp_fdb *fdb = st->bridges[i]->fdb;
-        pthread_mutex_lock(&fdb->lock);
+        dp_fdb_write_lock(fdb);
         fdb_expire(fdb->fdb, now_ms);
-        pthread_mutex_unlock(&fdb->lock);
+        dp_fdb_write_unlock(fdb);
     }
 }
 
@@ -116,7 +121,28 @@ static uint32_t parse_uint_option(const char *text, uint32_t dflt, uint32_t min,
     return (uint32_t)value;
 }
 
-static struct running_bridge *bridge_get(struct switch_state *st, const struct db_row *row)
+struct reconcile_run {
+    struct running_iface **closing;     /* replaced or removed: close after publish */
+    size_t n_closing;
+    struct flush_request { struct running_bridge *bridge; uint32_t ofport; } *flush;
+    size_t n_flush;
+    struct dp_fdb **fdbs_to_free;       /* replaced tables: free after publish */
+    size_t n_fdbs_to_free;
+};
+
+static void schedule_fdb_free(struct reconcile_run *run, struct dp_fdb *fdb)
+{
+    struct dp_fdb **grown = realloc(run->fdbs_to_free,
+                                    (run->n_fdbs_to_free + 1) * sizeof *grown);
+    if (!grown)
+        return;   /* leaks one table rather than freeing it under a reader */
+    run->fdbs_to_free = grown;
+    run->fdbs_to_free[run->n_fdbs_to_free++] = fdb;
+}
+
+
+static struct running_bridge *bridge_get(struct switch_state *st, struct reconcile_run *run,
+                                         const struct db_row *row)
 {
     const char *name = db_row_get_string(row, "name");
     uint32_t aging = parse_uint_option(db_row_get_map_string(row, "other_config",
@@ -128,26 +154,32 @@ static struct running_bridge *bridge_get(struct switch_state *st, const struct d
     struct running_bridge *bridge = switch_find_bridge(st, name);
     if (!bridge) {
         bridge = calloc(1, sizeof *bridge);
-        struct dp_fdb *fdb = calloc(1, sizeof *fdb);
         struct running_bridge **grown = realloc(st->bridges,
                                                 (st->n_bridges + 1) * sizeof *grown);
-        if (!bridge || !fdb || !grown || !(fdb->fdb = fdb_create(max, aging))) {
+        if (grown)
+            st->bridges = grown;
+        if (!bridge || !grown || !(bridge->fdb = dp_fdb_create(max, aging))) {
             free(bridge);
-            free(fdb);
-            if (grown)
-                st->bridges = grown;
             return NULL;
         }
-        pthread_mutex_init(&fdb->lock, NULL);
         snprintf(bridge->name, sizeof bridge->name, "%s", name);
-        bridge->fdb = fdb;
-        st->bridges = grown;
+        bridge->fdb_max = max;
         st->bridges[st->n_bridges++] = bridge;
         log_info("bridge %s: created", name);
+    } else if (bridge->fdb_max != max) {
+        /* Workers read the table without locks, so it is never resized under
+         * them: a new table goes into the next snapshot, the old one is freed
+         * after it is published. */
+        struct dp_fdb *fresh = dp_fdb_create(max, aging);
+        if (fresh) {
+            schedule_fdb_free(run, bridge->fdb);
+            bridge->fdb = fresh;
+            bridge->fdb_max = max;
+        }
     } else {
-        pthread_mutex_lock(&bridge->fdb->lock);
-        fdb_set_limits(bridge->fdb->fdb, max, aging);
-        pthread_mutex_unlock(&bridge->fdb->lock);
+        dp_fdb_write_lock(bridge->fdb);
+        fdb_set_limits(bridge->fdb->fdb, max, aging);   /* same size: aging only */
+        dp_fdb_write_unlock(bridge->fdb);
     }
     bridge->seen = true;
     return bridge;
@@ -232,13 +264,6 @@ static bool iface_device_changed(const struct running_iface *iface)
     return netdev_ifindex_by_name(iface->name) != iface->netdev->ifindex;
 }
 
-struct reconcile_run {
-    struct running_iface **closing;     /* replaced or removed: close after publish */
-    size_t n_closing;
-    struct flush_request { struct running_bridge *bridge; uint32_t ofport; } *flush;
-    size_t n_flush;
-};
-
 static void schedule_close(struct reconcile_run *run, struct running_iface *iface)
 {
     struct running_iface **grown = realloc(run->closing, (run->n_closing + 1) * sizeof *grown);
@@ -283,7 +308,10 @@ static void configure_iface(struct switch_state *st, struct reconcile_run *run,
     if (!same) {
         struct running_iface *fresh = calloc(1, sizeof *fresh);
         struct running_iface **grown = realloc(st->ifaces, (st->n_ifaces + 1) * sizeof *grown);
-        if (!fresh || !grown || !(fresh->stats = calloc(1, sizeof *fresh->stats))) {
+        if (!fresh || !grown || !(fresh->stats = calloc(1, sizeof *fresh->stats)) ||
+            !(fresh->rxq_stats = calloc(DP_MAX_RXQ, sizeof *fresh->rxq_stats))) {
+            if (fresh)
+                free(fresh->stats);
             free(fresh);
             if (grown)
                 st->ifaces = grown;
@@ -297,6 +325,8 @@ static void configure_iface(struct switch_state *st, struct reconcile_run *run,
         fresh->n_rxq = n_rxq;
         bool is_local = !strcmp(name, bridge) && !strcmp(type, "internal");
         fresh->ofport = iface ? iface->ofport : choose_ofport(st, bridge, iface_row, is_local);
+        for (unsigned q = 0; q < DP_MAX_RXQ; q++)
+            fresh->rxq_worker[q] = -1;
         if (iface) {
             *fresh->stats = *iface->stats;
         }
@@ -366,9 +396,13 @@ static struct dp_config *build_config(struct switch_state *st)
     struct dp_config *config = calloc(1, sizeof *config);
     if (!config)
         return NULL;
+    size_t n_ifaces = st->n_ifaces ? st->n_ifaces : 1;
     config->bridges = calloc(st->n_bridges ? st->n_bridges : 1, sizeof *config->bridges);
-    struct dp_port **by_iface = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *by_iface);
-    if (!config->bridges || !by_iface)
+    config->ports = calloc(n_ifaces, sizeof *config->ports);
+    config->rxqs = calloc(n_ifaces * DP_MAX_RXQ, sizeof *config->rxqs);
+    config->busy_poll = st->busy_poll;
+    struct dp_port **by_iface = calloc(n_ifaces, sizeof *by_iface);
+    if (!config->bridges || !config->ports || !config->rxqs || !by_iface)
         goto fail;
     for (size_t b = 0; b < st->n_bridges; b++) {
         struct running_bridge *rb = st->bridges[b];
@@ -396,8 +430,18 @@ static struct dp_config *build_config(struct switch_state *st)
             port->vlan = iface->vlan;
             port->bridge = bridge;
             port->stats = iface->stats;
+            port->rxq_stats = iface->rxq_stats;
+            port->index = (uint32_t)config->n_ports;
+            config->ports[config->n_ports++] = port;
             bridge->ports[bridge->n_ports++] = port;
             by_iface[i] = port;
+            for (unsigned q = 0; iface->netdev && q < iface->netdev->n_rxq && q < DP_MAX_RXQ;
+                 q++) {
+                if (iface->rxq_worker[q] >= 0)
+                    config->rxqs[config->n_rxqs++] = (struct dp_rxq){
+                        port, q, (unsigned)iface->rxq_worker[q]
+                    };
+            }
         }
         qsort(bridge->ports, bridge->n_ports, sizeof *bridge->ports, compare_ofport);
     }
@@ -413,7 +457,7 @@ static struct dp_config *build_config(struct switch_state *st)
     return config;
 fail:
     free(by_iface);
-    config_free(config);
+    switch_config_free(config);
     return NULL;
 }
 
@@ -479,7 +523,7 @@ int switch_reconcile(struct switch_state *st)
                                                               bridge_refs->keys[b].string);
         if (!bridge_row)
             continue;
-        struct running_bridge *rbridge = bridge_get(st, bridge_row);
+        struct running_bridge *rbridge = bridge_get(st, &run, bridge_row);
         if (!rbridge)
             continue;
         const struct datum *ports = db_row_get(bridge_row, "ports");
@@ -516,10 +560,13 @@ int switch_reconcile(struct switch_state *st)
         st->bridges[i] = st->bridges[--st->n_bridges];
     }
 
-    struct dp_config *config = build_config(st);
-    int result = 0;
-    if (config) {
-        config_free(datapath_publish(st->dp, config));
+    int result = pmd_configure(st);
+    pmd_assign_rxqs(st);
+    struct dp_config *config = st->dp ? build_config(st) : NULL;
+    if (!st->dp) {
+        log_err("reconcile: no datapath threads: %s", strerror(-result));
+    } else if (config) {
+        switch_config_free(datapath_publish(st->dp, config));
         st->config = config;
     } else {
         log_err("reconcile: out of memory building the datapath configuration");
@@ -537,10 +584,13 @@ int switch_reconcile(struct switch_state *st)
         if (!bridge_alive)
             continue;
         struct dp_fdb *fdb = run.flush[i].bridge->fdb;
-        pthread_mutex_lock(&fdb->lock);
+        dp_fdb_write_lock(fdb);
         fdb_flush_port(fdb->fdb, run.flush[i].ofport);
-        pthread_mutex_unlock(&fdb->lock);
+        dp_fdb_write_unlock(fdb);
     }
+    for (size_t i = 0; i < run.n_fdbs_to_free; i++)
+        dp_fdb_destroy(run.fdbs_to_free[i]);
+    free(run.fdbs_to_free);
     free(gone);
     free(run.closing);
     free(run.flush);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control/control_server.h"
+#include "control/pmd_commands.h"
 #include "control/switch_state.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
@@ -34,9 +35,9 @@ static void command_fdb_show(int argc, const char *const *argv, struct control_r
         reply->error = xasprintf("out of memory");
         return;
     }
-    pthread_mutex_lock(&bridge->fdb->lock);
+    dp_fdb_write_lock(bridge->fdb);
     size_t n = fdb_dump(bridge->fdb->fdb, entries, FDB_DUMP_MAX, clock_monotonic_ms());
-    pthread_mutex_unlock(&bridge->fdb->lock);
+    dp_fdb_write_unlock(bridge->fdb);
 
     json_t *data = json_array();
     struct strbuf text = STRBUF_INIT;
@@ -77,9 +78,9 @@ static void command_fdb_flush(int argc, const char *const *argv, struct control_
         struct running_bridge *bridge = st->bridges[i];
         if (argc == 1 && strcmp(bridge->name, argv[0]))
             continue;
-        pthread_mutex_lock(&bridge->fdb->lock);
+        dp_fdb_write_lock(bridge->fdb);
         fdb_flush(bridge->fdb->fdb);
-        pthread_mutex_unlock(&bridge->fdb->lock);
+        dp_fdb_write_unlock(bridge->fdb);
     }
     reply->text = xasprintf("table successfully flushed\n");
 }
@@ -186,4 +187,5 @@ void switch_commands_register(struct control_server *server, struct switch_state
     control_server_register(server, "fdb/flush", "[bridge]", 0, 1, command_fdb_flush, st);
     control_server_register(server, "dpif/show", "", 0, 0, command_dpif_show, st);
     control_server_register(server, "version", "", 0, 0, command_version, st);
+    pmd_commands_register(server, st);
 }

@@ -13,6 +13,11 @@
 
 struct db;
 
+/* Load is measured in PMD_HISTORY samples taken every PMD_SAMPLE_MS, so
+ * "usage" and rebalancing look at the last minute, as OVS does. */
+#define PMD_HISTORY 6
+#define PMD_SAMPLE_MS 10000
+
 struct running_iface {
     char bridge[16];
     char name[16];
@@ -26,18 +31,34 @@ struct running_iface {
     struct vlan_policy vlan;
     bool vlan_invalid;              /* contradictory VLAN columns: kept out of the datapath */
     struct dp_port_stats *stats;    /* survives snapshots and reopen */
+    struct dp_rxq_stats *rxq_stats; /* DP_MAX_RXQ entries, survive like stats */
+    int rxq_worker[DP_MAX_RXQ];     /* worker polling each queue, -1 if none yet */
+    int rxq_pinned_cpu[DP_MAX_RXQ]; /* other_config:pmd-rxq-affinity, -1 if none */
+    uint64_t rxq_busy_history[DP_MAX_RXQ][PMD_HISTORY];   /* busy_ns at each sample */
     bool seen;                      /* still configured in this reconcile */
 };
 
 struct running_bridge {
     char name[16];
     struct dp_fdb *fdb;
+    size_t fdb_max;                 /* a new size means a new table */
     bool seen;
 };
 
+
 struct switch_state {
     struct db *db;
-    struct datapath *dp;
+    struct datapath *dp;            /* started by the first reconcile */
+    int worker_cpus[DP_MAX_WORKERS];/* from other_config:pmd-cpu-mask */
+    unsigned n_workers;
+    bool worker_isolated[DP_MAX_WORKERS];
+    bool busy_poll;
+    bool rebalance_requested;       /* dpif-netdev/pmd-rxq-rebalance */
+    uint64_t history_ns[PMD_HISTORY];   /* when each load sample was taken */
+    unsigned history_head;          /* next sample slot */
+    unsigned history_count;
+    uint64_t started_ns;
+    struct dp_worker_stats stats_baseline[DP_MAX_WORKERS];   /* pmd-stats-clear */
     struct dp_config *config;       /* the snapshot the datapath uses */
     struct running_bridge **bridges;
     size_t n_bridges;
@@ -45,7 +66,7 @@ struct switch_state {
     size_t n_ifaces;
 };
 
-int switch_state_init(struct switch_state *st, struct db *db, struct datapath *dp);
+int switch_state_init(struct switch_state *st, struct db *db);
 /* Closes every netdev (removing devices Pontoon created) and frees everything. */
 void switch_state_destroy(struct switch_state *st);
 /* Makes the running switch match st->db (the caller reloads it first). */
@@ -55,5 +76,22 @@ bool switch_tracks_device(const struct switch_state *st, const char *name);
 /* Ages out MAC entries on every bridge. */
 void switch_expire_fdbs(struct switch_state *st, uint64_t now_ms);
 struct running_bridge *switch_find_bridge(const struct switch_state *st, const char *name);
+
+/* Frees a snapshot no worker uses any more (the ports, not their netdevs). */
+void switch_config_free(struct dp_config *config);
+
+/* pmd_config.c: the datapath's threads and queue assignment. */
+/* Reads pmd-cpu-mask and pmd-busy-poll; (re)starts the workers when the set of
+ * cores changed.  Returns 0 or a negative errno. */
+int pmd_configure(struct switch_state *st);
+/* Reads each interface's pmd-rxq-affinity and assigns every rx queue of an
+ * open netdev to a worker (keeping assignments unless a rebalance was asked). */
+void pmd_assign_rxqs(struct switch_state *st);
+/* Takes a load sample when PMD_SAMPLE_MS passed since the last one. */
+void pmd_sample_load(struct switch_state *st, uint64_t now_ns);
+/* A queue's busy time over the sampled window, and the window's length. */
+uint64_t pmd_rxq_window_busy(const struct switch_state *st, const struct running_iface *iface,
+                             unsigned queue, uint64_t now_ns, uint64_t *window_ns);
+uint64_t pmd_now_ns(void);
 
 #endif

@@ -35,7 +35,6 @@ struct daemon_options {
 
 struct daemon {
     struct db *db;
-    struct datapath *dp;
     struct switch_state switch_state;
     struct control_server *control;
     struct link_monitor *links;
@@ -279,6 +278,7 @@ static int run(struct daemon *d, int signal_fd)
                 if (read(timer_fd, &expirations, sizeof expirations) < 0)
                     break;
                 switch_expire_fdbs(&d->switch_state, clock_monotonic_ms());
+                pmd_sample_load(&d->switch_state, pmd_now_ns());
                 /* Changes committed with --no-wait come with no reload request. */
                 int64_t version;
                 if (db_data_version(d->db, &version) == 0 && version != d->data_version)
@@ -326,6 +326,7 @@ int main(int argc, char **argv)
     int signal_fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
 
     struct daemon d = { 0 };
+    bool switch_initialized = false;
     char *error = NULL;
     int status = 1;
     if (signal_fd < 0) {
@@ -336,9 +337,8 @@ int main(int argc, char **argv)
         log_err("cannot open database %s: %s", opts.db_path, error ? error : "?");
         goto out;
     }
-    if (datapath_start(&d.dp) < 0)
-        goto out;
-    switch_state_init(&d.switch_state, d.db, d.dp);
+    switch_state_init(&d.switch_state, d.db);
+    switch_initialized = true;
     if (link_monitor_open(&d.links) < 0) {
         log_err("cannot open the netlink link monitor");
         goto out;
@@ -360,9 +360,8 @@ int main(int argc, char **argv)
 out:
     free(error);
     detach_finish(report_fd, 1);
-    if (d.dp)
+    if (switch_initialized)
         switch_state_destroy(&d.switch_state);
-    datapath_stop(d.dp);
     control_server_close(d.control);
     if (d.links)
         link_monitor_close(d.links);

@@ -1,71 +1,88 @@
-/* The worker thread: sleeps in epoll until a port has packets (idle costs
- * nothing), receives them in batches and switches them.  Snapshot changes
- * arrive through an eventfd and are acknowledged by generation number. */
+/* Worker threads: each sleeps in epoll until one of its rx queues has
+ * packets (idle costs nothing; other_config:pmd-busy-poll=true polls instead),
+ * receives batches and switches them.  Snapshot changes arrive through an
+ * eventfd and are acknowledged by generation number. */
 #include "datapath/datapath.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "util/clock.h"
 #include "util/log.h"
 
-#define RX_BATCHES_PER_WAKEUP 4   /* fairness between busy ports */
-
-struct datapath {
-    pthread_t thread;
-    int wake_fd;                          /* eventfd: new snapshot or stop */
-    struct dp_config *config;             /* current snapshot (atomic pointer) */
-    uint64_t published;                   /* generation of `config` */
-    uint64_t acknowledged;                /* generation the worker is using */
-    bool stopping;
-    pthread_mutex_t ack_lock;
-    pthread_cond_t ack_cond;
-    struct worker *worker;
-};
-
-/* Rx queue numbers ride in the low bits of the (16-byte aligned) port pointer. */
-#define RXQ_BITS_MASK 15u
+#define RX_BATCHES_PER_WAKEUP 4   /* fairness between busy queues */
+#define RXQ_BITS_MASK 15u         /* queue number rides in the low bits of the port pointer */
 
 struct worker {
     struct datapath *dp;
+    unsigned index;
+    int cpu;
+    pthread_t thread;
+    int wake_fd;                          /* eventfd: new snapshot or stop */
+    uint64_t acknowledged;                /* generation this worker uses */
     struct dp_config *config;
     int epoll_fd;
+    bool busy_poll;
     struct packet *batch[PACKET_BATCH_MAX];
-    struct dp_worker_scratch *scratch;
+    struct dp_output *output;
+    struct dp_worker_stats stats;         /* written by the worker only */
 };
 
-/* The wake eventfd is registered with a NULL pointer; ports with their dp_port. */
+struct datapath {
+    struct dp_config *config;             /* current snapshot (atomic pointer) */
+    uint64_t published;                   /* generation of `config` */
+    bool stopping;
+    pthread_mutex_t ack_lock;
+    pthread_cond_t ack_cond;
+    unsigned n_workers;
+    struct worker *workers[DP_MAX_WORKERS];
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void stat_add(uint64_t *counter, uint64_t n)
+{
+    /* Single writer; readers on other threads load atomically. */
+    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
+}
+
+/* The wake eventfd is registered with a NULL pointer; rx queues with their port. */
 static int worker_watch_config(struct worker *w, struct dp_config *config)
 {
+    int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0)
+        return -errno;
     if (w->epoll_fd >= 0)
         close(w->epoll_fd);
-    w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (w->epoll_fd < 0)
-        return -errno;
+    w->epoll_fd = epoll_fd;
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-    epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->dp->wake_fd, &ev);
-    for (size_t b = 0; config && b < config->n_bridges; b++) {
-        struct dp_bridge *bridge = config->bridges[b];
-        for (size_t p = 0; p < bridge->n_ports; p++) {
-            struct dp_port *port = bridge->ports[p];
-            if (!port->netdev)
-                continue;
-            for (unsigned q = 0; q < port->netdev->n_rxq && q <= RXQ_BITS_MASK; q++) {
-                int fd = port->netdev->class->rxq_fd(port->netdev, q);
-                if (fd < 0)
-                    continue;
-                ev.events = EPOLLIN;
-                ev.data.u64 = (uint64_t)(uintptr_t)port | q;
-                if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-                    log_warn("%s: cannot poll rx queue %u: %s", port->name, q, strerror(errno));
-            }
-        }
+    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev);
+    for (size_t i = 0; config && i < config->n_rxqs; i++) {
+        const struct dp_rxq *rxq = &config->rxqs[i];
+        if (rxq->worker != w->index || !rxq->port->netdev || rxq->queue > RXQ_BITS_MASK)
+            continue;
+        int fd = rxq->port->netdev->class->rxq_fd(rxq->port->netdev, rxq->queue);
+        if (fd < 0)
+            continue;
+        ev.data.u64 = (uint64_t)(uintptr_t)rxq->port | rxq->queue;
+        if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+            log_warn("%s: cannot poll rx queue %u: %s", rxq->port->name, rxq->queue,
+                     strerror(errno));
     }
+    if (dp_output_resize(w->output, config ? config->n_ports : 0) < 0)
+        log_err("worker %u: out of memory for output queues", w->index);
     w->config = config;
+    w->busy_poll = config && config->busy_poll;
     return 0;
 }
 
@@ -73,28 +90,30 @@ static void worker_acknowledge(struct worker *w)
 {
     struct datapath *dp = w->dp;
     pthread_mutex_lock(&dp->ack_lock);
-    struct dp_config *config = __atomic_load_n(&dp->config, __ATOMIC_ACQUIRE);
+    struct dp_config *config = dp->config;
     uint64_t generation = dp->published;
     pthread_mutex_unlock(&dp->ack_lock);
-    if (config != w->config || !w->config)
+    if (config != w->config || w->epoll_fd < 0)
         worker_watch_config(w, config);
     pthread_mutex_lock(&dp->ack_lock);
-    dp->acknowledged = generation;
+    w->acknowledged = generation;
     pthread_cond_broadcast(&dp->ack_cond);
     pthread_mutex_unlock(&dp->ack_lock);
 }
 
-static void worker_poll_port(struct worker *w, struct dp_port *port, unsigned rxq)
+static void worker_poll_rxq(struct worker *w, struct dp_port *port, unsigned rxq)
 {
     struct netdev *dev = port->netdev;
     for (int round = 0; round < RX_BATCHES_PER_WAKEUP; round++) {
+        uint64_t start = now_ns();
         for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
             packet_reset(w->batch[i]);
         int n = dev->class->rxq_recv(dev, rxq, w->batch, PACKET_BATCH_MAX);
         if (n < 0 && n != -EAGAIN && n != -EINTR) {
             /* The device went away; the link monitor tells control, which
-             * reopens or drops the port.  Until then stop polling this queue,
-             * which may stay readable forever (a deleted tap does). */
+             * reopens or drops the port and publishes a snapshot (which polls
+             * it again).  Until then stop polling a queue that may stay
+             * readable forever (a deleted tap does). */
             int fd = dev->class->rxq_fd(dev, rxq);
             if (fd >= 0)
                 epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
@@ -103,9 +122,23 @@ static void worker_poll_port(struct worker *w, struct dp_port *port, unsigned rx
         }
         if (n <= 0)
             return;
-        uint64_t now_ms = clock_monotonic_ms();
+        uint64_t bytes = 0;
         for (int i = 0; i < n; i++)
-            dp_bridge_input(port, w->batch[i], now_ms, w->scratch, 0);
+            bytes += w->batch[i]->len;
+        __atomic_fetch_add(&port->stats->rx_packets, (uint64_t)n, __ATOMIC_RELAXED);
+        __atomic_fetch_add(&port->stats->rx_bytes, bytes, __ATOMIC_RELAXED);
+        uint64_t now_ms = start / 1000000u;
+        for (int i = 0; i < n; i++)
+            dp_bridge_input(port, w->batch[i], now_ms, w->output, 0);
+        dp_output_flush(w->output, &w->stats);
+        uint64_t busy = now_ns() - start;
+        stat_add(&w->stats.rx_packets, (uint64_t)n);
+        stat_add(&w->stats.rx_batches, 1);
+        stat_add(&w->stats.busy_ns, busy);
+        if (rxq < dev->n_rxq) {
+            stat_add(&port->rxq_stats[rxq].packets, (uint64_t)n);
+            stat_add(&port->rxq_stats[rxq].busy_ns, busy);
+        }
         if (n < PACKET_BATCH_MAX)
             return;
     }
@@ -117,13 +150,22 @@ static void *worker_main(void *arg)
     struct datapath *dp = w->dp;
     struct epoll_event events[64];
 
+    if (w->cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(w->cpu, &set);
+        if (pthread_setaffinity_np(pthread_self(), sizeof set, &set))
+            log_warn("pmd thread %u: cannot pin to core %d", w->index, w->cpu);
+    }
     worker_acknowledge(w);
     while (!__atomic_load_n(&dp->stopping, __ATOMIC_ACQUIRE)) {
-        int n = epoll_wait(w->epoll_fd, events, 64, -1);
+        uint64_t idle_start = now_ns();
+        int n = epoll_wait(w->epoll_fd, events, 64, w->busy_poll ? 0 : -1);
         if (n < 0 && errno != EINTR) {
-            log_err("datapath: epoll_wait: %s", strerror(errno));
+            log_err("pmd thread %u: epoll_wait: %s", w->index, strerror(errno));
             break;
         }
+        stat_add(&w->stats.idle_ns, now_ns() - idle_start);
         bool reconfigure = false;
         for (int i = 0; i < n; i++) {
             if (!events[i].data.ptr) {
@@ -131,13 +173,13 @@ static void *worker_main(void *arg)
                 continue;
             }
             uintptr_t tagged = (uintptr_t)events[i].data.u64;
-            worker_poll_port(w, (struct dp_port *)(tagged & ~(uintptr_t)RXQ_BITS_MASK),
-                             (unsigned)(tagged & RXQ_BITS_MASK));
+            worker_poll_rxq(w, (struct dp_port *)(tagged & ~(uintptr_t)RXQ_BITS_MASK),
+                            (unsigned)(tagged & RXQ_BITS_MASK));
         }
         if (reconfigure) {
             uint64_t value;
-            if (read(dp->wake_fd, &value, sizeof value) < 0 && errno != EAGAIN)
-                log_warn("datapath: wake read: %s", strerror(errno));
+            if (read(w->wake_fd, &value, sizeof value) < 0 && errno != EAGAIN)
+                log_warn("pmd thread %u: wake read: %s", w->index, strerror(errno));
             worker_acknowledge(w);
         }
     }
@@ -150,52 +192,62 @@ static void worker_free(struct worker *w)
         return;
     for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
         packet_free(w->batch[i]);
-    dp_worker_scratch_free(w->scratch);
+    dp_output_free(w->output);
     if (w->epoll_fd >= 0)
         close(w->epoll_fd);
+    if (w->wake_fd >= 0)
+        close(w->wake_fd);
     free(w);
 }
 
-int datapath_start(struct datapath **out)
+static struct worker *worker_new(struct datapath *dp, unsigned index, int cpu)
 {
-    struct datapath *dp = calloc(1, sizeof *dp);
     struct worker *w = calloc(1, sizeof *w);
-    if (!dp || !w)
-        goto nomem;
-    dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (dp->wake_fd < 0)
-        goto nomem;
+    if (!w)
+        return NULL;
+    w->dp = dp;
+    w->index = index;
+    w->cpu = cpu;
+    w->epoll_fd = -1;
+    w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    w->output = dp_output_new();
+    bool ok = w->wake_fd >= 0 && w->output;
+    for (unsigned i = 0; ok && i < PACKET_BATCH_MAX; i++)
+        ok = (w->batch[i] = packet_new()) != NULL;
+    if (!ok || worker_watch_config(w, NULL) < 0) {
+        worker_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int datapath_start(const int *cpus, unsigned n_workers, struct datapath **out)
+{
+    if (n_workers < 1 || n_workers > DP_MAX_WORKERS)
+        return -EINVAL;
+    struct datapath *dp = calloc(1, sizeof *dp);
+    if (!dp)
+        return -ENOMEM;
     pthread_mutex_init(&dp->ack_lock, NULL);
     pthread_cond_init(&dp->ack_cond, NULL);
-    w->dp = dp;
-    w->epoll_fd = -1;
-    dp->worker = w;
-    for (unsigned i = 0; i < PACKET_BATCH_MAX; i++) {
-        w->batch[i] = packet_new();
-        if (!w->batch[i])
-            goto nomem;
-    }
-    w->scratch = dp_worker_scratch_new();
-    if (!w->scratch)
-        goto nomem;
-    if (worker_watch_config(w, NULL) < 0 || pthread_create(&dp->thread, NULL, worker_main, w)) {
-        log_err("datapath: cannot start worker thread");
-        goto nomem;
+    for (unsigned i = 0; i < n_workers; i++) {
+        struct worker *w = worker_new(dp, i, cpus ? cpus[i] : -1);
+        if (!w || pthread_create(&w->thread, NULL, worker_main, w)) {
+            log_err("datapath: cannot start pmd thread %u", i);
+            worker_free(w);
+            datapath_stop(dp);
+            return -ENOMEM;
+        }
+        dp->workers[dp->n_workers++] = w;
     }
     *out = dp;
     return 0;
-nomem:
-    worker_free(w);
-    if (dp && dp->wake_fd > 0)
-        close(dp->wake_fd);
-    free(dp);
-    return -ENOMEM;
 }
 
-static void datapath_wake(struct datapath *dp)
+static void worker_wake(struct worker *w)
 {
     uint64_t one = 1;
-    if (write(dp->wake_fd, &one, sizeof one) < 0)
+    if (write(w->wake_fd, &one, sizeof one) < 0)
         log_warn("datapath: wake: %s", strerror(errno));
 }
 
@@ -203,14 +255,16 @@ struct dp_config *datapath_publish(struct datapath *dp, struct dp_config *config
 {
     pthread_mutex_lock(&dp->ack_lock);
     struct dp_config *old = dp->config;
-    __atomic_store_n(&dp->config, config, __ATOMIC_RELEASE);
+    dp->config = config;
     uint64_t generation = ++dp->published;
     pthread_mutex_unlock(&dp->ack_lock);
 
-    datapath_wake(dp);
+    for (unsigned i = 0; i < dp->n_workers; i++)
+        worker_wake(dp->workers[i]);
     pthread_mutex_lock(&dp->ack_lock);
-    while (dp->acknowledged < generation)
-        pthread_cond_wait(&dp->ack_cond, &dp->ack_lock);
+    for (unsigned i = 0; i < dp->n_workers; i++)
+        while (dp->workers[i]->acknowledged < generation)
+            pthread_cond_wait(&dp->ack_cond, &dp->ack_lock);
     pthread_mutex_unlock(&dp->ack_lock);
     return old;
 }
@@ -220,12 +274,35 @@ void datapath_stop(struct datapath *dp)
     if (!dp)
         return;
     __atomic_store_n(&dp->stopping, true, __ATOMIC_RELEASE);
-    datapath_wake(dp);
-    void *ret;
-    pthread_join(dp->thread, &ret);
-    worker_free(dp->worker);
-    close(dp->wake_fd);
+    for (unsigned i = 0; i < dp->n_workers; i++)
+        worker_wake(dp->workers[i]);
+    for (unsigned i = 0; i < dp->n_workers; i++) {
+        pthread_join(dp->workers[i]->thread, NULL);
+        worker_free(dp->workers[i]);
+    }
     pthread_mutex_destroy(&dp->ack_lock);
     pthread_cond_destroy(&dp->ack_cond);
     free(dp);
+}
+
+unsigned datapath_n_workers(const struct datapath *dp)
+{
+    return dp->n_workers;
+}
+
+int datapath_worker_cpu(const struct datapath *dp, unsigned worker)
+{
+    return worker < dp->n_workers ? dp->workers[worker]->cpu : -1;
+}
+
+void datapath_worker_stats(const struct datapath *dp, unsigned worker,
+                           struct dp_worker_stats *stats)
+{
+    const struct dp_worker_stats *s = &dp->workers[worker]->stats;
+    stats->rx_packets = __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED);
+    stats->rx_batches = __atomic_load_n(&s->rx_batches, __ATOMIC_RELAXED);
+    stats->tx_packets = __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED);
+    stats->tx_batches = __atomic_load_n(&s->tx_batches, __ATOMIC_RELAXED);
+    stats->busy_ns = __atomic_load_n(&s->busy_ns, __ATOMIC_RELAXED);
+    stats->idle_ns = __atomic_load_n(&s->idle_ns, __ATOMIC_RELAXED);
 }

@@ -1,8 +1,9 @@
-/* The datapath: a worker thread that receives batches from every port's rx
- * queue and switches them.  What to switch is an immutable snapshot
- * (struct dp_config) that the control thread builds and publishes; the worker
- * picks up a new snapshot between batches and acknowledges it, after which
- * the control thread may free the old one and close netdevs it no longer has. */
+/* The datapath: worker threads ("pmd threads", as OVS calls them), each
+ * polling the rx queues assigned to it, receiving batches and switching them.
+ * What to switch is an immutable snapshot (struct dp_config) the control
+ * thread builds and publishes; every worker picks up a new snapshot between
+ * batches and acknowledges it, after which the control thread may free the
+ * old one and close netdevs it no longer has. */
 #ifndef PONTOON_DATAPATH_DATAPATH_H
 #define PONTOON_DATAPATH_DATAPATH_H
 
@@ -16,24 +17,49 @@
 #include "switching/vlan.h"
 
 #define OFPORT_LOCAL 65534u
+#define DP_MAX_WORKERS 64
+#define DP_MAX_RXQ 16
 
-/* Counters of one port, kept across snapshots; written by the worker only. */
+/* Counters of one port, kept across snapshots; workers add to them atomically. */
 struct dp_port_stats {
     uint64_t rx_packets, rx_bytes, rx_dropped;   /* rx_dropped: VLAN policy, runts */
     uint64_t tx_packets, tx_bytes, tx_dropped;
 };
 
-/* A bridge's MAC table, kept across snapshots.  The lock is taken once per
- * packet by the worker and by the control thread for fdb/show and aging. */
+/* Counters of one rx queue, kept across snapshots; written by its worker. */
+struct dp_rxq_stats {
+    uint64_t packets;
+    uint64_t busy_ns;       /* time its worker spent receiving and switching them */
+};
+
+/* A bridge's MAC table.  Workers look up without locking: a sequence count
+ * (odd while a writer is inside) tells them to retry.  Writers (learning a new
+ * or moved MAC, refreshing one at most once a second, aging, flushing) take
+ * the mutex.  The table is never resized in place: a new size means a new
+ * struct dp_fdb in the next snapshot. */
 struct dp_fdb {
     pthread_mutex_t lock;
+    uint32_t seq;
     struct fdb *fdb;
 };
+
+struct dp_fdb *dp_fdb_create(size_t max_entries, uint32_t aging_s);
+void dp_fdb_destroy(struct dp_fdb *fdb);
+/* The port `mac` was learned on, or FDB_NO_PORT; never blocks. */
+uint32_t dp_fdb_lookup(struct dp_fdb *fdb, uint16_t vlan, const uint8_t mac[6],
+                       uint64_t now_ms, uint64_t *seen_ms);
+/* Learns under the mutex (the fast path calls it only when something changed). */
+void dp_fdb_learn(struct dp_fdb *fdb, uint16_t vlan, const uint8_t mac[6], uint32_t port,
+                  uint64_t now_ms);
+/* Runs `edit` on the table with writers excluded and readers told to retry. */
+void dp_fdb_write_lock(struct dp_fdb *fdb);
+void dp_fdb_write_unlock(struct dp_fdb *fdb);
 
 struct dp_bridge;
 
 struct dp_port {
     uint32_t ofport;
+    uint32_t index;                 /* position in dp_config.ports (output queues) */
     char name[16];
     struct netdev *netdev;          /* NULL while the device is missing */
     bool is_patch;
@@ -41,6 +67,7 @@ struct dp_port {
     struct vlan_policy vlan;
     struct dp_bridge *bridge;
     struct dp_port_stats *stats;
+    struct dp_rxq_stats *rxq_stats; /* netdev->n_rxq entries */
 };
 
 struct dp_bridge {
@@ -50,25 +77,55 @@ struct dp_bridge {
     size_t n_ports;
 };
 
+/* One rx queue and the worker that polls it. */
+struct dp_rxq {
+    struct dp_port *port;
+    unsigned queue;
+    unsigned worker;
+};
+
 struct dp_config {
     struct dp_bridge **bridges;
     size_t n_bridges;
+    struct dp_port **ports;         /* every port of every bridge, by index */
+    size_t n_ports;
+    struct dp_rxq *rxqs;
+    size_t n_rxqs;
+    bool busy_poll;                 /* other_config:pmd-busy-poll: never sleep */
+};
+
+/* What a worker did, for dpif-netdev/pmd-stats-show. */
+struct dp_worker_stats {
+    uint64_t rx_packets, rx_batches;
+    uint64_t tx_packets, tx_batches;
+    uint64_t busy_ns, idle_ns;
 };
 
 struct datapath;
 
-int datapath_start(struct datapath **out);
-/* Stops the worker; the current config stays owned by the caller. */
+/* Starts one worker per entry of `cpus` (each pinned to that cpu). */
+int datapath_start(const int *cpus, unsigned n_workers, struct datapath **out);
+/* Stops the workers; the current config stays owned by the caller. */
 void datapath_stop(struct datapath *dp);
-/* Makes `config` current and waits until the worker no longer uses the previous
- * one, which it returns (NULL the first time) for the caller to free. */
+unsigned datapath_n_workers(const struct datapath *dp);
+int datapath_worker_cpu(const struct datapath *dp, unsigned worker);
+/* A consistent-enough copy of a worker's counters (each read atomically). */
+void datapath_worker_stats(const struct datapath *dp, unsigned worker,
+                           struct dp_worker_stats *stats);
+/* Makes `config` current and waits until no worker uses the previous one,
+ * which it returns (NULL the first time) for the caller to free. */
 struct dp_config *datapath_publish(struct datapath *dp, struct dp_config *config);
 
-/* Switching of one received frame; exposed for the worker and tests. */
-struct dp_worker_scratch;
+/* Switching of received frames; exposed for the workers and tests. */
+struct dp_output;
+struct dp_output *dp_output_new(void);
+void dp_output_free(struct dp_output *out);
+/* Sizes the per-port output queues for a snapshot with n_ports ports. */
+int dp_output_resize(struct dp_output *out, size_t n_ports);
+/* Switches one frame; unicast frames wait in `out` until dp_output_flush. */
 void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_ms,
-                     struct dp_worker_scratch *scratch, unsigned depth);
-struct dp_worker_scratch *dp_worker_scratch_new(void);
-void dp_worker_scratch_free(struct dp_worker_scratch *scratch);
+                     struct dp_output *out, unsigned depth);
+/* Sends every queued frame, a batch per port; returns frames sent. */
+unsigned dp_output_flush(struct dp_output *out, struct dp_worker_stats *stats);
 
 #endif

@@ -1,6 +1,8 @@
 /* Receive -> decide -> send for one frame on one bridge: VLAN admission,
  * MAC learning, lookup, then output to one port or a flood within the VLAN.
- * Patch ports hand the frame to the peer bridge in-process. */
+ * A frame with one known destination waits in that port's output queue so a
+ * whole batch leaves in one send; floods go out at once.  Patch ports hand
+ * the frame to the peer bridge in-process. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,39 +10,76 @@
 #include "datapath/datapath.h"
 #include "packet/headers.h"
 
-#define PATCH_DEPTH_MAX 4   /* bridges chained by patch ports; stops patch loops */
+#define PATCH_DEPTH_MAX 4          /* bridges chained by patch ports; stops patch loops */
+#define FDB_REFRESH_MS 1000        /* re-learn a known MAC at most this often */
 
-struct dp_worker_scratch {
-    struct packet *patch_copy[PATCH_DEPTH_MAX];
+struct dp_output_queue {
+    unsigned count;
+    struct packet *packets[PACKET_BATCH_MAX];
 };
 
-struct dp_worker_scratch *dp_worker_scratch_new(void)
+struct dp_output {
+    struct packet *patch_copy[PATCH_DEPTH_MAX];
+    struct dp_output_queue *queues;     /* by dp_port.index */
+    struct dp_port **ports;             /* the port behind each pending queue */
+    uint32_t *pending;                  /* indexes of non-empty queues */
+    size_t n_pending;
+    size_t n_ports;
+};
+
+struct dp_output *dp_output_new(void)
 {
-    struct dp_worker_scratch *scratch = calloc(1, sizeof *scratch);
-    if (!scratch)
+    struct dp_output *out = calloc(1, sizeof *out);
+    if (!out)
         return NULL;
     for (unsigned i = 0; i < PATCH_DEPTH_MAX; i++) {
-        scratch->patch_copy[i] = packet_new();
-        if (!scratch->patch_copy[i]) {
-            dp_worker_scratch_free(scratch);
+        out->patch_copy[i] = packet_new();
+        if (!out->patch_copy[i]) {
+            dp_output_free(out);
             return NULL;
         }
     }
-    return scratch;
+    return out;
 }
 
-void dp_worker_scratch_free(struct dp_worker_scratch *scratch)
+void dp_output_free(struct dp_output *out)
 {
-    if (!scratch)
+    if (!out)
         return;
     for (unsigned i = 0; i < PATCH_DEPTH_MAX; i++)
-        packet_free(scratch->patch_copy[i]);
-    free(scratch);
+        packet_free(out->patch_copy[i]);
+    free(out->queues);
+    free(out->ports);
+    free(out->pending);
+    free(out);
+}
+
+int dp_output_resize(struct dp_output *out, size_t n_ports)
+{
+    size_t n = n_ports ? n_ports : 1;
+    struct dp_output_queue *queues = calloc(n, sizeof *queues);
+    struct dp_port **ports = calloc(n, sizeof *ports);
+    uint32_t *pending = calloc(n, sizeof *pending);
+    if (!queues || !ports || !pending) {
+        free(queues);
+        free(ports);
+        free(pending);
+        return -ENOMEM;
+    }
+    free(out->queues);
+    free(out->ports);
+    free(out->pending);
+    out->queues = queues;
+    out->ports = ports;
+    out->pending = pending;
+    out->n_pending = 0;
+    out->n_ports = n_ports;
+    return 0;
 }
 
 static inline void count_add(uint64_t *counter, uint64_t n)
 {
-    __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);   /* single writer */
+    __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
 /* IEEE 802.1D reserved group addresses 01:80:c2:00:00:0x are never forwarded
@@ -51,38 +90,89 @@ static bool is_reserved_multicast(const uint8_t *mac)
     return !memcmp(mac, prefix, 5) && (mac[5] & 0xf0) == 0;
 }
 
-static void send_to_port(struct dp_port *out, struct packet *pkt, uint64_t now_ms,
-                         struct dp_worker_scratch *scratch, unsigned depth)
+static void send_now(struct dp_port *port, struct packet *const *packets, unsigned n)
 {
-    if (out->is_patch) {
-        struct dp_port *peer = out->patch_peer;
+    int sent = port->netdev->class->send(port->netdev, 0, packets, n);
+    unsigned ok = sent > 0 ? (unsigned)sent : 0;
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < ok; i++)
+        bytes += packets[i]->len;
+    count_add(&port->stats->tx_packets, ok);
+    count_add(&port->stats->tx_bytes, bytes);
+    if (ok < n)
+        count_add(&port->stats->tx_dropped, n - ok);
+}
+
+unsigned dp_output_flush(struct dp_output *out, struct dp_worker_stats *stats)
+{
+    unsigned total = 0;
+    for (size_t i = 0; i < out->n_pending; i++) {
+        uint32_t index = out->pending[i];
+        struct dp_output_queue *queue = &out->queues[index];
+        send_now(out->ports[index], queue->packets, queue->count);
+        total += queue->count;
+        if (stats) {
+            stats->tx_packets += queue->count;
+            stats->tx_batches++;
+        }
+        queue->count = 0;
+    }
+    out->n_pending = 0;
+    return total;
+}
+
+static void enqueue(struct dp_output *out, struct dp_port *port, struct packet *pkt)
+{
+    if (port->index >= out->n_ports) {   /* not sized for this snapshot: send alone */
+        send_now(port, &pkt, 1);
+        return;
+    }
+    struct dp_output_queue *queue = &out->queues[port->index];
+    if (queue->count == PACKET_BATCH_MAX) {
+        send_now(port, queue->packets, queue->count);
+        queue->count = 0;
+    }
+    if (queue->count == 0) {
+        bool listed = false;
+        for (size_t i = 0; i < out->n_pending && !listed; i++)
+            listed = out->pending[i] == port->index;
+        if (!listed)
+            out->pending[out->n_pending++] = port->index;
+        out->ports[port->index] = port;
+    }
+    queue->packets[queue->count++] = pkt;
+}
+
+static void send_to_port(struct dp_port *port, struct packet *pkt, uint64_t now_ms,
+                         struct dp_output *out, unsigned depth, bool only_output)
+{
+    if (port->is_patch) {
+        struct dp_port *peer = port->patch_peer;
         if (!peer || depth + 1 >= PATCH_DEPTH_MAX) {
-            count_add(&out->stats->tx_dropped, 1);
+            count_add(&port->stats->tx_dropped, 1);
             return;
         }
         /* The peer bridge may push or pop tags, so it gets its own copy. */
-        struct packet *copy = scratch->patch_copy[depth];
+        struct packet *copy = out->patch_copy[depth];
         packet_reset(copy);
         memcpy(copy->data, pkt->data, pkt->len);
         copy->len = pkt->len;
         copy->offload = pkt->offload;
-        count_add(&out->stats->tx_packets, 1);
-        count_add(&out->stats->tx_bytes, pkt->len);
-        dp_bridge_input(peer, copy, now_ms, scratch, depth + 1);
+        count_add(&port->stats->tx_packets, 1);
+        count_add(&port->stats->tx_bytes, pkt->len);
+        dp_bridge_input(peer, copy, now_ms, out, depth + 1);
         return;
     }
-    if (!out->netdev) {
-        count_add(&out->stats->tx_dropped, 1);
+    if (!port->netdev) {
+        count_add(&port->stats->tx_dropped, 1);
         return;
     }
-    struct packet *const one[1] = { pkt };
-    int sent = out->netdev->class->send(out->netdev, 0, one, 1);
-    if (sent == 1) {
-        count_add(&out->stats->tx_packets, 1);
-        count_add(&out->stats->tx_bytes, pkt->len);
-    } else {
-        count_add(&out->stats->tx_dropped, 1);
-    }
+    /* Only a frame received from a port (depth 0) with this one output may
+     * wait: its buffer stays untouched until the flush. */
+    if (only_output && depth == 0)
+        enqueue(out, port, pkt);
+    else
+        send_now(port, &pkt, 1);
 }
 
 static bool port_is_usable(const struct dp_port *port)
@@ -90,14 +180,27 @@ static bool port_is_usable(const struct dp_port *port)
     return port->netdev || (port->is_patch && port->patch_peer);
 }
 
+static void learn_source(struct dp_bridge *bridge, struct dp_port *in_port, uint16_t vlan,
+                         const uint8_t *src, uint64_t now_ms)
+{
+    uint64_t seen_ms = 0;
+    uint32_t known = dp_fdb_lookup(bridge->fdb, vlan, src, now_ms, &seen_ms);
+    /* The common case (known here, seen recently) writes nothing. */
+    if (known == in_port->ofport && now_ms - seen_ms < FDB_REFRESH_MS)
+        return;
+    dp_fdb_learn(bridge->fdb, vlan, src, in_port->ofport, now_ms);
+}
+
 void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_ms,
-                     struct dp_worker_scratch *scratch, unsigned depth)
+                     struct dp_output *out, unsigned depth)
 {
     struct dp_bridge *bridge = in_port->bridge;
     struct packet_headers hdr;
 
-    count_add(&in_port->stats->rx_packets, 1);
-    count_add(&in_port->stats->rx_bytes, pkt->len);
+    if (depth > 0) {   /* frames from a port were counted per batch by the worker */
+        count_add(&in_port->stats->rx_packets, 1);
+        count_add(&in_port->stats->rx_bytes, pkt->len);
+    }
     if (packet_parse(pkt->data, pkt->len, &hdr) < 0 || is_reserved_multicast(hdr.dst_mac)) {
         count_add(&in_port->stats->rx_dropped, 1);
         return;
@@ -112,47 +215,53 @@ void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_m
         count_add(&in_port->stats->rx_dropped, 1);
         return;
     }
-    uint8_t src[6], dst[6];
-    memcpy(src, pkt->data + 6, 6);
-    memcpy(dst, pkt->data, 6);
-
-    uint32_t out_ofport = FDB_NO_PORT;
-    pthread_mutex_lock(&bridge->fdb->lock);
+    const uint8_t *dst = pkt->data, *src = pkt->data + 6;
     if (!eth_addr_is_multicast(src))
-        fdb_learn(bridge->fdb->fdb, (uint16_t)vlan, src, in_port->ofport, now_ms);
-    if (!eth_addr_is_multicast(dst))
-        out_ofport = fdb_lookup(bridge->fdb->fdb, (uint16_t)vlan, dst, now_ms);
-    pthread_mutex_unlock(&bridge->fdb->lock);
-
+        learn_source(bridge, in_port, (uint16_t)vlan, src, now_ms);
+    uint32_t out_ofport = FDB_NO_PORT;
+    if (!eth_addr_is_multicast(dst)) {
+        uint64_t seen_ms;
+        out_ofport = dp_fdb_lookup(bridge->fdb, (uint16_t)vlan, dst, now_ms, &seen_ms);
+    }
     if (out_ofport == in_port->ofport)
         return;    /* destination is behind the port it came from */
 
-    /* Two passes: untagged outputs first, then push the tag once for the rest. */
+    if (out_ofport != FDB_NO_PORT) {
+        for (size_t i = 0; i < bridge->n_ports; i++) {
+            struct dp_port *port = bridge->ports[i];
+            bool tag_it;
+            if (port->ofport != out_ofport)
+                continue;
+            if (!port_is_usable(port) || !vlan_egress(&port->vlan, (uint16_t)vlan, &tag_it))
+                return;
+            if (tag_it && packet_push_vlan(pkt, (uint16_t)vlan) < 0)
+                return;
+            send_to_port(port, pkt, now_ms, out, depth, true);
+            return;
+        }
+        /* Learned on a port that is gone: flood like an unknown destination. */
+    }
+
+    /* Flood within the VLAN: untagged outputs first, then push the tag once. */
     bool tagged_pending = false;
     for (size_t i = 0; i < bridge->n_ports; i++) {
-        struct dp_port *out = bridge->ports[i];
+        struct dp_port *port = bridge->ports[i];
         bool tag_it;
-        if (out == in_port || !port_is_usable(out))
-            continue;
-        if (out_ofport != FDB_NO_PORT && out->ofport != out_ofport)
-            continue;
-        if (!vlan_egress(&out->vlan, (uint16_t)vlan, &tag_it))
+        if (port == in_port || !port_is_usable(port) ||
+            !vlan_egress(&port->vlan, (uint16_t)vlan, &tag_it))
             continue;
         if (tag_it)
             tagged_pending = true;
         else
-            send_to_port(out, pkt, now_ms, scratch, depth);
+            send_to_port(port, pkt, now_ms, out, depth, false);
     }
     if (!tagged_pending || packet_push_vlan(pkt, (uint16_t)vlan) < 0)
         return;
     for (size_t i = 0; i < bridge->n_ports; i++) {
-        struct dp_port *out = bridge->ports[i];
+        struct dp_port *port = bridge->ports[i];
         bool tag_it;
-        if (out == in_port || !port_is_usable(out))
-            continue;
-        if (out_ofport != FDB_NO_PORT && out->ofport != out_ofport)
-            continue;
-        if (vlan_egress(&out->vlan, (uint16_t)vlan, &tag_it) && tag_it)
-            send_to_port(out, pkt, now_ms, scratch, depth);
+        if (port != in_port && port_is_usable(port) &&
+            vlan_egress(&port->vlan, (uint16_t)vlan, &tag_it) && tag_it)
+            send_to_port(port, pkt, now_ms, out, depth, false);
     }
 }

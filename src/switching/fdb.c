@@ -270,6 +270,24 @@ uint32_t fdb_lookup(const struct fdb *fdb, uint16_t vlan, const uint8_t mac[6],
     return fdb->slots[i].port;
 }
 
+uint32_t fdb_lookup_concurrent(const struct fdb *fdb, uint16_t vlan, const uint8_t mac[6],
+                               uint64_t now_ms, uint64_t *seen_ms)
+{
+    const volatile uint32_t *buckets = fdb->buckets;
+    uint32_t i = buckets[key_hash(fdb, vlan, mac) & fdb->bucket_mask];
+    for (uint32_t steps = 0; i < fdb->max && steps < fdb->max; steps++) {
+        const struct fdb_slot *slot = &fdb->slots[i];
+        if (slot->vlan == vlan && !memcmp(slot->mac, mac, 6)) {
+            if (is_expired(fdb, slot, now_ms))
+                return FDB_NO_PORT;
+            *seen_ms = slot->seen_ms;
+            return slot->port;
+        }
+        i = ((const volatile struct fdb_slot *)slot)->hash_next;
+    }
+    return FDB_NO_PORT;
+}
+
 size_t fdb_expire(struct fdb *fdb, uint64_t now_ms)
 {
     /* The list is ordered by last sighting, so the expired ones are a prefix

@@ -32,6 +32,12 @@ bool fdb_learn(struct fdb *fdb, uint16_t vlan, const uint8_t mac[6], uint32_t po
 /* The port `mac` was learned on in `vlan`, or FDB_NO_PORT (also when expired). */
 uint32_t fdb_lookup(const struct fdb *fdb, uint16_t vlan, const uint8_t mac[6],
                     uint64_t now_ms);
+/* Like fdb_lookup, also giving when the entry was last seen, and safe to call
+ * while another thread modifies the table (but not while it is resized): the
+ * walk is bounded and every index checked, so it always ends; what it returns
+ * is only meaningful if the caller's sequence lock shows no write overlapped. */
+uint32_t fdb_lookup_concurrent(const struct fdb *fdb, uint16_t vlan, const uint8_t mac[6],
+                               uint64_t now_ms, uint64_t *seen_ms);
 /* Removes entries older than the aging time; returns how many. */
 size_t fdb_expire(struct fdb *fdb, uint64_t now_ms);
 void fdb_flush(struct fdb *fdb);

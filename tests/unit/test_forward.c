@@ -14,6 +14,7 @@
 #define MAX_SENT 16
 
 struct recorder {
+    unsigned n_calls;
     unsigned n_sent;
     uint8_t frames[MAX_SENT][128];
     uint32_t lens[MAX_SENT];
@@ -23,6 +24,7 @@ static int recording_send(struct netdev *dev, unsigned txq, struct packet *const
                           unsigned n)
 {
     struct recorder *rec = dev->priv;
+    rec->n_calls++;
     for (unsigned i = 0; i < n && rec->n_sent < MAX_SENT; i++) {
         uint32_t len = packets[i]->len < 128 ? packets[i]->len : 128;
         memcpy(rec->frames[rec->n_sent], packets[i]->data, len);
@@ -34,13 +36,13 @@ static int recording_send(struct netdev *dev, unsigned txq, struct packet *const
 static const struct netdev_class recording_class = { .type = "recording", .send = recording_send };
 
 struct fixture {
-    struct dp_fdb fdb;
+    struct dp_fdb *fdb;
     struct dp_bridge bridge;
     struct dp_port *ports[4];
     struct netdev netdevs[4];
     struct recorder recorders[4];
     struct dp_port_stats stats[4];
-    struct dp_worker_scratch *scratch;
+    struct dp_output *out;
     struct packet *pkt;
 };
 
@@ -55,15 +57,15 @@ static void set_policy(struct dp_port *port, int tag, const int64_t *trunks, siz
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    pthread_mutex_init(&f->fdb.lock, NULL);
-    f->fdb.fdb = fdb_create(16, 300);
-    f->bridge.fdb = &f->fdb;
+    f->fdb = dp_fdb_create(16, 300);
+    f->bridge.fdb = f->fdb;
     f->bridge.ports = f->ports;
     f->bridge.n_ports = 4;
     for (int i = 0; i < 4; i++) {
         struct dp_port *port = aligned_alloc(16, (sizeof *port + 15) & ~(size_t)15);
         memset(port, 0, sizeof *port);
         port->ofport = (uint32_t)i + 1;
+        port->index = (uint32_t)i;
         port->bridge = &f->bridge;
         port->stats = &f->stats[i];
         f->netdevs[i].class = &recording_class;
@@ -72,7 +74,8 @@ static int setup(void **state)
         set_policy(port, -1, NULL, 0, NULL);   /* trunk, all VLANs */
         f->ports[i] = port;
     }
-    f->scratch = dp_worker_scratch_new();
+    f->out = dp_output_new();
+    dp_output_resize(f->out, 4);
     f->pkt = packet_new();
     *state = f;
     return 0;
@@ -83,9 +86,8 @@ static int teardown(void **state)
     struct fixture *f = *state;
     for (int i = 0; i < 4; i++)
         free(f->ports[i]);
-    fdb_destroy(f->fdb.fdb);
-    pthread_mutex_destroy(&f->fdb.lock);
-    dp_worker_scratch_free(f->scratch);
+    dp_fdb_destroy(f->fdb);
+    dp_output_free(f->out);
     packet_free(f->pkt);
     free(f);
     return 0;
@@ -116,6 +118,13 @@ static void make_frame(struct packet *pkt, const uint8_t *dst, const uint8_t *sr
     pkt->len = 60;
 }
 
+/* One frame in, then what a worker does at the end of its batch. */
+static void input(struct fixture *f, struct dp_port *port, uint64_t now_ms)
+{
+    dp_bridge_input(port, f->pkt, now_ms, f->out, 0);
+    dp_output_flush(f->out, NULL);
+}
+
 static int sent_vid(const struct recorder *rec, unsigned i)
 {
     struct packet_headers hdr;
@@ -132,7 +141,7 @@ static void test_flood_then_learned_unicast(void **state)
 {
     struct fixture *f = *state;
     make_frame(f->pkt, BROADCAST, MAC_A, -1);
-    dp_bridge_input(f->ports[0], f->pkt, 1000, f->scratch, 0);
+    input(f, f->ports[0], 1000);
     assert_int_equal(f->recorders[0].n_sent, 0);   /* never back out of the input port */
     assert_int_equal(f->recorders[1].n_sent, 1);
     assert_int_equal(f->recorders[2].n_sent, 1);
@@ -140,14 +149,14 @@ static void test_flood_then_learned_unicast(void **state)
 
     clear_recorders(f);
     make_frame(f->pkt, MAC_A, MAC_B, -1);           /* B answers A: A is known */
-    dp_bridge_input(f->ports[1], f->pkt, 1001, f->scratch, 0);
+    input(f, f->ports[1], 1001);
     assert_int_equal(f->recorders[0].n_sent, 1);
     assert_int_equal(f->recorders[2].n_sent, 0);
     assert_int_equal(f->recorders[3].n_sent, 0);
 
     clear_recorders(f);
     make_frame(f->pkt, MAC_B, MAC_A, -1);
-    dp_bridge_input(f->ports[0], f->pkt, 1002, f->scratch, 0);
+    input(f, f->ports[0], 1002);
     assert_int_equal(f->recorders[1].n_sent, 1);
     assert_int_equal(f->recorders[2].n_sent + f->recorders[3].n_sent, 0);
 }
@@ -160,7 +169,7 @@ static void test_access_ports_isolate_vlans_and_trunk_tags(void **state)
     set_policy(f->ports[2], 2, NULL, 0, NULL);      /* access VLAN 2 */
     /* port 4 stays a trunk of all VLANs */
     make_frame(f->pkt, BROADCAST, MAC_A, -1);
-    dp_bridge_input(f->ports[0], f->pkt, 1000, f->scratch, 0);
+    input(f, f->ports[0], 1000);
     assert_int_equal(f->recorders[1].n_sent, 0);
     assert_int_equal(f->recorders[2].n_sent, 1);
     assert_int_equal(sent_vid(&f->recorders[2], 0), -1);   /* access: untagged */
@@ -169,14 +178,14 @@ static void test_access_ports_isolate_vlans_and_trunk_tags(void **state)
 
     clear_recorders(f);
     make_frame(f->pkt, BROADCAST, MAC_B, 3);               /* tagged 3 into the trunk */
-    dp_bridge_input(f->ports[3], f->pkt, 1001, f->scratch, 0);
+    input(f, f->ports[3], 1001);
     assert_int_equal(f->recorders[0].n_sent + f->recorders[2].n_sent, 0);
     assert_int_equal(f->recorders[1].n_sent, 1);
     assert_int_equal(sent_vid(&f->recorders[1], 0), -1);
 
     clear_recorders(f);
     make_frame(f->pkt, BROADCAST, MAC_B, 3);               /* tagged into an access port */
-    dp_bridge_input(f->ports[0], f->pkt, 1002, f->scratch, 0);
+    input(f, f->ports[0], 1002);
     for (int i = 0; i < 4; i++)
         assert_int_equal(f->recorders[i].n_sent, 0);
     assert_int_equal(f->stats[0].rx_dropped, 1);
@@ -191,7 +200,7 @@ static void test_native_untagged_and_tagged(void **state)
     set_policy(f->ports[2], 20, NULL, 0, NULL);
     set_policy(f->ports[3], 10, NULL, 0, NULL);
     make_frame(f->pkt, BROADCAST, MAC_A, -1);               /* untagged → native VLAN 10 */
-    dp_bridge_input(f->ports[0], f->pkt, 1000, f->scratch, 0);
+    input(f, f->ports[0], 1000);
     assert_int_equal(f->recorders[1].n_sent, 1);
     assert_int_equal(sent_vid(&f->recorders[1], 0), 10);    /* native-tagged tags it */
     assert_int_equal(f->recorders[2].n_sent, 0);
@@ -199,7 +208,7 @@ static void test_native_untagged_and_tagged(void **state)
 
     clear_recorders(f);
     make_frame(f->pkt, BROADCAST, MAC_B, 20);
-    dp_bridge_input(f->ports[1], f->pkt, 1001, f->scratch, 0);
+    input(f, f->ports[1], 1001);
     assert_int_equal(f->recorders[0].n_sent, 1);
     assert_int_equal(sent_vid(&f->recorders[0], 0), 20);
     assert_int_equal(f->recorders[2].n_sent, 1);
@@ -207,7 +216,7 @@ static void test_native_untagged_and_tagged(void **state)
 
     clear_recorders(f);
     make_frame(f->pkt, BROADCAST, MAC_B, 10);               /* native VLAN leaves untagged */
-    dp_bridge_input(f->ports[1], f->pkt, 1002, f->scratch, 0);
+    input(f, f->ports[1], 1002);
     assert_int_equal(f->recorders[0].n_sent, 1);
     assert_int_equal(sent_vid(&f->recorders[0], 0), -1);
 }
@@ -217,10 +226,10 @@ static void test_reserved_multicast_and_runts_dropped(void **state)
     struct fixture *f = *state;
     static const uint8_t STP[6] = { 0x01, 0x80, 0xc2, 0, 0, 0 };
     make_frame(f->pkt, STP, MAC_A, -1);
-    dp_bridge_input(f->ports[0], f->pkt, 1000, f->scratch, 0);
+    input(f, f->ports[0], 1000);
     make_frame(f->pkt, BROADCAST, MAC_A, -1);
     f->pkt->len = 10;
-    dp_bridge_input(f->ports[0], f->pkt, 1000, f->scratch, 0);
+    input(f, f->ports[0], 1000);
     for (int i = 0; i < 4; i++)
         assert_int_equal(f->recorders[i].n_sent, 0);
     assert_int_equal(f->stats[0].rx_dropped, 2);
@@ -230,10 +239,9 @@ static void test_patch_port_crosses_bridges(void **state)
 {
     struct fixture *f = *state;
     /* A second bridge with a patch port and one recording port. */
-    struct dp_fdb fdb2 = { .fdb = fdb_create(16, 300) };
-    pthread_mutex_init(&fdb2.lock, NULL);
+    struct dp_fdb *fdb2 = dp_fdb_create(16, 300);
     struct dp_port *ports2[2];
-    struct dp_bridge bridge2 = { .fdb = &fdb2, .ports = ports2, .n_ports = 2 };
+    struct dp_bridge bridge2 = { .fdb = fdb2, .ports = ports2, .n_ports = 2 };
     struct recorder rec2 = { 0 };
     struct netdev dev2 = { .class = &recording_class, .priv = &rec2 };
     struct dp_port_stats stats2[2] = { 0 };
@@ -241,6 +249,7 @@ static void test_patch_port_crosses_bridges(void **state)
         ports2[i] = aligned_alloc(16, (sizeof *ports2[i] + 15) & ~(size_t)15);
         memset(ports2[i], 0, sizeof *ports2[i]);
         ports2[i]->ofport = (uint32_t)i + 1;
+        ports2[i]->index = 4 + (uint32_t)i;   /* beyond the output queues: sent alone */
         ports2[i]->bridge = &bridge2;
         ports2[i]->stats = &stats2[i];
         set_policy(ports2[i], -1, NULL, 0, NULL);
@@ -254,15 +263,36 @@ static void test_patch_port_crosses_bridges(void **state)
     ports2[0]->patch_peer = f->ports[3];
 
     make_frame(f->pkt, BROADCAST, MAC_A, -1);
-    dp_bridge_input(f->ports[0], f->pkt, 1000, f->scratch, 0);
+    input(f, f->ports[0], 1000);
     assert_int_equal(rec2.n_sent, 1);
     assert_int_equal(f->recorders[1].n_sent, 1);
     assert_int_equal(stats2[0].rx_packets, 1);
 
     for (int i = 0; i < 2; i++)
         free(ports2[i]);
-    fdb_destroy(fdb2.fdb);
-    pthread_mutex_destroy(&fdb2.lock);
+    dp_fdb_destroy(fdb2);
+}
+
+static void test_unicast_batched_per_output_port(void **state)
+{
+    struct fixture *f = *state;
+    make_frame(f->pkt, BROADCAST, MAC_B, -1);      /* B is learned on port 2 */
+    input(f, f->ports[1], 1000);
+    clear_recorders(f);
+    /* A batch of frames to B, as a worker receives them, then one flush. */
+    struct packet *batch[8];
+    for (int i = 0; i < 8; i++) {
+        batch[i] = packet_new();
+        make_frame(batch[i], MAC_B, MAC_A, -1);
+        dp_bridge_input(f->ports[0], batch[i], 1001, f->out, 0);
+    }
+    assert_int_equal(f->recorders[1].n_sent, 0);   /* still queued */
+    assert_int_equal(dp_output_flush(f->out, NULL), 8);
+    assert_int_equal(f->recorders[1].n_sent, 8);
+    assert_int_equal(f->recorders[1].n_calls, 1);  /* one send for the whole batch */
+    assert_int_equal(f->stats[1].tx_packets, 8);
+    for (int i = 0; i < 8; i++)
+        packet_free(batch[i]);
 }
 
 int main(void)
@@ -275,6 +305,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reserved_multicast_and_runts_dropped, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_patch_port_crosses_bridges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unicast_batched_per_output_port, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
