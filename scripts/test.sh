@@ -33,7 +33,14 @@ set +e
 PONTOON_BUILD="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
     tests/integration "$@"
 integration=$?
+echo "== benchmark, short mode (proves it runs; figures are not asserted)"
+bench_status=0
+bench/run --quick --no-make --build "$PWD/build" || bench_status=$?
 set -e
+if [ "$bench_status" != 0 ]; then
+    echo "test.sh: the benchmark failed to run" >&2
+    exit 1
+fi
 if [ "$unit_failed" != 0 ]; then
     echo "test.sh: unit tests failed" >&2
     exit 1
