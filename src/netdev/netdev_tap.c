@@ -9,6 +9,7 @@
  * them back the same way.  Neither type is brought up here: like OVS, the
  * user or the peer (QEMU, `ip link set up`) does that. */
 #include "netdev/netdev.h"
+#include "packet/headers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +196,14 @@ static int tap_send(struct netdev *dev, unsigned txq, struct packet *const *pack
 
     for (unsigned i = 0; i < n; i++) {
         const struct packet *pkt = packets[i];
+        if (p->n_fds > 1) {
+            /* The kernel answers a flow on the queue it last arrived on, so
+             * writing each flow to its own queue is what spreads the replies
+             * (and the receive work) over all queues. */
+            struct packet_headers hdr;
+            if (packet_parse(pkt->data, pkt->len, &hdr) == 0)
+                fd = p->fds[packet_flow_hash(&hdr, 0) % p->n_fds];
+        }
         struct virtio_net_hdr h;
         vnet_hdr_from_offload(&pkt->offload, &h);
         struct iovec iov[2] = {
