@@ -20,6 +20,7 @@
 #include "control/switch_commands.h"
 #include "control/switch_state.h"
 #include "datapath/datapath.h"
+#include "netdev/netdev.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -227,7 +228,7 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
     return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER };
+enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV };
 
 static int run(struct daemon *d, int signal_fd)
 {
@@ -242,6 +243,7 @@ static int run(struct daemon *d, int signal_fd)
     add_to_epoll(epoll_fd, link_monitor_fd(d->links), TAG_LINKS);
     add_to_epoll(epoll_fd, signal_fd, TAG_SIGNAL);
     add_to_epoll(epoll_fd, timer_fd, TAG_TIMER);
+    add_to_epoll(epoll_fd, netdev_change_fd(), TAG_NETDEV);
 
     bool running = true;
     while (running) {
@@ -271,6 +273,12 @@ static int run(struct daemon *d, int signal_fd)
                     log_info("signal %d: shutting down", (int)info.ssi_signo);
                     running = false;
                 }
+                break;
+            }
+            case TAG_NETDEV: {
+                uint64_t count;
+                if (read(netdev_change_fd(), &count, sizeof count) == sizeof count)
+                    d->reconcile_pending = true;
                 break;
             }
             case TAG_TIMER: {

@@ -3,6 +3,8 @@
 #include "netdev/netdev.h"
 
 #include <errno.h>
+#include <sys/eventfd.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,4 +178,26 @@ int netdev_get_carrier(const char *name, bool *carrier)
 out:
     mnl_socket_close(nl);
     return err;
+}
+
+static int change_fd = -1;
+static pthread_once_t change_fd_once = PTHREAD_ONCE_INIT;
+
+static void change_fd_create(void)
+{
+    change_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+int netdev_change_fd(void)
+{
+    pthread_once(&change_fd_once, change_fd_create);
+    return change_fd;
+}
+
+void netdev_notify_changed(void)
+{
+    uint64_t one = 1;
+    int fd = netdev_change_fd();
+    if (fd >= 0 && write(fd, &one, sizeof one) < 0)
+        return;   /* the counter is saturated: a notification is pending anyway */
 }

@@ -52,6 +52,13 @@ const struct netdev_class *netdev_class_find(const char *type);
 int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netdev **out);
 void netdev_close(struct netdev *dev);
 
+/* A port type whose queues come and go on their own (vhost-user: the guest
+ * connects, enables queues, reboots) calls netdev_notify_changed() from any
+ * thread; the control thread polls netdev_change_fd() and then rebuilds the
+ * datapath's snapshot so workers poll the right file descriptors. */
+void netdev_notify_changed(void);
+int netdev_change_fd(void);     /* readable after a notification; read it to clear */
+
 /* Kernel link helpers shared by the classes (ioctl/netlink on AF_INET/AF_PACKET). */
 int netdev_ifindex_by_name(const char *name);     /* > 0, or negative errno */
 int netdev_set_up(const char *name, bool up);
