@@ -16,7 +16,6 @@
 #include "util/log.h"
 
 #define RX_BATCHES_PER_WAKEUP 4   /* fairness between busy queues */
-#define RXQ_BITS_MASK 15u         /* queue number rides in the low bits of the port pointer */
 
 struct worker {
     struct datapath *dp;
@@ -56,7 +55,7 @@ static inline void stat_add(uint64_t *counter, uint64_t n)
     __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
-/* The wake eventfd is registered with a NULL pointer; rx queues with their port. */
+/* The wake eventfd is registered with a NULL pointer; rx queues with their dp_rxq. */
 static int worker_watch_config(struct worker *w, struct dp_config *config)
 {
     int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -68,13 +67,13 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
     epoll_ctl(epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev);
     for (size_t i = 0; config && i < config->n_rxqs; i++) {
-        const struct dp_rxq *rxq = &config->rxqs[i];
-        if (rxq->worker != w->index || !rxq->port->netdev || rxq->queue > RXQ_BITS_MASK)
+        struct dp_rxq *rxq = &config->rxqs[i];
+        if (rxq->worker != w->index || !rxq->port->netdev)
             continue;
         int fd = rxq->port->netdev->class->rxq_fd(rxq->port->netdev, rxq->queue);
         if (fd < 0)
             continue;
-        ev.data.u64 = (uint64_t)(uintptr_t)rxq->port | rxq->queue;
+        ev.data.ptr = rxq;   /* lives as long as the snapshot the worker uses */
         if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
             log_warn("%s: cannot poll rx queue %u: %s", rxq->port->name, rxq->queue,
                      strerror(errno));
@@ -101,8 +100,10 @@ static void worker_acknowledge(struct worker *w)
     pthread_mutex_unlock(&dp->ack_lock);
 }
 
-static void worker_poll_rxq(struct worker *w, struct dp_port *port, unsigned rxq)
+static void worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
 {
+    struct dp_port *port = q->port;
+    unsigned rxq = q->queue;
     struct netdev *dev = port->netdev;
     for (int round = 0; round < RX_BATCHES_PER_WAKEUP; round++) {
         uint64_t start = now_ns();
@@ -172,9 +173,7 @@ static void *worker_main(void *arg)
                 reconfigure = true;
                 continue;
             }
-            uintptr_t tagged = (uintptr_t)events[i].data.u64;
-            worker_poll_rxq(w, (struct dp_port *)(tagged & ~(uintptr_t)RXQ_BITS_MASK),
-                            (unsigned)(tagged & RXQ_BITS_MASK));
+            worker_poll_rxq(w, events[i].data.ptr);
         }
         if (reconfigure) {
             uint64_t value;
