@@ -9,6 +9,7 @@
 
 #include "control/db.h"
 #include "control/switch_state.h"
+#include "netdev/netdev_vhostuser.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
@@ -239,6 +240,14 @@ static void iface_open(struct running_iface *iface)
                                                           iface->name));
         return;
     }
+    if (!strcmp(iface->type, "dpdkvhostuserclient")) {
+        if (!iface->server_path[0]) {
+            iface_set_error(iface, xasprintf("%s: dpdkvhostuserclient needs "
+                                             "options:vhost-server-path", iface->name));
+            return;
+        }
+        netdev_vhostuser_set_server_path(iface->name, iface->server_path);
+    }
     int err = netdev_open(iface->name, iface->type, iface->n_rxq, &iface->netdev);
     if (err < 0) {
         iface->netdev = NULL;
@@ -292,12 +301,16 @@ static void configure_iface(struct switch_state *st, struct reconcile_run *run,
     const char *name = db_row_get_string(iface_row, "name");
     const char *type = db_row_get_string(iface_row, "type");
     const char *peer = db_row_get_map_string(iface_row, "options", "peer");
+    const char *server_path = db_row_get_map_string(iface_row, "options", "vhost-server-path");
+    if (!server_path)
+        server_path = "";
     unsigned n_rxq = parse_uint_option(db_row_get_map_string(iface_row, "options", "n_rxq"),
                                        1, 1, 16);
     struct running_iface *iface = find_iface(st, bridge, name);
 
     bool same = iface && !strcmp(iface->type, type) && !strcmp(iface->peer, peer ? peer : "")
-                && iface->n_rxq == n_rxq && !iface_device_changed(iface);
+                && !strcmp(iface->server_path, server_path) && iface->n_rxq == n_rxq
+                && !iface_device_changed(iface);
     if (iface && !same) {
         /* Replace: the old one leaves the snapshot and closes after publish. */
         for (size_t i = 0; i < st->n_ifaces; i++)
@@ -322,6 +335,7 @@ static void configure_iface(struct switch_state *st, struct reconcile_run *run,
         snprintf(fresh->name, sizeof fresh->name, "%s", name);
         snprintf(fresh->type, sizeof fresh->type, "%s", type);
         snprintf(fresh->peer, sizeof fresh->peer, "%s", peer ? peer : "");
+        snprintf(fresh->server_path, sizeof fresh->server_path, "%s", server_path);
         fresh->n_rxq = n_rxq;
         bool is_local = !strcmp(name, bridge) && !strcmp(type, "internal");
         fresh->ofport = iface ? iface->ofport : choose_ofport(st, bridge, iface_row, is_local);

@@ -23,6 +23,7 @@ struct running_iface {
     char name[16];
     char type[16];
     char peer[16];                  /* patch ports: options:peer */
+    char server_path[108];          /* dpdkvhostuserclient: options:vhost-server-path */
     char uuid[37];                  /* Interface row, for status write-back */
     unsigned n_rxq;
     struct netdev *netdev;          /* NULL if missing, failed, or patch */

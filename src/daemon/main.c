@@ -21,6 +21,7 @@
 #include "control/switch_state.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
+#include "netdev/netdev_vhostuser.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -345,6 +346,7 @@ int main(int argc, char **argv)
         log_err("cannot open database %s: %s", opts.db_path, error ? error : "?");
         goto out;
     }
+    netdev_vhostuser_set_run_dir(opts.run_dir);
     switch_state_init(&d.switch_state, d.db);
     switch_initialized = true;
     if (link_monitor_open(&d.links) < 0) {

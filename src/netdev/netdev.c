@@ -28,12 +28,14 @@ extern const struct netdev_class netdev_system_class;
 extern const struct netdev_class netdev_tap_class;
 extern const struct netdev_class netdev_internal_class;
 extern const struct netdev_class netdev_patch_class;
+extern const struct netdev_class netdev_vhostuser_class, netdev_vhostuserclient_class;
 
 static const struct netdev_class *const netdev_classes[] = {
     &netdev_system_class,
     &netdev_tap_class,
     &netdev_internal_class,
     &netdev_patch_class,
+    &netdev_vhostuser_class, &netdev_vhostuserclient_class,
 };
 
 const struct netdev_class *netdev_class_find(const char *type)
