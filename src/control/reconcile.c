@@ -453,7 +453,7 @@ static struct dp_config *build_config(struct switch_state *st)
                  q++) {
                 if (iface->rxq_worker[q] >= 0)
                     config->rxqs[config->n_rxqs++] = (struct dp_rxq){
-                        port, q, (unsigned)iface->rxq_worker[q]
+                        port, q, (unsigned)iface->rxq_worker[q], iface->netdev, -1
                     };
             }
         }

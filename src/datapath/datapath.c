@@ -68,9 +68,9 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
     epoll_ctl(epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev);
     for (size_t i = 0; config && i < config->n_rxqs; i++) {
         struct dp_rxq *rxq = &config->rxqs[i];
-        if (rxq->worker != w->index || !rxq->port->netdev)
+        if (rxq->worker != w->index || !rxq->netdev)
             continue;
-        int fd = rxq->port->netdev->class->rxq_fd(rxq->port->netdev, rxq->queue);
+        int fd = rxq->netdev->class->rxq_fd(rxq->netdev, rxq->queue);
         if (fd < 0)
             continue;
         ev.data.ptr = rxq;   /* lives as long as the snapshot the worker uses */
@@ -104,7 +104,7 @@ static void worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
 {
     struct dp_port *port = q->port;
     unsigned rxq = q->queue;
-    struct netdev *dev = port->netdev;
+    struct netdev *dev = q->netdev;
     for (int round = 0; round < RX_BATCHES_PER_WAKEUP; round++) {
         uint64_t start = now_ns();
         for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
@@ -130,13 +130,13 @@ static void worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
         __atomic_fetch_add(&port->stats->rx_bytes, bytes, __ATOMIC_RELAXED);
         uint64_t now_ms = start / 1000000u;
         for (int i = 0; i < n; i++)
-            dp_bridge_input(port, w->batch[i], now_ms, w->output, 0);
+            dp_bridge_input(port, q->member, w->batch[i], now_ms, w->output, 0);
         dp_output_flush(w->output, &w->stats);
         uint64_t busy = now_ns() - start;
         stat_add(&w->stats.rx_packets, (uint64_t)n);
         stat_add(&w->stats.rx_batches, 1);
         stat_add(&w->stats.busy_ns, busy);
-        if (rxq < dev->n_rxq) {
+        if (rxq < dev->n_rxq && q->member < 0) {
             stat_add(&port->rxq_stats[rxq].packets, (uint64_t)n);
             stat_add(&port->rxq_stats[rxq].busy_ns, busy);
         }

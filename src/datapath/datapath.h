@@ -57,6 +57,44 @@ void dp_fdb_write_unlock(struct dp_fdb *fdb);
 
 struct dp_bridge;
 
+/* Bonds.  The control thread runs LACP and the bond logic and writes its
+ * decisions into struct dp_bond_state (kept across snapshots); workers only
+ * read those tables, and hand LACPDUs (slow protocols) to the control thread
+ * through the state's queue. */
+#define DP_BOND_MAX_MEMBERS 16
+#define DP_BOND_BUCKETS 256
+#define DP_BOND_NO_MEMBER 0xff
+#define DP_BOND_PDU_QUEUE 64
+#define DP_BOND_PDU_MAX 128
+
+enum dp_bond_mode { DP_BOND_ACTIVE_BACKUP, DP_BOND_BALANCE_SLB, DP_BOND_BALANCE_TCP };
+
+struct dp_bond_pdu {
+    uint8_t member;
+    uint16_t len;
+    uint8_t data[DP_BOND_PDU_MAX];
+};
+
+struct dp_bond_state {
+    uint8_t mode;                               /* enum dp_bond_mode */
+    uint8_t active;                             /* active member, or DP_BOND_NO_MEMBER */
+    uint8_t rx_enabled[DP_BOND_MAX_MEMBERS];    /* may carry traffic (LACP agrees, link up) */
+    uint8_t bucket_member[DP_BOND_BUCKETS];     /* balance modes: hash bucket -> member */
+    uint64_t bucket_tx_bytes[DP_BOND_BUCKETS];  /* load, for rebalancing */
+    pthread_mutex_t pdu_lock;
+    struct dp_bond_pdu pdus[DP_BOND_PDU_QUEUE];
+    unsigned pdu_head, pdu_count;
+    uint64_t pdus_dropped;
+    int pdu_event_fd;                           /* written when a PDU is queued */
+};
+
+struct dp_bond_member {
+    char name[16];
+    uint32_t ofport;
+    struct netdev *netdev;                      /* NULL while missing */
+    struct dp_port_stats *stats;
+};
+
 struct dp_port {
     uint32_t ofport;
     uint32_t index;                 /* position in dp_config.ports (output queues) */
@@ -68,6 +106,10 @@ struct dp_port {
     struct dp_bridge *bridge;
     struct dp_port_stats *stats;
     struct dp_rxq_stats *rxq_stats; /* netdev->n_rxq entries */
+    /* Bonds only (netdev is NULL for them): */
+    struct dp_bond_state *bond;
+    struct dp_bond_member *members;
+    unsigned n_members;
 };
 
 struct dp_bridge {
@@ -82,6 +124,8 @@ struct dp_rxq {
     struct dp_port *port;
     unsigned queue;
     unsigned worker;
+    struct netdev *netdev;          /* port->netdev, or the bond member's */
+    int member;                     /* bond member index, -1 for other ports */
 };
 
 struct dp_config {
@@ -122,9 +166,24 @@ struct dp_output *dp_output_new(void);
 void dp_output_free(struct dp_output *out);
 /* Sizes the per-port output queues for a snapshot with n_ports ports. */
 int dp_output_resize(struct dp_output *out, size_t n_ports);
-/* Switches one frame; unicast frames wait in `out` until dp_output_flush. */
-void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_ms,
+/* Switches one frame received on in_port (on bond member `member`, or -1);
+ * unicast frames wait in `out` until dp_output_flush. */
+void dp_bridge_input(struct dp_port *in_port, int member, struct packet *pkt, uint64_t now_ms,
                      struct dp_output *out, unsigned depth);
+
+/* bond_path.c: what the fast path does for bonds. */
+int dp_bond_state_init(struct dp_bond_state *state);
+void dp_bond_state_destroy(struct dp_bond_state *state);
+/* True if the frame may enter through `member` (false: drop it); LACPDUs are
+ * queued for the control thread and also return false. */
+bool dp_bond_admit(struct dp_port *port, int member, struct packet *pkt, uint16_t vlan,
+                   uint32_t src_learned_port);
+/* The member a frame leaves on, or -1. */
+int dp_bond_choose_member(const struct dp_port *port, const struct packet *pkt, uint16_t vlan);
+/* The bucket (0..255) of a frame, as balance-slb / balance-tcp hash it. */
+unsigned dp_bond_bucket(uint8_t mode, const struct packet *pkt, uint16_t vlan);
+/* Control thread: takes the oldest queued LACPDU; false when none. */
+bool dp_bond_take_pdu(struct dp_bond_state *state, struct dp_bond_pdu *pdu);
 /* Sends every queued frame, a batch per port; returns frames sent. */
 unsigned dp_output_flush(struct dp_output *out, struct dp_worker_stats *stats);
 

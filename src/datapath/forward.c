@@ -12,6 +12,7 @@
 
 #define PATCH_DEPTH_MAX 4          /* bridges chained by patch ports; stops patch loops */
 #define FDB_REFRESH_MS 1000        /* re-learn a known MAC at most this often */
+#define ETH_TYPE_SLOW_PROTOCOLS 0x8809
 
 struct dp_output_queue {
     unsigned count;
@@ -143,9 +144,34 @@ static void enqueue(struct dp_output *out, struct dp_port *port, struct packet *
     queue->packets[queue->count++] = pkt;
 }
 
-static void send_to_port(struct dp_port *port, struct packet *pkt, uint64_t now_ms,
-                         struct dp_output *out, unsigned depth, bool only_output)
+static void send_to_bond(struct dp_port *port, struct packet *pkt, uint16_t vlan)
 {
+    int member = dp_bond_choose_member(port, pkt, vlan);
+    if (member < 0) {
+        count_add(&port->stats->tx_dropped, 1);
+        return;
+    }
+    struct dp_bond_member *m = &port->members[member];
+    struct packet *const one[1] = { pkt };
+    int sent = m->netdev->class->send(m->netdev, 0, one, 1);
+    if (sent == 1) {
+        count_add(&port->stats->tx_packets, 1);
+        count_add(&port->stats->tx_bytes, pkt->len);
+        count_add(&m->stats->tx_packets, 1);
+        count_add(&m->stats->tx_bytes, pkt->len);
+    } else {
+        count_add(&port->stats->tx_dropped, 1);
+    }
+}
+
+static void send_to_port(struct dp_port *port, struct packet *pkt, uint16_t vlan,
+                         uint64_t now_ms, struct dp_output *out, unsigned depth,
+                         bool only_output)
+{
+    if (port->bond) {
+        send_to_bond(port, pkt, vlan);
+        return;
+    }
     if (port->is_patch) {
         struct dp_port *peer = port->patch_peer;
         if (!peer || depth + 1 >= PATCH_DEPTH_MAX) {
@@ -160,7 +186,7 @@ static void send_to_port(struct dp_port *port, struct packet *pkt, uint64_t now_
         copy->offload = pkt->offload;
         count_add(&port->stats->tx_packets, 1);
         count_add(&port->stats->tx_bytes, pkt->len);
-        dp_bridge_input(peer, copy, now_ms, out, depth + 1);
+        dp_bridge_input(peer, -1, copy, now_ms, out, depth + 1);
         return;
     }
     if (!port->netdev) {
@@ -177,7 +203,7 @@ static void send_to_port(struct dp_port *port, struct packet *pkt, uint64_t now_
 
 static bool port_is_usable(const struct dp_port *port)
 {
-    return port->netdev || (port->is_patch && port->patch_peer);
+    return port->netdev || port->bond || (port->is_patch && port->patch_peer);
 }
 
 static void learn_source(struct dp_bridge *bridge, struct dp_port *in_port, uint16_t vlan,
@@ -191,7 +217,7 @@ static void learn_source(struct dp_bridge *bridge, struct dp_port *in_port, uint
     dp_fdb_learn(bridge->fdb, vlan, src, in_port->ofport, now_ms);
 }
 
-void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_ms,
+void dp_bridge_input(struct dp_port *in_port, int member, struct packet *pkt, uint64_t now_ms,
                      struct dp_output *out, unsigned depth)
 {
     struct dp_bridge *bridge = in_port->bridge;
@@ -201,7 +227,15 @@ void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_m
         count_add(&in_port->stats->rx_packets, 1);
         count_add(&in_port->stats->rx_bytes, pkt->len);
     }
-    if (packet_parse(pkt->data, pkt->len, &hdr) < 0 || is_reserved_multicast(hdr.dst_mac)) {
+    if (packet_parse(pkt->data, pkt->len, &hdr) < 0) {
+        count_add(&in_port->stats->rx_dropped, 1);
+        return;
+    }
+    if (in_port->bond && hdr.ethertype == ETH_TYPE_SLOW_PROTOCOLS && !hdr.has_vlan) {
+        dp_bond_admit(in_port, member, pkt, 0, FDB_NO_PORT);   /* LACP: to control */
+        return;
+    }
+    if (is_reserved_multicast(hdr.dst_mac)) {
         count_add(&in_port->stats->rx_dropped, 1);
         return;
     }
@@ -216,6 +250,12 @@ void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_m
         return;
     }
     const uint8_t *dst = pkt->data, *src = pkt->data + 6;
+    if (in_port->bond) {
+        uint64_t seen_ms;
+        uint32_t src_port = dp_fdb_lookup(bridge->fdb, (uint16_t)vlan, src, now_ms, &seen_ms);
+        if (!dp_bond_admit(in_port, member, pkt, (uint16_t)vlan, src_port))
+            return;
+    }
     if (!eth_addr_is_multicast(src))
         learn_source(bridge, in_port, (uint16_t)vlan, src, now_ms);
     uint32_t out_ofport = FDB_NO_PORT;
@@ -236,7 +276,7 @@ void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_m
                 return;
             if (tag_it && packet_push_vlan(pkt, (uint16_t)vlan) < 0)
                 return;
-            send_to_port(port, pkt, now_ms, out, depth, true);
+            send_to_port(port, pkt, (uint16_t)vlan, now_ms, out, depth, true);
             return;
         }
         /* Learned on a port that is gone: flood like an unknown destination. */
@@ -253,7 +293,7 @@ void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_m
         if (tag_it)
             tagged_pending = true;
         else
-            send_to_port(port, pkt, now_ms, out, depth, false);
+            send_to_port(port, pkt, (uint16_t)vlan, now_ms, out, depth, false);
     }
     if (!tagged_pending || packet_push_vlan(pkt, (uint16_t)vlan) < 0)
         return;
@@ -262,6 +302,6 @@ void dp_bridge_input(struct dp_port *in_port, struct packet *pkt, uint64_t now_m
         bool tag_it;
         if (port != in_port && port_is_usable(port) &&
             vlan_egress(&port->vlan, (uint16_t)vlan, &tag_it) && tag_it)
-            send_to_port(port, pkt, now_ms, out, depth, false);
+            send_to_port(port, pkt, (uint16_t)vlan, now_ms, out, depth, false);
     }
 }

@@ -121,7 +121,7 @@ static void make_frame(struct packet *pkt, const uint8_t *dst, const uint8_t *sr
 /* One frame in, then what a worker does at the end of its batch. */
 static void input(struct fixture *f, struct dp_port *port, uint64_t now_ms)
 {
-    dp_bridge_input(port, f->pkt, now_ms, f->out, 0);
+    dp_bridge_input(port, -1, f->pkt, now_ms, f->out, 0);
     dp_output_flush(f->out, NULL);
 }
 
@@ -284,7 +284,7 @@ static void test_unicast_batched_per_output_port(void **state)
     for (int i = 0; i < 8; i++) {
         batch[i] = packet_new();
         make_frame(batch[i], MAC_B, MAC_A, -1);
-        dp_bridge_input(f->ports[0], batch[i], 1001, f->out, 0);
+        dp_bridge_input(f->ports[0], -1, batch[i], 1001, f->out, 0);
     }
     assert_int_equal(f->recorders[1].n_sent, 0);   /* still queued */
     assert_int_equal(dp_output_flush(f->out, NULL), 8);
