@@ -65,6 +65,7 @@ void switch_state_destroy(struct switch_state *st)
         st->dp = NULL;
     }
     st->config = NULL;
+    bonds_destroy_all(st);
     for (size_t i = 0; i < st->n_ifaces; i++)
         iface_free(st->ifaces[i]);
     for (size_t i = 0; i < st->n_bridges; i++)
@@ -292,7 +293,7 @@ static void schedule_flush(struct reconcile_run *run, struct running_bridge *bri
     run->flush[run->n_flush++] = (struct flush_request){ bridge, ofport };
 }
 
-static void configure_iface(struct switch_state *st, struct reconcile_run *run,
+static struct running_iface *configure_iface(struct switch_state *st, struct reconcile_run *run,
                             struct running_bridge *rbridge, const struct db_row *bridge_row, const struct db_row *port_row,
                             const struct db_row *iface_row, const struct vlan_policy *vlan,
                             const char *vlan_error)
@@ -328,7 +329,7 @@ static void configure_iface(struct switch_state *st, struct reconcile_run *run,
             free(fresh);
             if (grown)
                 st->ifaces = grown;
-            return;
+            return NULL;
         }
         st->ifaces = grown;
         snprintf(fresh->bridge, sizeof fresh->bridge, "%s", bridge);
@@ -362,6 +363,7 @@ static void configure_iface(struct switch_state *st, struct reconcile_run *run,
         schedule_flush(run, rbridge, iface->ofport);
         iface->vlan = *vlan;
     }
+    return iface;
 }
 
 static void configure_port(struct switch_state *st, struct reconcile_run *run,
@@ -374,14 +376,29 @@ static void configure_port(struct switch_state *st, struct reconcile_run *run,
     if (port_vlan_policy(port_row, &vlan, &vlan_error) < 0 && !vlan_error)
         vlan_error = "invalid VLAN settings";
     const struct datum *ifaces = db_row_get(port_row, "interfaces");
+    struct running_iface *members[DP_BOND_MAX_MEMBERS];
+    size_t n_members = 0;
+    for (size_t i = 0; i < ifaces->n; i++) {
+        const struct db_row *iface_row = db_find_row_by_uuid(st->db, ifaces->keys[i].string);
+        if (!iface_row)
+            continue;
+        if (i >= DP_BOND_MAX_MEMBERS) {
+            log_warn("port %s: more than %d interfaces; %s left out",
+                     db_row_get_string(port_row, "name"), DP_BOND_MAX_MEMBERS,
+                     db_row_get_string(iface_row, "name"));
+            continue;
+        }
+        struct running_iface *iface = configure_iface(st, run, rbridge, bridge_row, port_row,
+                                                      iface_row, &vlan, vlan_error);
+        if (!iface)
+            continue;
+        /* A port with two or more interfaces is a bond (as in OVS). */
+        snprintf(iface->bond_port, sizeof iface->bond_port, "%s",
+                 ifaces->n > 1 ? db_row_get_string(port_row, "name") : "");
+        members[n_members++] = iface;
+    }
     if (ifaces->n > 1)
-        log_warn("port %s: bonds are not supported yet; using its first interface only",
-                 db_row_get_string(port_row, "name"));
-    if (!ifaces->n)
-        return;
-    const struct db_row *iface_row = db_find_row_by_uuid(st->db, ifaces->keys[0].string);
-    if (iface_row)
-        configure_iface(st, run, rbridge, bridge_row, port_row, iface_row, &vlan, vlan_error);
+        bond_configure(st, rbridge->name, port_row, members, n_members);
 }
 
 static struct running_iface *find_patch_peer(const struct switch_state *st,
@@ -431,8 +448,8 @@ static struct dp_config *build_config(struct switch_state *st)
             goto fail;
         for (size_t i = 0; i < st->n_ifaces; i++) {
             struct running_iface *iface = st->ifaces[i];
-            if (strcmp(iface->bridge, rb->name) || iface->vlan_invalid)
-                continue;   /* a port with contradictory VLAN settings stays out */
+            if (strcmp(iface->bridge, rb->name) || iface->vlan_invalid || iface->bond_port[0])
+                continue;   /* contradictory VLAN settings stay out; bonds come below */
             struct dp_port *port = aligned_alloc(16, (sizeof *port + 15) & ~(size_t)15);
             if (!port)
                 goto fail;
@@ -457,6 +474,8 @@ static struct dp_config *build_config(struct switch_state *st)
                     };
             }
         }
+        if (bonds_build_ports(st, rb->name, config, bridge) < 0)
+            goto fail;
         qsort(bridge->ports, bridge->n_ports, sizeof *bridge->ports, compare_ofport);
     }
     for (size_t i = 0; i < st->n_ifaces; i++) {
@@ -529,6 +548,7 @@ int switch_reconcile(struct switch_state *st)
         st->bridges[i]->seen = false;
     for (size_t i = 0; i < st->n_ifaces; i++)
         st->ifaces[i]->seen = false;
+    bonds_begin_reconcile(st);
 
     const struct db_row *root = db_root_row(st->db);
     const struct datum *bridge_refs = root ? db_row_get(root, "bridges") : NULL;
@@ -587,6 +607,7 @@ int switch_reconcile(struct switch_state *st)
         result = -ENOMEM;
     }
     /* The datapath no longer sees anything below: safe to close and free. */
+    bonds_end_reconcile(st);
     for (size_t i = 0; i < run.n_closing; i++)
         iface_free(run.closing[i]);
     for (size_t i = 0; i < n_gone; i++)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "control/control_server.h"
+#include "control/bond_commands.h"
 #include "control/pmd_commands.h"
 #include "control/switch_state.h"
 #include "util/clock.h"
@@ -105,6 +106,14 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
                           (json_int_t)load_counter(&s->tx_dropped));
     if (port->is_patch && iface)
         json_object_set_new(j, "peer", json_string(iface->peer));
+    if (port->bond) {
+        json_object_set_new(j, "type", json_string("bond"));
+        json_object_set_new(j, "present", json_true());
+        json_t *members = json_array();
+        for (unsigned m = 0; m < port->n_members; m++)
+            json_array_append_new(members, json_string(port->members[m].name));
+        json_object_set_new(j, "members", members);
+    }
     if (port->netdev && port->netdev->ifindex)
         json_object_set_new(j, "ifindex", json_integer(port->netdev->ifindex));
     if (port->netdev)
@@ -155,10 +164,15 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                 snprintf(where, sizeof where, "none");
             const char *type = json_string_value(json_object_get(port, "type"));
             json_t *peer = json_object_get(port, "peer");
-            strbuf_printf(&text, "    %s %s/%s: (%s%s%s)%s\n",
+            strbuf_printf(&text, "    %s %s/%s: (%s%s%s)%s",
                           json_string_value(json_object_get(port, "name")), ofport, where,
                           type, peer ? ": peer=" : "", peer ? json_string_value(peer) : "",
                           json_is_true(json_object_get(port, "present")) ? "" : " missing");
+            size_t k;
+            json_t *member;
+            json_array_foreach(json_object_get(port, "members"), k, member)
+                strbuf_printf(&text, "%s%s", k ? "," : " members:", json_string_value(member));
+            strbuf_putc(&text, '\n');
             json_t *rx = json_object_get(port, "rx"), *tx = json_object_get(port, "tx");
             strbuf_printf(&text,
                           "        RX packets:%lld bytes:%lld dropped:%lld\n"
@@ -188,4 +202,5 @@ void switch_commands_register(struct control_server *server, struct switch_state
     control_server_register(server, "dpif/show", "", 0, 0, command_dpif_show, st);
     control_server_register(server, "version", "", 0, 0, command_version, st);
     pmd_commands_register(server, st);
+    bond_commands_register(server, st);
 }

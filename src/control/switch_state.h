@@ -12,6 +12,7 @@
 #include "datapath/datapath.h"
 
 struct db;
+struct db_row;
 
 /* Load is measured in PMD_HISTORY samples taken every PMD_SAMPLE_MS, so
  * "usage" and rebalancing look at the last minute, as OVS does. */
@@ -24,6 +25,7 @@ struct running_iface {
     char type[16];
     char peer[16];                  /* patch ports: options:peer */
     char server_path[108];          /* dpdkvhostuserclient: options:vhost-server-path */
+    char bond_port[16];             /* the bond this is a member of, "" if none */
     char uuid[37];                  /* Interface row, for status write-back */
     unsigned n_rxq;
     struct netdev *netdev;          /* NULL if missing, failed, or patch */
@@ -47,8 +49,12 @@ struct running_bridge {
 };
 
 
+struct running_bond;
+
 struct switch_state {
     struct db *db;
+    struct running_bond **bonds;
+    size_t n_bonds;
     struct datapath *dp;            /* started by the first reconcile */
     int worker_cpus[DP_MAX_WORKERS];/* from other_config:pmd-cpu-mask */
     unsigned n_workers;
@@ -80,6 +86,27 @@ struct running_bridge *switch_find_bridge(const struct switch_state *st, const c
 
 /* Frees a snapshot no worker uses any more (the ports, not their netdevs). */
 void switch_config_free(struct dp_config *config);
+
+/* bond_runtime.c: bonds and LACP, run by the control thread. */
+/* Creates or updates the bond of a Port row whose members were configured. */
+struct running_bond *bond_configure(struct switch_state *st, const char *bridge,
+                                    const struct db_row *port_row,
+                                    struct running_iface **members, size_t n_members);
+/* Marks every bond unseen before a reconcile walks the database. */
+void bonds_begin_reconcile(struct switch_state *st);
+/* Bonds no reconcile saw leave; call after the snapshot without them is published. */
+void bonds_end_reconcile(struct switch_state *st);
+/* Adds the bond ports of `bridge` to a snapshot being built. */
+int bonds_build_ports(struct switch_state *st, const char *bridge, struct dp_config *config,
+                      struct dp_bridge *dp_bridge);
+/* LACP timers and PDUs, carrier, delays, rebalancing; every tick and after events. */
+void bonds_run(struct switch_state *st, uint64_t now_ms);
+/* Carrier of a member changed (netlink).  True if `name` is a bond member. */
+bool bonds_link_event(struct switch_state *st, const char *name, bool carrier);
+/* Frees every bond (the datapath must no longer use them). */
+void bonds_destroy_all(struct switch_state *st);
+/* The earliest time bonds_run has work. */
+uint64_t bonds_next_wake(const struct switch_state *st);
 
 /* pmd_config.c: the datapath's threads and queue assignment. */
 /* Reads pmd-cpu-mask and pmd-busy-poll; (re)starts the workers when the set of

@@ -166,6 +166,9 @@ static void command_reload(int argc, const char *const *argv, struct control_rep
 static void on_link_event(const struct link_event *event, void *aux)
 {
     struct daemon *d = aux;
+    /* Bond members react at once (failover); reconcile follows as for any port. */
+    if (event->exists)
+        bonds_link_event(&d->switch_state, event->name, event->up && event->carrier);
     if (switch_tracks_device(&d->switch_state, event->name)) {
         log_dbg("link %s %s", event->name, event->exists ? "changed" : "deleted");
         d->reconcile_pending = true;
@@ -235,7 +238,9 @@ static int run(struct daemon *d, int signal_fd)
 {
     int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     int timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    struct itimerspec tick = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+    /* 100 ms: bond and LACP timers; the slower chores run every 10th tick. */
+    struct itimerspec tick = { .it_interval = { 0, 100000000 }, .it_value = { 0, 100000000 } };
+    unsigned ticks = 0;
     if (epoll_fd < 0 || timer_fd < 0 || timerfd_settime(timer_fd, 0, &tick, NULL) < 0) {
         log_err("event loop: %s", strerror(errno));
         return -1;
@@ -285,6 +290,9 @@ static int run(struct daemon *d, int signal_fd)
             case TAG_TIMER: {
                 uint64_t expirations;
                 if (read(timer_fd, &expirations, sizeof expirations) < 0)
+                    break;
+                bonds_run(&d->switch_state, clock_monotonic_ms());
+                if (++ticks % 10)
                     break;
                 switch_expire_fdbs(&d->switch_state, clock_monotonic_ms());
                 pmd_sample_load(&d->switch_state, pmd_now_ns());

@@ -7,6 +7,7 @@
 
 #include "datapath/datapath.h"
 #include "packet/headers.h"
+#include "switching/bond.h"
 
 #define ETH_TYPE_SLOW_PROTOCOLS 0x8809
 
@@ -27,29 +28,17 @@ void dp_bond_state_destroy(struct dp_bond_state *state)
         close(state->pdu_event_fd);
 }
 
-static uint32_t mix32(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x85ebca6b;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35;
-    return h ^ (h >> 16);
-}
-
-unsigned dp_bond_bucket(uint8_t mode, const struct packet *pkt, uint16_t vlan)
+unsigned dp_bond_bucket(uint8_t mode, uint32_t basis, const struct packet *pkt, uint16_t vlan)
 {
     if (mode == DP_BOND_BALANCE_TCP) {
         struct packet_headers hdr;
         if (packet_parse(pkt->data, pkt->len, &hdr) == 0)
-            return packet_flow_hash(&hdr, 0) & (DP_BOND_BUCKETS - 1);
+            return packet_flow_hash(&hdr, basis) & (DP_BOND_BUCKETS - 1);
         return 0;
     }
-    /* balance-slb: source MAC and VLAN only, so a MAC stays on one member. */
-    const uint8_t *src = pkt->data + 6;
-    uint32_t h = mix32(((uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 |
-                        (uint32_t)src[2] << 8 | src[3]) ^ 0x9e3779b9u);
-    h = mix32(h ^ ((uint32_t)src[4] << 24 | (uint32_t)src[5] << 16 | vlan));
-    return h & (DP_BOND_BUCKETS - 1);
+    /* balance-slb: source MAC and VLAN only, so a MAC stays on one member;
+     * the same hash bond/hash shows. */
+    return bond_hash_mac(pkt->data + 6, vlan, basis) & (DP_BOND_BUCKETS - 1);
 }
 
 int dp_bond_choose_member(const struct dp_port *port, const struct packet *pkt, uint16_t vlan)
@@ -60,7 +49,8 @@ int dp_bond_choose_member(const struct dp_port *port, const struct packet *pkt, 
     if (mode == DP_BOND_ACTIVE_BACKUP) {
         member = __atomic_load_n(&state->active, __ATOMIC_RELAXED);
     } else {
-        unsigned bucket = dp_bond_bucket(mode, pkt, vlan);
+        unsigned bucket = dp_bond_bucket(mode, __atomic_load_n(&state->hash_basis,
+                                                               __ATOMIC_RELAXED), pkt, vlan);
         member = __atomic_load_n(&state->bucket_member[bucket], __ATOMIC_RELAXED);
         __atomic_fetch_add((uint64_t *)&state->bucket_tx_bytes[bucket], pkt->len,
                            __ATOMIC_RELAXED);

@@ -77,6 +77,7 @@ struct dp_bond_pdu {
 
 struct dp_bond_state {
     uint8_t mode;                               /* enum dp_bond_mode */
+    uint32_t hash_basis;                        /* other_config:bond-hash-basis */
     uint8_t active;                             /* active member, or DP_BOND_NO_MEMBER */
     uint8_t rx_enabled[DP_BOND_MAX_MEMBERS];    /* may carry traffic (LACP agrees, link up) */
     uint8_t bucket_member[DP_BOND_BUCKETS];     /* balance modes: hash bucket -> member */
@@ -181,7 +182,7 @@ bool dp_bond_admit(struct dp_port *port, int member, struct packet *pkt, uint16_
 /* The member a frame leaves on, or -1. */
 int dp_bond_choose_member(const struct dp_port *port, const struct packet *pkt, uint16_t vlan);
 /* The bucket (0..255) of a frame, as balance-slb / balance-tcp hash it. */
-unsigned dp_bond_bucket(uint8_t mode, const struct packet *pkt, uint16_t vlan);
+unsigned dp_bond_bucket(uint8_t mode, uint32_t basis, const struct packet *pkt, uint16_t vlan);
 /* Control thread: takes the oldest queued LACPDU; false when none. */
 bool dp_bond_take_pdu(struct dp_bond_state *state, struct dp_bond_pdu *pdu);
 /* Sends every queued frame, a batch per port; returns frames sent. */
