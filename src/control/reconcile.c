@@ -45,8 +45,10 @@ void switch_config_free(struct dp_config *config)
         return;
     for (size_t b = 0; b < config->n_bridges; b++) {
         struct dp_bridge *bridge = config->bridges[b];
-        for (size_t p = 0; p < bridge->n_ports; p++)
+        for (size_t p = 0; p < bridge->n_ports; p++) {
+            free(bridge->ports[p]->members);   /* bonds only */
             free(bridge->ports[p]);
+        }
         free(bridge->ports);
         free(bridge);
     }

@@ -10,6 +10,7 @@
 #include "control/bond_commands.h"
 #include "control/pmd_commands.h"
 #include "control/switch_state.h"
+#include "control/vhost_commands.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
 
@@ -202,5 +203,6 @@ void switch_commands_register(struct control_server *server, struct switch_state
     control_server_register(server, "dpif/show", "", 0, 0, command_dpif_show, st);
     control_server_register(server, "version", "", 0, 0, command_version, st);
     pmd_commands_register(server, st);
+    vhost_commands_register(server, st);
     bond_commands_register(server, st);
 }

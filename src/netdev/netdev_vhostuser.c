@@ -61,6 +61,7 @@ struct vhost_queue {
     bool ready;             /* the datapath may use it */
     uint16_t num;
     uint64_t desc_uva, avail_uva, used_uva;
+    uint64_t packets;       /* moved through this ring (under lock), for vhost/show */
 };
 
 struct vhost_priv {
@@ -715,6 +716,7 @@ static int vhost_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pack
             }
         }
     }
+    q->packets += (uint64_t)n;
     pthread_mutex_unlock(&q->lock);
     for (int i = 0; i < n; i++)
         bytes += packets[i]->len;
@@ -749,6 +751,7 @@ static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *pa
             dropped = n;
         }
     }
+    q->packets += (uint64_t)sent;
     pthread_mutex_unlock(&q->lock);
     /* Approximate when some were dropped: the first `sent` lengths. */
     uint64_t bytes = 0;
@@ -767,6 +770,38 @@ static void vhost_get_stats(const struct netdev *dev, struct netdev_stats *stats
 {
     const struct vhost_priv *p = dev->priv;
     netdev_stats_read(&p->stats, stats);
+}
+
+extern const struct netdev_class netdev_vhostuser_class;
+extern const struct netdev_class netdev_vhostuserclient_class;
+
+int netdev_vhostuser_get_status(struct netdev *dev, struct netdev_vhostuser_status *status)
+{
+    memset(status, 0, sizeof *status);
+    if (!dev || !dev->priv ||
+        (dev->class != &netdev_vhostuser_class && dev->class != &netdev_vhostuserclient_class))
+        return -EINVAL;
+    struct vhost_priv *p = dev->priv;
+    status->client = p->client;
+    snprintf(status->path, sizeof status->path, "%s", p->path);
+    /* Written by the protocol thread; a snapshot is all vhost/show needs. */
+    status->connected = __atomic_load_n(&p->conn_fd, __ATOMIC_RELAXED) >= 0;
+    status->features = __atomic_load_n(&p->features, __ATOMIC_RELAXED);
+    status->protocol_features = __atomic_load_n(&p->protocol_features, __ATOMIC_RELAXED);
+    status->n_pairs = p->n_pairs;
+    status->n_queues = p->n_queues < NETDEV_VHOSTUSER_MAX_QUEUES ? p->n_queues
+                                                                 : NETDEV_VHOSTUSER_MAX_QUEUES;
+    for (unsigned i = 0; i < status->n_queues; i++) {
+        struct vhost_queue *q = &p->queues[i];
+        struct netdev_vhostuser_queue_status *s = &status->queues[i];
+        pthread_mutex_lock(&q->lock);
+        s->size = q->num;
+        s->enabled = q->enabled;
+        s->ready = q->ready;
+        s->packets = q->packets;
+        pthread_mutex_unlock(&q->lock);
+    }
+    return 0;
 }
 
 const struct netdev_class netdev_vhostuser_class = {

@@ -4,6 +4,7 @@
 #define PONTOON_NETDEV_NETDEV_VHOSTUSER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct netdev;
 
@@ -18,5 +19,27 @@ int netdev_vhostuser_set_server_path(const char *port_name, const char *path);
 /* True (once) when the port's ready queues changed since the last call, so
  * that rxq_fd() must be read again. */
 bool netdev_vhostuser_changed(struct netdev *dev);
+
+/* A snapshot of a vhost-user port for vhost/show. */
+#define NETDEV_VHOSTUSER_MAX_QUEUES 32       /* 2 * queue pairs */
+struct netdev_vhostuser_queue_status {
+    uint16_t size;                  /* SET_VRING_NUM; 0 before */
+    bool enabled;                   /* SET_VRING_ENABLE (or implied) */
+    bool ready;                     /* the datapath uses it */
+    uint64_t packets;               /* moved through it since the port opened */
+};
+struct netdev_vhostuser_status {
+    bool client;                    /* dpdkvhostuserclient */
+    bool connected;                 /* a front-end is on the socket */
+    char path[108];                 /* the socket */
+    uint64_t features;              /* negotiated (SET_FEATURES), 0 when not connected */
+    uint64_t protocol_features;
+    unsigned n_pairs;               /* queue pairs the port offers (options:n_rxq) */
+    unsigned n_queues;              /* 2 * n_pairs: queue 2k guest rx, 2k+1 guest tx */
+    struct netdev_vhostuser_queue_status queues[NETDEV_VHOSTUSER_MAX_QUEUES];
+};
+
+/* Fills *status; -EINVAL if dev is not a vhost-user port.  Any thread. */
+int netdev_vhostuser_get_status(struct netdev *dev, struct netdev_vhostuser_status *status);
 
 #endif
