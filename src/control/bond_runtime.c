@@ -344,6 +344,11 @@ static void publish_decisions(struct running_bond *bond)
                      __ATOMIC_RELAXED);
     __atomic_store_n(&state->hash_basis, bond_get_settings(bond->bond)->hash_basis,
                      __ATOMIC_RELAXED);
+    __atomic_store_n(&state->fallback_ab,
+                     (uint8_t)bond_get_settings(bond->bond)->lacp_fallback_ab, __ATOMIC_RELAXED);
+    __atomic_store_n(&state->lacp_negotiated,
+                     (uint8_t)(lacp_get_status(bond->lacp) == LACP_STATUS_NEGOTIATED),
+                     __ATOMIC_RELAXED);
     for (unsigned m = 0; m < DP_BOND_MAX_MEMBERS; m++) {
         bool enabled = false;
         struct bond_member_status status;

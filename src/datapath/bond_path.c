@@ -98,6 +98,7 @@ bool dp_bond_admit(struct dp_port *port, int member, struct packet *pkt, uint16_
                    uint32_t src_learned_port)
 {
     struct dp_bond_state *state = port->bond;
+    (void)vlan;
     if (pkt->len >= ETH_HEADER_LEN &&
         (pkt->data[12] << 8 | pkt->data[13]) == ETH_TYPE_SLOW_PROTOCOLS) {
         queue_pdu(state, member, pkt);   /* never learned, never flooded */
@@ -106,19 +107,22 @@ bool dp_bond_admit(struct dp_port *port, int member, struct packet *pkt, uint16_
     if (member < 0 || (unsigned)member >= port->n_members ||
         !__atomic_load_n(&state->rx_enabled[member], __ATOMIC_RELAXED))
         return false;
+    /* As OVS's bond_check_admissibility: a partner that negotiated LACP
+     * knows the bond, so every enabled member may deliver anything. */
+    if (__atomic_load_n(&state->lacp_negotiated, __ATOMIC_RELAXED))
+        return true;
     uint8_t active = __atomic_load_n(&state->active, __ATOMIC_RELAXED);
+    if (eth_addr_is_multicast(pkt->data) && member != active)
+        return false;   /* broadcast and multicast on one member only */
     switch (state->mode) {
     case DP_BOND_ACTIVE_BACKUP:
         return member == active;
     case DP_BOND_BALANCE_SLB:
-        /* Toward a switch that does not know this is a bond: take broadcast
-         * and multicast on one member only, and drop our own frames coming
-         * back (their source was learned on another port). */
-        if (eth_addr_is_multicast(pkt->data) && member != active)
-            return false;
+        /* Toward a switch that does not know this is a bond: drop our own
+         * frames coming back (their source was learned on another port). */
         return src_learned_port == FDB_NO_PORT || src_learned_port == port->ofport;
     default:
-        return true;
+        /* balance-tcp needs negotiated LACP, or falls back to active-backup. */
+        return __atomic_load_n(&state->fallback_ab, __ATOMIC_RELAXED) && member == active;
     }
-    (void)vlan;
 }

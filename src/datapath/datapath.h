@@ -78,6 +78,8 @@ struct dp_bond_pdu {
 struct dp_bond_state {
     uint8_t mode;                               /* enum dp_bond_mode */
     uint32_t hash_basis;                        /* other_config:bond-hash-basis */
+    uint8_t lacp_negotiated;                    /* the partner knows the bond: accept all */
+    uint8_t fallback_ab;                        /* balance-tcp without LACP acts as active-backup */
     uint8_t active;                             /* active member, or DP_BOND_NO_MEMBER */
     uint8_t rx_enabled[DP_BOND_MAX_MEMBERS];    /* may carry traffic (LACP agrees, link up) */
     uint8_t bucket_member[DP_BOND_BUCKETS];     /* balance modes: hash bucket -> member */
