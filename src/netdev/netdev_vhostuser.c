@@ -168,11 +168,25 @@ static int queue_refresh(struct vhost_priv *p, struct vhost_queue *q)
     int err = 0;
     if (!q->vq.desc && q->has_addr && q->num && p->mem.n_regions) {
         err = virtqueue_attach(&q->vq, &p->mem, q->num, q->desc_uva, q->avail_uva, q->used_uva);
-        if (err)
+        if (err) {
             log_warn("%s: queue %u: rings outside guest memory or misaligned",
                      p->dev->name, (unsigned)(q - p->queues));
-        else if ((q - p->queues) % 2 == 0)
-            virtqueue_suppress_kicks(&q->vq);
+        } else {
+            /* A front-end that reconnects with its rings as they were
+             * (DPDK virtio-user in server mode when the switch restarts)
+             * sends SET_VRING_BASE 0 although its used ring went on: resume
+             * where the used ring is, as DPDK's vhost library does. */
+            uint16_t used_idx = __atomic_load_n(&q->vq.used->idx, __ATOMIC_ACQUIRE);
+            if (used_idx != q->vq.last_used_idx) {
+                log_warn("%s: queue %u: ring base %u but used index %u; resuming from %u",
+                         p->dev->name, (unsigned)(q - p->queues),
+                         (unsigned)q->vq.last_used_idx, (unsigned)used_idx,
+                         (unsigned)used_idx);
+                q->vq.last_avail_idx = q->vq.last_used_idx = used_idx;
+            }
+            if ((q - p->queues) % 2 == 0)
+                virtqueue_suppress_kicks(&q->vq);
+        }
     }
     bool ready = q->vq.desc && q->kicked && q->enabled;
     if (ready != q->ready) {
