@@ -22,7 +22,7 @@ struct db_row;
 struct running_iface {
     char bridge[16];
     char name[16];
-    char type[16];
+    char type[32];                  /* "dpdkvhostuserclient" is 19 chars */
     char peer[16];                  /* patch ports: options:peer */
     char server_path[108];          /* dpdkvhostuserclient: options:vhost-server-path */
     char bond_port[16];             /* the bond this is a member of, "" if none */

@@ -234,14 +234,23 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
 
 enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV };
 
+static int set_tick(int timer_fd, bool fast)
+{
+    struct itimerspec tick = { .it_interval = { fast ? 0 : 1, fast ? 100000000 : 0 } };
+    tick.it_value = tick.it_interval;
+    return timerfd_settime(timer_fd, 0, &tick, NULL);
+}
+
 static int run(struct daemon *d, int signal_fd)
 {
     int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     int timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    /* 100 ms: bond and LACP timers; the slower chores run every 10th tick. */
-    struct itimerspec tick = { .it_interval = { 0, 100000000 }, .it_value = { 0, 100000000 } };
-    unsigned ticks = 0;
-    if (epoll_fd < 0 || timer_fd < 0 || timerfd_settime(timer_fd, 0, &tick, NULL) < 0) {
+    /* Once a second for aging and the database check; every 100 ms while
+     * bonds exist (LACP and failover timers).  Idle without bonds means one
+     * wakeup a second. */
+    bool fast_tick = false;
+    uint64_t last_slow_ms = clock_monotonic_ms();
+    if (epoll_fd < 0 || timer_fd < 0 || set_tick(timer_fd, fast_tick) < 0) {
         log_err("event loop: %s", strerror(errno));
         return -1;
     }
@@ -291,9 +300,11 @@ static int run(struct daemon *d, int signal_fd)
                 uint64_t expirations;
                 if (read(timer_fd, &expirations, sizeof expirations) < 0)
                     break;
-                bonds_run(&d->switch_state, clock_monotonic_ms());
-                if (++ticks % 10)
+                uint64_t now_ms = clock_monotonic_ms();
+                bonds_run(&d->switch_state, now_ms);
+                if (now_ms - last_slow_ms < 1000)
                     break;
+                last_slow_ms = now_ms;
                 switch_expire_fdbs(&d->switch_state, clock_monotonic_ms());
                 pmd_sample_load(&d->switch_state, pmd_now_ns());
                 /* Changes committed with --no-wait come with no reload request. */
@@ -303,6 +314,10 @@ static int run(struct daemon *d, int signal_fd)
                 break;
             }
             }
+        }
+        if (fast_tick != (d->switch_state.n_bonds > 0)) {
+            fast_tick = d->switch_state.n_bonds > 0;
+            set_tick(timer_fd, fast_tick);
         }
         if (d->reconcile_pending && running) {
             char *error = NULL;
