@@ -1,0 +1,803 @@
+#!/usr/bin/python3
+"""Pontoon vs Open vSwitch with DPDK on vhost-user ports: 64-byte frames from
+one DPDK testpmd guest (virtio-user, --forward-mode=txonly) through the switch
+to another (virtio-user, --forward-mode=rxonly).
+
+    testpmd tx (virtio-user) -> vhu0 [switch, 1 worker on core 0] vhu1 -> testpmd rx (virtio-user)
+
+  - Pontoon: BUILD/pontoond, other_config:pmd-cpu-mask=0x1, bridge br0 with two
+    type=dpdkvhostuser ports (server sockets in its run dir).
+  - OVS-DPDK: ovs-vswitchd-dpdk (openvswitch-switch-dpdk, run by its path; the
+    ovs-vswitchd alternative is not touched) with its own ovsdb-server,
+    dpdk-init=true, dpdk-socket-mem, pmd-cpu-mask=0x1, bridge br0
+    datapath_type=netdev with two type=dpdkvhostuser ports.
+
+Both testpmds run with --lcores='0@G,1@G' (G = --guest-cpu, default 1): the
+switch has core 0 to itself, the two guests share core 1.  The rx guest sends
+one burst first so the switch learns its MAC behind vhu1; the tx guest sends
+to that MAC (--eth-peer).  Figures come from the guests' own port counters
+(`show port stats 0`) over a window of T seconds after 1 s of warm-up; loss =
+frames the tx guest's ring accepted that the rx guest never counted (totals
+after the tx guest stops and the switch drains).
+
+Run as root: bench/run --vhost [--quick] [--only pontoon,ovs] [--json FILE|-]
+Reports; never asserts.  Everything it starts it stops by PID (also on
+Ctrl-C), unmounts its hugetlbfs and puts nr_hugepages back.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import (REPO, OVS_SCHEMA, BenchError, Runner, fmt, log, machine_busy_pct,  # noqa: E402
+                   pid_alive, proc_cpu_seconds, ratio, read_pidfile)
+
+TESTPMD = "dpdk-testpmd"
+OVS_DPDK_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
+NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
+HUGEPAGES_2M = "/sys/kernel/mm/hugepages/hugepages-2048kB"
+DPDK_RUN_DIR = "/var/run/dpdk"
+SWITCHES = ["pontoon", "ovs"]
+LABELS = {"pontoon": "Pontoon", "ovs": "OVS-DPDK"}
+TX_MAC = "02:00:5e:c6:10:01"
+RX_MAC = "02:00:5e:c6:10:02"
+TARGET_RATIO = 1.0   # Pontoon / OVS-DPDK, Mpps received
+
+
+# ---------------------------------------------------------------- hugepages
+
+def available_hugepages():
+    """Free 2 MiB pages that nobody has reserved yet (reserved pages count as
+    free until they are touched)."""
+    free = int(Path(f"{HUGEPAGES_2M}/free_hugepages").read_text())
+    return free - int(Path(f"{HUGEPAGES_2M}/resv_hugepages").read_text())
+
+
+class HugePages:
+    """Free 2 MiB pages for each DPDK process just before it starts, and a
+    private hugetlbfs mount.  Other sessions may take and give back pages at
+    the same time: we raise nr_hugepages only by what is missing, and put
+    the old value back at the end only if nobody has changed it since."""
+
+    def __init__(self):
+        self.old = None
+        self.set_to = None
+        self.added = 0
+        self.dir = None
+        self.mounted = False
+
+    def setup(self):
+        self.dir = tempfile.mkdtemp(prefix="pv-huge-", dir="/tmp")
+        r = subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", self.dir],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            os.rmdir(self.dir)
+            self.dir = None
+            raise BenchError(f"cannot mount hugetlbfs: {r.stderr.strip()}")
+        self.mounted = True
+        return self
+
+    def ensure(self, pages):
+        """At least `pages` free pages (plus a margin) right now."""
+        pages += 64   # other sessions take pages at the same time
+        for _ in range(10):
+            free = available_hugepages()
+            if free >= pages:
+                return
+            now = int(Path(NR_HUGEPAGES).read_text())
+            if self.set_to is None or now != self.set_to:
+                self.old = now      # the value we put back (if still ours at the end)
+            Path(NR_HUGEPAGES).write_text(f"{now + pages - free + 32}\n")
+            got = int(Path(NR_HUGEPAGES).read_text())
+            self.added += got - now
+            self.set_to = got
+            log(f"hugepages: nr_hugepages {now} -> {got} ({free} were free, {pages} wanted)")
+            time.sleep(0.3)
+        raise BenchError(f"only {available_hugepages()} free 2 MiB hugepages, {pages} wanted")
+
+    def cleanup(self):
+        if self.mounted:
+            r = subprocess.run(["umount", self.dir], capture_output=True, text=True)
+            if r.returncode != 0:
+                log(f"umount {self.dir}: {r.stderr.strip()}")
+            else:
+                self.mounted = False
+        if self.dir and not self.mounted:
+            try:
+                os.rmdir(self.dir)
+            except OSError:
+                pass
+        if self.added:
+            now = int(Path(NR_HUGEPAGES).read_text())
+            if now == self.set_to:
+                Path(NR_HUGEPAGES).write_text(f"{self.old}\n")
+                log(f"hugepages: nr_hugepages {now} -> {self.old} (as before the run)")
+            else:
+                # Someone else set it since: their value now; taking pages back
+                # could starve their processes.
+                log(f"hugepages: nr_hugepages is {now}, set by someone else after us "
+                    f"(we had raised it {self.old} -> {self.set_to}); left as it is")
+            self.added = 0
+
+
+# ---------------------------------------------------------------- testpmd
+
+STATS_BLOCK = re.compile(r"NIC statistics for port (\d+)\s+#+\n(.*?)\n\s*#{20,}", re.S)
+
+
+class TestPmd:
+    """One interactive dpdk-testpmd with one virtio-user port (port 0)."""
+
+    def __init__(self, args, huge_dir, socket_path, file_prefix, mac, mode, peer=None,
+                 log_path=None):
+        g = args.guest_cpu
+        self.file_prefix, self.huge_dir, self.log_path = file_prefix, huge_dir, log_path
+        self.argv = ["stdbuf", "-oL", "-eL", TESTPMD, f"--lcores=0@{g},1@{g}",
+                     "-m", str(args.guest_mem), "--no-pci", "--single-file-segments",
+                     f"--huge-dir={huge_dir}", f"--file-prefix={file_prefix}",
+                     "--log-level=lib.eal:warning",
+                     "--vdev", f"net_virtio_user0,path={socket_path},mac={mac},"
+                               f"queue_size={args.queue_size}",
+                     "--", "-i", f"--forward-mode={mode}", "--nb-cores=1",
+                     f"--txpkts={args.frame_len}", f"--burst={args.burst}",
+                     f"--rxd={args.queue_size}", f"--txd={args.queue_size}"]
+        if peer:
+            self.argv.append(f"--eth-peer=0,{peer}")
+        self.proc = None
+        self._out = []
+        self._lock = threading.Lock()
+
+    def start(self, timeout=60):
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        out = self.wait_output("testpmd>", timeout)
+        if not re.search(r"^Port 0: [0-9A-Fa-f:]{17}", out, re.M):
+            raise BenchError("testpmd has no port 0 (virtio-user did not attach):\n"
+                             + "\n".join(out.splitlines()[-25:]))
+        return self
+
+    def _read(self):
+        # Raw reads, not lines: the "testpmd> " prompt ends with no newline.
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            text = chunk.decode(errors="replace")
+            with self._lock:
+                self._out.append(text)
+            if self.log_path:
+                with open(self.log_path, "a") as f:
+                    f.write(text)
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def output(self):
+        with self._lock:
+            return "".join(self._out)
+
+    def wait_output(self, text, timeout=20, start=0):
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.output()
+            tail = out[start:]
+            if text.search(tail) if hasattr(text, "search") else text in tail:
+                return out
+            if self.proc.poll() is not None:
+                raise BenchError(f"testpmd exited ({self.proc.returncode}) before {text!r}:\n"
+                                 + "\n".join(out.splitlines()[-15:]))
+            if time.monotonic() > deadline:
+                raise BenchError(f"testpmd: no {text!r} after {timeout} s:\n"
+                                 + "\n".join(out.splitlines()[-15:]))
+            time.sleep(0.01)
+
+    def cmd(self, line, until="testpmd>", timeout=20):
+        start = len(self.output())
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+        return self.wait_output(until, timeout, start)[start:]
+
+    def stats(self):
+        """(monotonic time, port 0 counters) — the time is taken just after
+        the block came back; the two guests are read the same way."""
+        start = len(self.output())
+        self.proc.stdin.write(b"show port stats 0\n")
+        self.proc.stdin.flush()
+        out = self.wait_output(STATS_BLOCK, 20, start)[start:]
+        t = time.monotonic()
+        block = STATS_BLOCK.search(out).group(2)
+        v = {k: int(x) for k, x in re.findall(r"([A-Za-z-]+):\s+(\d+)", block)}
+        return t, {"rx": v.get("RX-packets", 0), "tx": v.get("TX-packets", 0),
+                   "rx_missed": v.get("RX-missed", 0), "rx_errors": v.get("RX-errors", 0),
+                   "tx_errors": v.get("TX-errors", 0)}
+
+    def stop(self, timeout=10):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"quit\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                for sig in (signal.SIGTERM, signal.SIGKILL):
+                    try:
+                        os.kill(self.proc.pid, sig)
+                        self.proc.wait(5)
+                        break
+                    except ProcessLookupError:
+                        break
+                    except subprocess.TimeoutExpired:
+                        continue
+        try:
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        shutil.rmtree(os.path.join(DPDK_RUN_DIR, self.file_prefix), ignore_errors=True)
+        try:
+            for name in os.listdir(self.huge_dir):
+                if name.startswith(self.file_prefix):
+                    os.unlink(os.path.join(self.huge_dir, name))
+        except OSError:
+            pass
+
+
+# ---------------------------------------------------------------- switches
+
+class Pontoon:
+    kind = "pontoon"
+
+    def __init__(self, r, args, huge, prefix):
+        self.r, self.args, self.prefix = r, args, prefix
+        self.proc = None
+
+    def start(self):
+        b = self.args.build
+        self.dir = d = tempfile.mkdtemp(prefix=f"{self.prefix}-pontoon-")
+        self.env = dict(os.environ, PONTOON_DB=f"{d}/conf.db", PONTOON_RUN_DIR=d)
+        self.logf = open(f"{d}/pontoond.log", "w")
+        self.proc = self.r.popen([b / "pontoond", f"--db={d}/conf.db", f"--run-dir={d}"],
+                                 env=self.env, stdout=self.logf, stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while not os.path.exists(f"{d}/pontoond.ctl"):
+            if self.proc.poll() is not None:
+                raise BenchError(f"pontoond exited {self.proc.returncode}:\n" + self.log_tail())
+            if time.time() > deadline:
+                raise BenchError("pontoond: no control socket after 10 s\n" + self.log_tail())
+            time.sleep(0.05)
+        oc = [f"other_config:pmd-cpu-mask={1 << self.args.switch_cpu:#x}"]
+        if self.args.pontoon_busy_poll:
+            oc.append("other_config:pmd-busy-poll=true")
+        self.ctl(["set", "Open_vSwitch", "."] + oc)
+        self.ctl(["add-br", "br0"])
+        for p in ("vhu0", "vhu1"):
+            self.ctl(["add-port", "br0", p, "--", "set", "Interface", p, "type=dpdkvhostuser"])
+        return [self.wait_socket(f"{d}/vhu0"), self.wait_socket(f"{d}/vhu1")]
+
+    def wait_socket(self, path, timeout=10):
+        deadline = time.time() + timeout
+        while not os.path.exists(path):
+            if time.time() > deadline:
+                raise BenchError(f"no vhost-user socket {path} after {timeout} s\n"
+                                 + self.log_tail())
+            time.sleep(0.05)
+        return path
+
+    def ctl(self, args, timeout=30):
+        return self.r.run([self.args.build / "pontoon"] + args, env=self.env, timeout=timeout)
+
+    def appctl(self, *cmd):
+        return self.r.run([self.args.build / "pontoon"] + list(cmd), env=self.env,
+                          check=False).stdout
+
+    def port_stats(self):
+        return parse_port_counters(self.appctl("dpif/show"))
+
+    def log_tail(self, n=20):
+        try:
+            return "\n".join(Path(f"{self.dir}/pontoond.log").read_text().splitlines()[-n:])
+        except (FileNotFoundError, AttributeError):
+            return ""
+
+    def pids(self):
+        return [self.proc.pid] if self.proc is not None and self.proc.poll() is None else []
+
+    def describe(self):
+        return (f"pontoond, pmd-cpu-mask={1 << self.args.switch_cpu:#x}"
+                + (", pmd-busy-poll=true" if self.args.pontoon_busy_poll else
+                   " (worker sleeps on kicks when idle)"))
+
+    def stop(self):
+        if self.proc is not None:
+            alive = self.proc.poll() is None
+            self.r.stop(self.proc)
+            if not alive:
+                log(f"pontoond had exited ({self.proc.returncode}):\n{self.log_tail()}")
+        if getattr(self, "logf", None):
+            self.logf.close()
+        if getattr(self, "dir", None):
+            if self.args.keep_logs:
+                log(f"Pontoon db/log kept in {self.dir}")
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class OvsDpdk:
+    kind = "ovs"
+
+    def __init__(self, r, args, huge, prefix):
+        self.r, self.args, self.huge, self.prefix = r, args, huge, prefix
+        self.file_prefix = f"{prefix}-ovs"
+        self.vswitchd_pid = self.ovsdb_pid = None
+
+    def start(self):
+        a = self.args
+        if not os.path.exists(OVS_DPDK_VSWITCHD):
+            raise BenchError(f"{OVS_DPDK_VSWITCHD} missing (apt-get install "
+                             "openvswitch-switch-dpdk)")
+        self.dir = d = tempfile.mkdtemp(prefix=f"{self.prefix}-ovs-")
+        self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d, OVS_SYSCONFDIR=d)
+        self.db = f"unix:{d}/db.sock"
+        r = self.r
+        r.run(["ovsdb-tool", "create", f"{d}/conf.db", OVS_SCHEMA], env=self.env)
+        r.run(["ovsdb-server", f"{d}/conf.db", f"--remote=punix:{d}/db.sock",
+               f"--pidfile={d}/ovsdb-server.pid", f"--unixctl={d}/ovsdb-server.ctl",
+               f"--log-file={d}/ovsdb-server.log", "--detach"], env=self.env)
+        self.ovsdb_pid = read_pidfile(f"{d}/ovsdb-server.pid")
+        r.pids.add(self.ovsdb_pid)
+        self.vsctl(["--no-wait", "init"])
+        extra = f"--file-prefix={self.file_prefix} --huge-dir={self.huge.dir} --no-pci"
+        self.vsctl(["--no-wait", "set", "Open_vSwitch", ".",
+                    "other_config:dpdk-init=true",
+                    f"other_config:dpdk-socket-mem={a.ovs_socket_mem}",
+                    f"other_config:dpdk-extra={extra}",
+                    f"other_config:pmd-cpu-mask={1 << a.switch_cpu:#x}"])
+        # ovs-vswitchd --detach: the parent waits until the daemon is up
+        # (DPDK initialised or failed); a failed dpdk-init=true exits.
+        p = r.run([OVS_DPDK_VSWITCHD, self.db, f"--pidfile={d}/ovs-vswitchd.pid",
+                   f"--unixctl={d}/ovs-vswitchd.ctl", f"--log-file={d}/ovs-vswitchd.log",
+                   "--detach"], env=self.env, check=False, timeout=120)
+        try:
+            self.vswitchd_pid = read_pidfile(f"{d}/ovs-vswitchd.pid", timeout=10)
+        except BenchError:
+            raise BenchError(f"ovs-vswitchd-dpdk did not start (exit {p.returncode}): "
+                             f"{p.stderr.strip()[-300:]}\n" + self.log_tail())
+        r.pids.add(self.vswitchd_pid)
+        deadline = time.time() + 60
+        while self.vsctl(["get", "Open_vSwitch", ".", "dpdk_initialized"]).stdout.strip() != "true":
+            if not pid_alive(self.vswitchd_pid) or time.time() > deadline:
+                raise BenchError("OVS: DPDK not initialised\n" + self.log_tail())
+            time.sleep(0.2)
+        self.vsctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
+        for p in ("vhu0", "vhu1"):
+            self.vsctl(["add-port", "br0", p, "--", "set", "Interface", p,
+                        "type=dpdkvhostuser"])
+        return [self.wait_socket(f"{d}/vhu0"), self.wait_socket(f"{d}/vhu1")]
+
+    def wait_socket(self, path, timeout=20):
+        deadline = time.time() + timeout
+        while not os.path.exists(path):
+            if time.time() > deadline or not pid_alive(self.vswitchd_pid):
+                raise BenchError(f"no vhost-user socket {path}\n" + self.log_tail())
+            time.sleep(0.05)
+        return path
+
+    def vsctl(self, args, timeout=60):
+        return self.r.run(["ovs-vsctl", f"--db={self.db}", f"--timeout={timeout}"] + args,
+                          env=self.env, timeout=timeout + 5)
+
+    def appctl(self, *cmd):
+        return self.r.run(["ovs-appctl", f"--target={self.dir}/ovs-vswitchd.ctl"] + list(cmd),
+                          env=self.env, check=False).stdout
+
+    def port_stats(self):
+        return parse_port_counters(self.appctl("dpctl/show", "-s"))
+
+    def log_tail(self, n=25):
+        try:
+            return "\n".join(Path(f"{self.dir}/ovs-vswitchd.log").read_text().splitlines()[-n:])
+        except (FileNotFoundError, AttributeError):
+            return ""
+
+    def pids(self):
+        return [p for p in (self.vswitchd_pid,) if p and pid_alive(p)]
+
+    def describe(self):
+        a = self.args
+        return (f"ovs-vswitchd-dpdk, dpdk-socket-mem={a.ovs_socket_mem}, "
+                f"pmd-cpu-mask={1 << a.switch_cpu:#x}, datapath_type=netdev")
+
+    def stop(self):
+        for pid in (self.vswitchd_pid, self.ovsdb_pid):
+            self.r.stop_pid(pid, timeout=10)
+        shutil.rmtree(os.path.join(DPDK_RUN_DIR, self.file_prefix), ignore_errors=True)
+        if getattr(self, "dir", None):
+            if self.args.keep_logs:
+                log(f"OVS logs kept in {self.dir}")
+            else:
+                shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parse_pmd_stats(text):
+    """Packets and busy share of the worker / PMD thread(s) from
+    `dpif-netdev/pmd-stats-show` (Pontoon: "processing time: N us (P%)",
+    OVS: "processing cycles: N (P%)"; OVS also lists the main thread)."""
+    pkts = sum(int(x) for x in re.findall(r"packets received:\s*(\d+)", text))
+    busy = [float(x) for x in re.findall(r"processing (?:time|cycles):[^(\n]*\(([\d.]+)%\)", text)]
+    return {"packets": pkts, "busy_pct": round(max(busy), 1) if busy else None}
+
+
+def parse_port_counters(text):
+    """vhu0/vhu1 packet and drop counters from `pontoon dpif/show` or
+    `ovs-appctl dpctl/show -s` (both: a line naming the port, then
+    "RX packets:N ... dropped:N" and "TX packets:N ... dropped:N")."""
+    out = {}
+    parts = re.split(r"(?:port \d+: |^\s*)(vhu[01])\b", text, flags=re.M)
+    for name, body in zip(parts[1::2], parts[2::2]):
+        c = {}
+        for d in ("RX", "TX"):
+            m = re.search(d + r" packets:(\d+)[^\n]*?dropped:(\d+)", body)
+            if m:
+                c[f"{d.lower()}_packets"], c[f"{d.lower()}_dropped"] = int(m[1]), int(m[2])
+        out[name] = c
+    return out
+
+
+SWITCH_CLASSES = {"pontoon": Pontoon, "ovs": OvsDpdk}
+
+
+# ---------------------------------------------------------------- measurement
+
+def measure(r, kind, args, huge, prefix, workdir):
+    res = {"switch": kind, "label": LABELS[kind], "errors": {}}
+    sw = SWITCH_CLASSES[kind](r, args, huge, prefix)
+    guests = []
+    try:
+        try:
+            t0 = time.monotonic()
+            if kind == "ovs":
+                huge.ensure(args.ovs_socket_mem // 2)
+            sock_tx, sock_rx = sw.start()
+            res["start_s"] = round(time.monotonic() - t0, 2)
+            res["config"] = sw.describe()
+        except BenchError as e:
+            res["errors"]["start"] = str(e)
+            log(f"{LABELS[kind]}: start failed: {e}")
+            return res
+        rx = TestPmd(args, huge.dir, sock_rx, f"{prefix}-{kind}-rx", RX_MAC, "rxonly",
+                     log_path=f"{workdir}/{kind}-testpmd-rx.log")
+        tx = TestPmd(args, huge.dir, sock_tx, f"{prefix}-{kind}-tx", TX_MAC, "txonly",
+                     peer=RX_MAC, log_path=f"{workdir}/{kind}-testpmd-tx.log")
+        guests += [rx, tx]
+        for g in (rx, tx):
+            for attempt in range(3):
+                # Other sessions take hugepages too: on a shortage ask for more, again.
+                huge.ensure(args.guest_mem // 2 * (attempt + 1))
+                try:
+                    g.start()
+                    break
+                except BenchError as e:
+                    if not ("memory" in str(e) or "did not attach" in str(e)) or attempt == 2:
+                        raise
+                    log(f"{LABELS[kind]}: testpmd: {str(e).splitlines()[0]}; trying again")
+                    g.stop()
+                    g._out = []
+        time.sleep(0.5)
+        # The rx guest speaks first: the switch learns RX_MAC behind vhu1.
+        rx.cmd("start tx_first 1", until="forwarding")
+        time.sleep(0.5)
+        for g in (rx, tx):
+            g.cmd("clear port stats all")
+        cpu_all0 = proc_cpu_seconds(sw.pids())
+        ports0 = sw.port_stats()
+        tx.cmd("start", until="forwarding")
+        time.sleep(1.0)                                  # warm-up
+        tt0, s_tx0 = tx.stats()
+        tr0, s_rx0 = rx.stats()
+        sw.appctl("dpif-netdev/pmd-stats-clear")
+        c0, w0 = proc_cpu_seconds(sw.pids()), time.monotonic()
+        time.sleep(args.seconds)
+        tt1, s_tx1 = tx.stats()
+        tr1, s_rx1 = rx.stats()
+        c1, w1 = proc_cpu_seconds(sw.pids()), time.monotonic()
+        pmd = parse_pmd_stats(sw.appctl("dpif-netdev/pmd-stats-show"))
+        if pmd["busy_pct"] is not None and pmd["packets"]:
+            pmd["busy_ns_per_packet"] = round(pmd["busy_pct"] / 100 * (w1 - w0) * 1e9
+                                              / pmd["packets"], 1)
+        res["pmd"] = pmd
+        tx.cmd("stop", until="Done.")
+        time.sleep(0.5)                                  # the switch drains
+        _, f_tx = tx.stats()
+        _, f_rx = rx.stats()
+        cpu_all1 = proc_cpu_seconds(sw.pids())
+        ports1 = sw.port_stats()
+        # The switch's own counters over the whole run (warm-up and drain included).
+        res["switch_ports"] = {p: {k: v - ports0.get(p, {}).get(k, 0) for k, v in c.items()}
+                               for p, c in ports1.items()}
+        rx.cmd("stop", until="Done.")
+        d_tx, d_rx = s_tx1["tx"] - s_tx0["tx"], s_rx1["rx"] - s_rx0["rx"]
+        res.update({
+            "seconds": round(w1 - w0, 2),
+            "sent_mpps": round(d_tx / (tt1 - tt0) / 1e6, 3),
+            "received_mpps": round(d_rx / (tr1 - tr0) / 1e6, 3),
+            "window_loss_pct": round(100.0 * max(0, d_tx - d_rx) / d_tx, 2) if d_tx else None,
+            "sent_total": f_tx["tx"], "received_total": f_rx["rx"],
+            "loss_pct": (round(100.0 * max(0, f_tx["tx"] - f_rx["rx"]) / f_tx["tx"], 2)
+                         if f_tx["tx"] else None),
+            "rx_guest_missed": f_rx["rx_missed"], "tx_guest_errors": f_tx["tx_errors"],
+            "switch_cpu_s": round(c1 - c0, 2),
+            "switch_cpu_pct": round(100.0 * (c1 - c0) / (w1 - w0), 1),
+            "switch_cpu_total_s": round(cpu_all1 - cpu_all0, 2),
+        })
+        if d_rx == 0:
+            res["errors"]["forwarding"] = (f"the rx guest received nothing ({d_tx} sent)"
+                                           + ("\n" + sw.log_tail() if hasattr(sw, "log_tail")
+                                              else ""))
+        if not sw.pids():
+            res["errors"]["process"] = "switch process exited during the run\n" + sw.log_tail()
+        log(f"{LABELS[kind]}: sent {res['sent_mpps']} Mpps, received {res['received_mpps']} "
+            f"Mpps, loss {res['loss_pct']} %, switch CPU {res['switch_cpu_s']} s")
+        return res
+    except BenchError as e:
+        res["errors"]["traffic"] = str(e)
+        log(f"{LABELS[kind]}: {e}")
+        return res
+    finally:
+        for g in guests:
+            try:
+                g.stop()
+            except Exception as e:   # keep cleaning up
+                log(f"cleanup: testpmd: {e}")
+        sw.stop()
+
+
+# ---------------------------------------------------------------- report
+
+ROWS = [
+    ("received_mpps", "64B received by rx testpmd (Mpps)"),
+    ("sent_mpps", "64B sent by tx testpmd (Mpps)"),
+    ("loss_pct", "loss (%)"),
+    ("vhu1_tx_dropped", "dropped by the switch on vhu1 (frames)"),
+    ("switch_cpu_s", "switch CPU in the window (s)"),
+    ("switch_cpu_pct", "switch CPU (% of one core)"),
+    ("pmd_busy_pct", "worker busy, processing (%)"),
+    ("pmd_ns", "worker busy time per packet (ns)"),
+]
+
+
+def get_row(r_, key):
+    if key == "pmd_busy_pct":
+        return (r_.get("pmd") or {}).get("busy_pct")
+    if key == "pmd_ns":
+        return (r_.get("pmd") or {}).get("busy_ns_per_packet")
+    if key == "vhu1_tx_dropped":
+        return ((r_.get("switch_ports") or {}).get("vhu1") or {}).get("tx_dropped")
+    return r_.get(key)
+
+
+def report(doc, out):
+    res = doc["results"]
+    kinds = [k for k in SWITCHES if k in res]
+    both = "pontoon" in res and "ovs" in res
+    head = ["figure"] + [LABELS[k] for k in kinds] + (["P/OVS"] if both else [])
+    rows = []
+    for key, label in ROWS:
+        vals = {k: get_row(res[k], key) for k in kinds}
+        row = [label] + [fmt(vals[k]) for k in kinds]
+        if both:
+            rt = ratio(vals["pontoon"], vals["ovs"])
+            row.append("-" if rt is None else f"{rt:.2f}x")
+        rows.append(row)
+    widths = [max(len(str(x[i])) for x in rows + [head]) for i in range(len(head))]
+
+    def line(r_):
+        return "  ".join(str(c).ljust(widths[0]) if i == 0 else str(c).rjust(widths[i])
+                         for i, c in enumerate(r_))
+    m = doc["meta"]
+    print(f"\nPontoon vhost-user benchmark ({m['mode']}, {m['seconds']} s window after 1 s "
+          f"warm-up, {m['frame_len']}-byte frames, virtio rings of {m['queue_size']}, {m['cpus']} CPUs, kernel {m['kernel']}, "
+          f"{m['date']}, machine {m['busy_before_pct']} % busy before)", file=out)
+    print(f"Cores: switch worker/PMD on core {m['switch_cpu']}; both testpmds' lcores on "
+          f"core {m['guest_cpu']} (--lcores='0@{m['guest_cpu']},1@{m['guest_cpu']}'): "
+          f"tx guest (txonly) and rx guest (rxonly) share that core.", file=out)
+    print(line(head), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for r_ in rows:
+        print(line(r_), file=out)
+    for k in kinds:
+        if res[k].get("config"):
+            print(f"  {LABELS[k]}: {res[k]['config']}", file=out)
+    print("  Switch CPU = utime+stime of pontoond / ovs-vswitchd over the window; loss = "
+          "accepted by the tx guest's ring, not counted by the rx guest.", file=out)
+    print("  Worker busy = the switch's own processing share from dpif-netdev/pmd-stats-show "
+          "over the window (an OVS PMD polls at 100 % CPU either way); per packet = busy "
+          "time / packets the worker received.", file=out)
+    t = doc["target"]
+    v = t["value"]
+    status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
+    print(f"\nPontoon / OVS-DPDK, Mpps received: {'-' if v is None else f'{v:.2f}x'}   "
+          f"target >= {TARGET_RATIO:g}x   {status}", file=out)
+    errs = [(k, n, e) for k in kinds for n, e in res[k].get("errors", {}).items()]
+    if errs:
+        print("\nErrors:", file=out)
+        for k, n, e in errs:
+            lines = (e or "").splitlines() or [""]
+            print(f"  {LABELS[k]}: {n}: {lines[0]}", file=out)
+            for more in lines[1:25]:
+                print(f"      {more}", file=out)
+
+
+# ---------------------------------------------------------------- main
+
+def ensure_packages(need_ovs):
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    pkgs = []
+    if not shutil.which(TESTPMD):
+        pkgs.append("dpdk")
+    if need_ovs and not (os.path.exists(OVS_DPDK_VSWITCHD) and os.path.exists(OVS_SCHEMA)):
+        pkgs.append("openvswitch-switch-dpdk")
+    if not pkgs:
+        return
+    before = {}
+    for name in ("ovs-vswitchd", "ovsdb-server"):
+        p = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
+        before[name] = {int(x) for x in p.stdout.split()}
+    log(f"apt-get install {' '.join(pkgs)}")
+    subprocess.run(["apt-get", "update", "-qq"], env=env)
+    subprocess.run(["apt-get", "install", "-y", "-q"] + pkgs, env=env)
+    # A package-started service is not ours to keep: stop what the install started.
+    if os.path.isdir("/run/systemd/system"):
+        subprocess.run(["systemctl", "disable", "--now", "openvswitch-switch"],
+                       capture_output=True)
+    for name in ("ovs-vswitchd", "ovsdb-server"):
+        p = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
+        for pid in {int(x) for x in p.stdout.split()} - before[name]:
+            try:
+                if Path(f"/var/run/openvswitch/{name}.pid").read_text().strip() == str(pid):
+                    log(f"stopping the package's {name} (pid {pid}) started by the install")
+                    os.kill(pid, signal.SIGTERM)
+            except (FileNotFoundError, ProcessLookupError):
+                pass
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="bench/run --vhost", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="3 s window instead of 10")
+    ap.add_argument("--seconds", type=float, help="measurement window (default 10, quick 3)")
+    ap.add_argument("--only", default="pontoon,ovs", help="subset of pontoon,ovs")
+    ap.add_argument("--build", default="build", help="build directory with pontoond, pontoon")
+    ap.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-': stdout)")
+    ap.add_argument("--switch-cpu", type=int, default=0, help="core of the switch's worker (0)")
+    ap.add_argument("--guest-cpu", type=int, default=1, help="core of both testpmds (1)")
+    ap.add_argument("--guest-mem", type=int, default=512, help="testpmd -m, MiB (512)")
+    ap.add_argument("--ovs-socket-mem", type=int, default=512, help="dpdk-socket-mem, MiB (512)")
+    ap.add_argument("--frame-len", type=int, default=64, help="testpmd --txpkts (64)")
+    ap.add_argument("--burst", type=int, default=32, help="testpmd --burst (32)")
+    ap.add_argument("--queue-size", type=int, default=32768,
+                    help="virtio ring size and testpmd --rxd/--txd (32768: see README)")
+    ap.add_argument("--pontoon-busy-poll", action="store_true",
+                    help="other_config:pmd-busy-poll=true for Pontoon (default: it sleeps "
+                         "when idle)")
+    ap.add_argument("--no-make", action="store_true", help="don't run make for Pontoon")
+    ap.add_argument("--keep-logs", action="store_true",
+                    help="keep the switches' db/log dirs and the testpmd logs")
+    ap.add_argument("-v", "--verbose", action="store_true", help="print every command")
+    args = ap.parse_args(argv)
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    bad = [s for s in args.only if s not in SWITCHES]
+    if bad:
+        ap.error(f"--only: unknown {bad}; choose from {SWITCHES}")
+    b = Path(args.build)
+    args.build = b if b.is_absolute() else Path.cwd() / b
+    if args.seconds is None:
+        args.seconds = 3 if args.quick else 10
+    if float(args.seconds).is_integer():
+        args.seconds = int(args.seconds)
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    if os.geteuid() != 0:
+        print("bench/run --vhost: needs root (hugepages, DPDK)", file=sys.stderr)
+        return 1
+    ensure_packages("ovs" in args.only)
+    if "pontoon" in args.only and not args.no_make:
+        p = subprocess.run(["make", "-C", str(REPO), "-j", str(os.cpu_count() or 2),
+                            f"BUILD={args.build}", "all"], capture_output=True, text=True)
+        if p.returncode != 0:
+            log(f"make BUILD={args.build} all failed (using what is built):\n"
+                + "\n".join(p.stderr.strip().splitlines()[-5:]))
+
+    prefix = "pv" + os.urandom(2).hex()
+    r = Runner(verbose=args.verbose)
+
+    def on_term(sig, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+
+    doc = {"meta": {"bench": "vhost-user", "mode": "quick" if args.quick else "full",
+                    "seconds": args.seconds, "frame_len": args.frame_len, "burst": args.burst,
+                    "queue_size": args.queue_size, "switch_cpu": args.switch_cpu,
+                    "guest_cpu": args.guest_cpu,
+                    "guest_lcores": f"0@{args.guest_cpu},1@{args.guest_cpu}",
+                    "cpus": os.cpu_count(), "kernel": os.uname().release,
+                    "date": time.strftime("%Y-%m-%d %H:%M:%S"), "prefix": prefix,
+                    "build": str(args.build),
+                    "git": subprocess.run(["git", "-C", str(REPO), "describe", "--always",
+                                           "--dirty"], capture_output=True,
+                                          text=True).stdout.strip()},
+           "results": {}}
+    doc["meta"]["busy_before_pct"] = machine_busy_pct()
+    if doc["meta"]["busy_before_pct"] > 10:
+        log(f"warning: the machine is {doc['meta']['busy_before_pct']} % busy before the run")
+    huge = HugePages()
+    workdir = tempfile.mkdtemp(prefix=f"{prefix}-logs-")
+    t0 = time.monotonic()
+    interrupted = False
+    try:
+        huge.setup()
+        for kind in SWITCHES:
+            if kind not in args.only:
+                continue
+            if kind == "pontoon" and not (args.build / "pontoond").exists():
+                doc["results"][kind] = {"switch": kind, "label": LABELS[kind],
+                                        "errors": {"build": f"{args.build}/pontoond not built"}}
+                continue
+            log(f"=== {LABELS[kind]}")
+            doc["results"][kind] = measure(r, kind, args, huge, prefix, workdir)
+    except KeyboardInterrupt:
+        interrupted = True
+        log("interrupted: cleaning up")
+    except BenchError as e:
+        log(str(e))
+        doc["meta"]["error"] = str(e)
+    finally:
+        r.stop_all()
+        huge.cleanup()
+        if args.keep_logs:
+            log(f"testpmd logs kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)
+    res = doc["results"]
+    v = ratio((res.get("pontoon") or {}).get("received_mpps"),
+              (res.get("ovs") or {}).get("received_mpps"))
+    doc["target"] = {"what": "Mpps received, Pontoon / OVS-DPDK", "target": f">= {TARGET_RATIO:g}x",
+                     "value": None if v is None else round(v, 3),
+                     "met": None if v is None else v >= TARGET_RATIO}
+    report(doc, sys.stderr if args.json == "-" else sys.stdout)
+    if args.json:
+        text = json.dumps(doc, indent=2)
+        if args.json == "-":
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n")
+            log(f"JSON written to {args.json}")
+    return 130 if interrupted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
