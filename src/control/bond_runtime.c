@@ -376,7 +376,10 @@ void bonds_run_one(struct switch_state *st, struct running_bond *bond, uint64_t 
             lacp_rx_pdu(bond->lacp, bond->members[pdu.member]->ofport, pdu.data, pdu.len,
                         now_ms);
     }
-    if (bond->miimon && now_ms >= bond->next_miimon_ms) {
+    /* miimon polls at its interval.  Carrier mode has netlink events, but the
+     * kernel may delay those by up to a second (linkwatch), so it also reads
+     * the carrier on every tick. */
+    if (!bond->miimon || now_ms >= bond->next_miimon_ms) {
         bond->next_miimon_ms = now_ms + bond->miimon_ms;
         for (unsigned m = 0; m < bond->n_members; m++) {
             bool carrier = false;
