@@ -10,6 +10,7 @@
 #include "control/bond_commands.h"
 #include "control/pmd_commands.h"
 #include "control/switch_state.h"
+#include "netdev/netdev_vhostuser.h"
 #include "control/vhost_commands.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
@@ -119,6 +120,15 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
         json_object_set_new(j, "ifindex", json_integer(port->netdev->ifindex));
     if (port->netdev)
         json_object_set_new(j, "n_rxq", json_integer(port->netdev->n_rxq));
+    struct netdev_vhostuser_status vhost;
+    if (port->netdev && netdev_vhostuser_get_status(port->netdev, &vhost) == 0) {
+        unsigned ready = 0;
+        for (unsigned q = 0; q < vhost.n_queues; q++)
+            ready += vhost.queues[q].ready;
+        json_object_set_new(j, "vhost", json_pack("{s:s, s:i}", "state",
+                                                  vhost.connected ? "connected" : "waiting",
+                                                  "ready_queues", ready));
+    }
     return j;
 }
 
@@ -169,6 +179,11 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                           json_string_value(json_object_get(port, "name")), ofport, where,
                           type, peer ? ": peer=" : "", peer ? json_string_value(peer) : "",
                           json_is_true(json_object_get(port, "present")) ? "" : " missing");
+            json_t *vhost = json_object_get(port, "vhost");
+            if (vhost)
+                strbuf_printf(&text, " vhost: %s, %d queues ready",
+                              json_string_value(json_object_get(vhost, "state")),
+                              (int)json_integer_value(json_object_get(vhost, "ready_queues")));
             size_t k;
             json_t *member;
             json_array_foreach(json_object_get(port, "members"), k, member)

@@ -332,6 +332,12 @@ def test_vhost_show(pontoon, daemon, net, guests):
     s = vhost_show(pontoon, vh)
     assert s["queues"][0]["packets"] > 0 and s["queues"][1]["packets"] > 0, s["queues"]
 
+    # dpif/show lists the port with its state too.
+    dpif = {p["name"]: p for b in json.loads(pontoon("--format=json", "dpif/show"))
+            for p in b["ports"]}
+    assert dpif[vh]["vhost"] == {"state": "connected", "ready_queues": 2}, dpif[vh]
+    assert "vhost: connected, 2 queues ready" in pontoon("dpif/show")
+
     text = pontoon("vhost/show", vh)
     assert text.startswith(f"{vh}:\n"), text
     assert "state: connected" in text and "VIRTIO_F_VERSION_1" in text, text
@@ -345,6 +351,7 @@ def test_vhost_show(pontoon, daemon, net, guests):
     s = wait_vhost_state(pontoon, vh, "waiting")
     assert s["active_queue_pairs"] == 0 and not any(q["ready"] for q in s["queues"]), s
     assert "state: waiting" in pontoon("vhost/show", vh)
+    assert "vhost: waiting" in pontoon("dpif/show")
 
     err = pontoon.run("vhost/show", h.port)
     assert err.returncode != 0 and "not a vhost-user port" in err.stderr, err
