@@ -35,11 +35,16 @@
 #include "netdev/vhost_mem.h"
 #include "netdev/vhost_user_msg.h"
 #include "netdev/virtqueue.h"
+#include "packet/segment.h"
 #include "netdev/vnet_hdr.h"
 #include "util/log.h"
 
 #define VHOST_MAX_QUEUE_PAIRS 16        /* DP_MAX_RXQ */
 #define VHOST_DEFAULT_RUN_DIR "/run/pontoon"
+/* A 64 KB TCP segment cut at a 1448-byte MSS needs 46 frames; jumbo-sized
+ * buffers leave room for guests with a larger MTU. */
+#define VHOST_SEGMENTS_MAX 64
+#define VHOST_SEGMENT_SIZE 9216
 
 #define VHOST_FEATURES                                                       \
     ((1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_NET_F_MRG_RXBUF) |       \
@@ -62,6 +67,7 @@ struct vhost_queue {
     uint16_t num;
     uint64_t desc_uva, avail_uva, used_uva;
     uint64_t packets;       /* moved through this ring (under lock), for vhost/show */
+    struct packet **segments; /* software TSO for a guest without it (under lock) */
 };
 
 struct vhost_priv {
@@ -607,6 +613,12 @@ static void vhost_close(struct netdev *dev)
     }
     if (p->wake_fd >= 0)
         close(p->wake_fd);
+    for (unsigned i = 0; i < p->n_queues; i++) {
+        struct packet **segments = p->queues[i].segments;
+        for (unsigned k = 0; segments && k < VHOST_SEGMENTS_MAX; k++)
+            packet_free(segments[k]);
+        free(segments);
+    }
     free(p);
     dev->priv = NULL;
 }
@@ -743,6 +755,78 @@ static int vhost_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pack
     return n;
 }
 
+/* What the guest can take: large TCP segments only if it negotiated the
+ * matching GUEST_TSO feature, partial checksums only with GUEST_CSUM.  Frames
+ * it cannot take are completed or cut here (lazily allocating the segment
+ * buffers), so a guest without offloads still receives valid frames. */
+static int guest_fixup_enqueue(struct vhost_priv *p, struct vhost_queue *q,
+                               struct packet *const *packets, unsigned n, unsigned *dropped)
+{
+    uint64_t features = __atomic_load_n(&p->features, __ATOMIC_RELAXED);
+    struct packet *ready[PACKET_BATCH_MAX];
+    unsigned n_ready = 0, sent = 0, drop = 0, d;
+    for (unsigned i = 0; i < n; i++) {
+        struct packet *pkt = packets[i];
+        uint8_t gso = pkt->offload.gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+        bool tso_ok = (gso == VIRTIO_NET_HDR_GSO_TCPV4 &&
+                       (features & (1ull << VIRTIO_NET_F_GUEST_TSO4))) ||
+                      (gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
+                       (features & (1ull << VIRTIO_NET_F_GUEST_TSO6)));
+        if (gso != VIRTIO_NET_HDR_GSO_NONE && !tso_ok) {
+            int r = n_ready ? virtqueue_enqueue(&q->vq, ready, n_ready, &d) : 0;
+            if (r < 0)
+                return r;
+            sent += (unsigned)r;
+            drop += n_ready ? d : 0;
+            n_ready = 0;
+            if (!q->segments)
+                q->segments = calloc(VHOST_SEGMENTS_MAX, sizeof *q->segments);
+            for (unsigned k = 0; q->segments && k < VHOST_SEGMENTS_MAX; k++)
+                if (!q->segments[k])
+                    q->segments[k] = packet_new_sized(VHOST_SEGMENT_SIZE);
+            int n_seg = q->segments && q->segments[VHOST_SEGMENTS_MAX - 1]
+                            ? packet_segment_tcp(pkt, q->segments, VHOST_SEGMENTS_MAX)
+                            : -ENOMEM;
+            if (n_seg < 0) {
+                drop++;
+                continue;
+            }
+            r = virtqueue_enqueue(&q->vq, q->segments, (unsigned)n_seg, &d);
+            if (r < 0)
+                return r;
+            /* Counted as one frame sent, as it came in. */
+            if (d)
+                drop++;
+            else
+                sent++;
+            continue;
+        }
+        if ((pkt->offload.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+            !(features & (1ull << VIRTIO_NET_F_GUEST_CSUM)) && packet_complete_csum(pkt) < 0) {
+            drop++;
+            continue;
+        }
+        ready[n_ready++] = pkt;
+        if (n_ready == PACKET_BATCH_MAX) {
+            int r = virtqueue_enqueue(&q->vq, ready, n_ready, &d);
+            if (r < 0)
+                return r;
+            sent += (unsigned)r;
+            drop += d;
+            n_ready = 0;
+        }
+    }
+    if (n_ready) {
+        int r = virtqueue_enqueue(&q->vq, ready, n_ready, &d);
+        if (r < 0)
+            return r;
+        sent += (unsigned)r;
+        drop += d;
+    }
+    *dropped = drop;
+    return (int)sent;
+}
+
 static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *packets,
                       unsigned n)
 {
@@ -758,7 +842,7 @@ static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *pa
         pthread_mutex_lock(&q->lock);
     }
     if (q->ready) {
-        sent = virtqueue_enqueue(&q->vq, packets, n, &dropped);
+        sent = guest_fixup_enqueue(p, q, packets, n, &dropped);
         if (sent < 0) {
             queue_broken(p, q, sent);
             sent = 0;

@@ -9,9 +9,14 @@
 
 struct packet *packet_new(void)
 {
+    return packet_new_sized(PACKET_DATA_MAX);
+}
+
+struct packet *packet_new_sized(uint32_t data_max)
+{
     /* Struct and buffer in one malloc: one free, and the header sits next to
      * the data it describes. */
-    size_t size = PACKET_HEADROOM + PACKET_DATA_MAX;
+    size_t size = PACKET_HEADROOM + (size_t)data_max;
     struct packet *pkt = malloc(sizeof *pkt + size);
     if (!pkt) {
         return NULL;

@@ -48,6 +48,8 @@ struct packet_batch {
 
 /* Allocates one packet with PACKET_HEADROOM + PACKET_DATA_MAX bytes; NULL on ENOMEM. */
 struct packet *packet_new(void);
+/* The same with room for frames of up to data_max bytes (segments, PDUs). */
+struct packet *packet_new_sized(uint32_t data_max);
 void packet_free(struct packet *pkt);
 /* Puts data back at the default headroom with len 0 and zero offload, ready for a receive. */
 void packet_reset(struct packet *pkt);
