@@ -558,3 +558,35 @@ def test_bond_show_layout_matches_ovs(net, new_switch):
     # lacp/show of a bond without LACP: nothing, as OVS (no such LACP-enabled port)
     js = json.loads(sa("--format=json", "lacp/show"))
     assert js == [] or js == {} or not js, js
+
+
+# ---------------------------------------------------------------- 6. learning frames
+def test_failover_sends_learning_frames_through_the_new_active_member(net, new_switch):
+    """After an active-backup failover the switch announces every MAC it
+    learned elsewhere (RARP, as OVS does) through the new active member, so
+    the upstream learns the new path without waiting for traffic."""
+    p = net.prefix
+    host = new_switch("sa")
+    up = new_switch("sb")
+    a_links, b_links = [f"{p}a1", f"{p}a2"], [f"{p}b1", f"{p}b2"]
+    for i, (a, b) in enumerate(zip(a_links, b_links)):
+        bt.add_link(a, host.ns, b, up.ns, i)
+    peer = bt.add_host(net, up.ns, "hb1", "198.18.22.2")
+    local = bt.add_host(net, host.ns, "ha1", "198.18.22.1")
+    up("add-br", "br0", "--", "add-port", "br0", b_links[0], "--", "add-port", "br0",
+       b_links[1], "--", "add-port", "br0", peer.port)
+    host("add-br", "br0", "--", "add-bond", "br0", "bond0", *a_links,
+         "bond_mode=active-backup", "--", "add-port", "br0", local.port,
+         "--", "set", "port", "bond0", f"other_config:bond-primary={a_links[0]}")
+    host.wait_bond(lacp=False, timeout=5)
+    local.ping_until(peer, timeout=5)          # the host's MAC is now learned on its port
+    assert host.active_member() == a_links[0]
+
+    with ph.Capture(up.ns, b_links[1]) as cap:
+        ph.sh("ip", "-n", up.ns, "link", "set", b_links[0], "down")
+        ph.wait_until(lambda: host.active_member() == a_links[1], timeout=5,
+                      what="a2 active after a1 lost carrier")
+        frames = cap.stop(settle=0.5)
+    rarps = [f for f in frames if f.type == 0x8035]
+    assert local.mac in [f.src for f in rarps], [f.summary() for f in frames]
+    local.ping_until(peer, timeout=3)
