@@ -71,6 +71,17 @@ $(BUILD)/%: bench/%.c
 
 tests: $(UNIT_BIN) $(TOOLS_BIN)
 
+# libFuzzer harnesses (clang); `make fuzz` builds them, scripts/test.sh runs
+# each briefly.  See tests/fuzz/README.md for longer runs.
+FUZZ_SRC := src/netdev/vhost_user_msg.c src/netdev/vhost_mem.c src/netdev/virtqueue.c \
+            src/packet/packet.c src/util/log.c
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
+	@mkdir -p $(@D)
+	clang -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(FUZZ_SRC)
+fuzz: $(FUZZ_BIN)
+
 # Runs every unit test; cmocka prints its own summary per binary.
 check: all tests
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -93,6 +104,6 @@ install: all
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests check install clean demo test
+.PHONY: all tests check install clean demo test fuzz
 .SECONDARY:
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

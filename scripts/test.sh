@@ -28,6 +28,17 @@ for build in build build-asan; do
     done
 done
 
+echo "== fuzzers, 10 s each (longer runs: tests/fuzz/README.md)"
+make -s fuzz
+fuzz_failed=0
+for f in build/fuzz/fuzz_*; do
+    corpus=$(mktemp -d)
+    "$f" -max_total_time=10 -max_len=70000 "$corpus" > "$corpus.log" 2>&1 || {
+        tail -40 "$corpus.log"; fuzz_failed=1; }
+    grep -h "^Done" "$corpus.log" | sed "s|^|$(basename "$f"): |" || true
+    rm -rf "$corpus" "$corpus.log"
+done
+
 echo "== integration tests (against build-asan)"
 set +e
 PONTOON_BUILD="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
@@ -39,6 +50,10 @@ bench/run --quick --no-make --build "$PWD/build" || bench_status=$?
 set -e
 if [ "$bench_status" != 0 ]; then
     echo "test.sh: the benchmark failed to run" >&2
+    exit 1
+fi
+if [ "$fuzz_failed" != 0 ]; then
+    echo "test.sh: a fuzzer found a crash" >&2
     exit 1
 fi
 if [ "$unit_failed" != 0 ]; then
