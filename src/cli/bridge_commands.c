@@ -377,6 +377,49 @@ static int cmd_add_bond(struct cli_context *ctx)
                     (size_t)(argc - first_setting));
 }
 
+/* add-bond-iface BOND IFACE: one more member for a bond, live. */
+static int cmd_add_bond_iface(struct cli_context *ctx)
+{
+    const char *bond_name = ctx->cmd->argv[1], *name = ctx->cmd->argv[2];
+    struct db_row *bridge;
+    struct db_row *port = find_port(ctx, bond_name, &bridge);
+    if (!port)
+        return cli_fail(ctx, "no port named %s", bond_name);
+    if (ctx->cmd->may_exist) {
+        struct db_row *iface;
+        FOR_EACH_REF(iface, ctx, port, "interfaces", i)
+            if (!strcmp(row_name(iface), name))
+                return 0;
+    }
+    if (check_conflicts(ctx, "an interface", name))
+        return -1;
+    struct db_row *iface = insert_named(ctx, "Interface", name);
+    db_row_add_ref(port, "interfaces", iface->uuid);
+    return 0;
+}
+
+/* del-bond-iface [BOND] IFACE: a member leaves its bond, live. */
+static int cmd_del_bond_iface(struct cli_context *ctx)
+{
+    const char *name = ctx->cmd->argv[ctx->cmd->argc - 1];
+    struct db_row *port = NULL, *bridge = NULL;
+    struct db_row *iface = find_iface(ctx, name, &port, &bridge);
+    if (!iface || is_local(iface, bridge)) {
+        if (ctx->cmd->if_exists)
+            return 0;
+        return cli_fail(ctx, "no interface named %s", name);
+    }
+    if (ctx->cmd->argc == 3 && strcmp(row_name(port), ctx->cmd->argv[1]))
+        return cli_fail(ctx, "port %s does not have an interface %s", ctx->cmd->argv[1],
+                        name);
+    if (db_row_get(port, "interfaces")->n < 2)
+        return cli_fail(ctx, "cannot delete the last interface %s of port %s (use del-port)",
+                        name, row_name(port));
+    db_row_remove_ref(port, "interfaces", iface->uuid);
+    db_delete_row(ctx->db, iface);
+    return 0;
+}
+
 static int cmd_del_port(struct cli_context *ctx)
 {
     const struct cli_invocation *cmd = ctx->cmd;
@@ -476,6 +519,10 @@ const struct cli_command_def bridge_commands[] = {
     { "add-bond", 4, -1, "--may-exist,--fake-iface", COMMAND_WRITE, cmd_add_bond,
       "[--fake-iface] add-bond BRIDGE PORT IFACE... [COLUMN[:KEY]=VALUE]...",
       "add bonded port PORT to BRIDGE from at least two IFACEs (also with --may-exist)" },
+    { "add-bond-iface", 2, 2, "--may-exist", COMMAND_WRITE, cmd_add_bond_iface,
+      "[--may-exist] add-bond-iface BOND IFACE", "add interface IFACE to bond BOND" },
+    { "del-bond-iface", 1, 2, "--if-exists", COMMAND_WRITE, cmd_del_bond_iface,
+      "[--if-exists] del-bond-iface [BOND] IFACE", "remove interface IFACE from its bond" },
     { "del-port", 1, 2, "--if-exists", COMMAND_WRITE, cmd_del_port,
       "[--if-exists] del-port [BRIDGE] PORT",
       "delete PORT (which must be on BRIDGE if one is given)" },

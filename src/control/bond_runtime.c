@@ -247,7 +247,10 @@ int bonds_build_ports(struct switch_state *st, const char *bridge, struct dp_con
 {
     for (size_t b = 0; b < st->n_bonds; b++) {
         struct running_bond *bond = st->bonds[b];
-        if (strcmp(bond->bridge, bridge) || !bond->n_members || bond->vlan_invalid)
+        /* An unseen bond is leaving (its members may already be plain ports
+         * or closing): it is freed once this snapshot is published. */
+        if (!bond->seen || strcmp(bond->bridge, bridge) || !bond->n_members ||
+            bond->vlan_invalid)
             continue;
         struct dp_port *port = aligned_alloc(16, (sizeof *port + 15) & ~(size_t)15);
         struct dp_bond_member *members = calloc(bond->n_members, sizeof *members);

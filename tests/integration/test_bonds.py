@@ -590,3 +590,53 @@ def test_failover_sends_learning_frames_through_the_new_active_member(net, new_s
     rarps = [f for f in frames if f.type == 0x8035]
     assert local.mac in [f.src for f in rarps], [f.summary() for f in frames]
     local.ping_until(peer, timeout=3)
+
+
+# ---------------------------------------------------------------- 7. live membership
+def test_members_added_to_and_removed_from_a_live_bond(net, new_switch):
+    """add-bond-iface / del-bond-iface on a running LACP bond: the new link
+    joins the aggregate, a removed one leaves it, traffic keeps flowing."""
+    p = net.prefix
+    sa, sb = new_switch("sa"), new_switch("sb")
+    a, b = [f"{p}a{i}" for i in (1, 2, 3)], [f"{p}b{i}" for i in (1, 2, 3)]
+    for i in range(3):
+        bt.add_link(a[i], sa.ns, b[i], sb.ns, i)
+    ha = bt.add_host(net, sa.ns, "ha1", "198.18.23.1")
+    hb = bt.add_host(net, sb.ns, "hb1", "198.18.23.2")
+    for sw, links, host in ((sa, a, ha), (sb, b, hb)):
+        sw("add-br", "br0", "--", "add-bond", "br0", "bond0", links[0], links[1],
+           "lacp=active", "bond_mode=balance-tcp", "--", "add-port", "br0", host.port,
+           "--", "set", "port", "bond0", "other_config:lacp-time=fast")
+    sa.wait_bond(timeout=10)
+    sb.wait_bond(timeout=10)
+    ha.ping_until(hb, timeout=5)
+
+    sa("add-bond-iface", "bond0", a[2])
+    sb("add-bond-iface", "bond0", b[2])
+    for sw, links in ((sa, a), (sb, b)):
+        got = sw.wait_bond(enabled=links, timeout=10)
+        assert sorted(m["name"] for m in got["members"]) == sorted(links), got
+    # A member joining moves buckets onto it; until the partner's LACP (1 s
+    # PDUs) has enabled the other end too, frames on it can be lost.
+    try:
+        ha.ping_until(hb, timeout=8)
+    except AssertionError:
+        raise AssertionError("\n".join(sw(c, "bond0") for sw in (sa, sb)
+                                        for c in ("bond/show", "lacp/show")) +
+                             sa("dpif/show") + sb("dpif/show"))
+
+    sa("del-bond-iface", "bond0", a[0])
+    sb("del-bond-iface", "bond0", b[0])
+    for sw, links in ((sa, a[1:]), (sb, b[1:])):
+        got = sw.wait_bond(enabled=links, timeout=10)
+        assert sorted(m["name"] for m in got["members"]) == sorted(links), got
+    try:
+        ha.ping_until(hb, timeout=8)
+    except AssertionError:
+        raise AssertionError("\n".join(sw(c, "bond0") for sw in (sa, sb)
+                                        for c in ("bond/show", "lacp/show")) +
+                             sa("dpif/show") + sb("dpif/show"))
+    # The last member cannot leave a bond this way; the port stays as it is.
+    sa("del-bond-iface", "bond0", a[1])
+    assert "cannot delete the last interface" in sa.cli.fails("del-bond-iface", "bond0", a[2])
+    assert sa("get", "Port", "bond0", "interfaces").count(",") == 0
