@@ -4,7 +4,8 @@
 set -eu
 packages="build-essential pkg-config libsqlite3-dev libjansson-dev libmnl-dev libcmocka-dev
           iproute2 iputils-ping python3 python3-pytest python3-scapy tcpdump iperf3 procps
-          kmod ethtool dpdk clang libclang-rt-14-dev"
+          kmod ethtool dpdk clang libclang-rt-14-dev qemu-system-x86 busybox-static
+          linux-image-amd64"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
