@@ -593,6 +593,12 @@ def test_failover_sends_learning_frames_through_the_new_active_member(net, new_s
 
 
 # ---------------------------------------------------------------- 7. live membership
+def both_sides(sa, sb):
+    """What both switches think of the bond, for a failure message."""
+    return "\n".join(sw(c, "bond0") for sw in (sa, sb) for c in ("bond/show", "lacp/show")) \
+        + sa("dpif/show") + sb("dpif/show")
+
+
 def test_members_added_to_and_removed_from_a_live_bond(net, new_switch):
     """add-bond-iface / del-bond-iface on a running LACP bond: the new link
     joins the aggregate, a removed one leaves it, traffic keeps flowing."""
@@ -621,9 +627,7 @@ def test_members_added_to_and_removed_from_a_live_bond(net, new_switch):
     try:
         ha.ping_until(hb, timeout=8)
     except AssertionError:
-        raise AssertionError("\n".join(sw(c, "bond0") for sw in (sa, sb)
-                                        for c in ("bond/show", "lacp/show")) +
-                             sa("dpif/show") + sb("dpif/show"))
+        raise AssertionError(both_sides(sa, sb))
 
     sa("del-bond-iface", "bond0", a[0])
     sb("del-bond-iface", "bond0", b[0])
@@ -633,9 +637,7 @@ def test_members_added_to_and_removed_from_a_live_bond(net, new_switch):
     try:
         ha.ping_until(hb, timeout=8)
     except AssertionError:
-        raise AssertionError("\n".join(sw(c, "bond0") for sw in (sa, sb)
-                                        for c in ("bond/show", "lacp/show")) +
-                             sa("dpif/show") + sb("dpif/show"))
+        raise AssertionError(both_sides(sa, sb))
     # The last member cannot leave a bond this way; the port stays as it is.
     sa("del-bond-iface", "bond0", a[1])
     assert "cannot delete the last interface" in sa.cli.fails("del-bond-iface", "bond0", a[2])
