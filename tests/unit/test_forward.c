@@ -295,6 +295,40 @@ static void test_unicast_batched_per_output_port(void **state)
         packet_free(batch[i]);
 }
 
+static void test_lacpdus_on_a_bond_reach_control_only(void **state)
+{
+    struct fixture *f = *state;
+    /* Port 1 becomes a bond of one member (its recording netdev). */
+    struct dp_bond_state bond;
+    assert_int_equal(dp_bond_state_init(&bond), 0);
+    struct dp_bond_member member = { .name = "m0", .ofport = 1, .netdev = &f->netdevs[0],
+                                     .stats = &f->stats[0] };
+    f->ports[0]->bond = &bond;
+    f->ports[0]->members = &member;
+    f->ports[0]->n_members = 1;
+    f->ports[0]->netdev = NULL;
+    bond.rx_enabled[0] = 1;
+    bond.active = 0;
+    static const uint8_t SLOW[6] = { 0x01, 0x80, 0xc2, 0, 0, 2 };
+    make_frame(f->pkt, SLOW, MAC_A, -1);
+    f->pkt->data[12] = 0x88;
+    f->pkt->data[13] = 0x09;                        /* slow protocols */
+    f->pkt->data[14] = 1;                           /* LACP */
+    dp_bridge_input(f->ports[0], 0, f->pkt, 1000, f->out, 0);
+    dp_output_flush(f->out, NULL);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(f->recorders[i].n_sent, 0);   /* never flooded */
+    uint64_t seen;
+    assert_int_equal(dp_fdb_lookup(f->fdb, 0, MAC_A, 1000, &seen), FDB_NO_PORT);  /* not learned */
+    struct dp_bond_pdu pdu;
+    assert_true(dp_bond_take_pdu(&bond, &pdu));      /* handed to the control thread */
+    assert_int_equal(pdu.member, 0);
+    assert_int_equal(pdu.data[14], 1);
+    assert_false(dp_bond_take_pdu(&bond, &pdu));
+    f->ports[0]->bond = NULL;
+    dp_bond_state_destroy(&bond);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,6 +340,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_patch_port_crosses_bridges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unicast_batched_per_output_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lacpdus_on_a_bond_reach_control_only, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
