@@ -13,6 +13,10 @@
 #include "datapath/rxq_assign.h"
 #include "util/log.h"
 
+/* Long enough to stay awake between the packets of a request/response
+ * exchange at a few hundred per second, short enough to cost nothing idle. */
+#define PMD_POLL_AFTER_TRAFFIC_US 5000
+
 uint64_t pmd_now_ns(void)
 {
     struct timespec ts;
@@ -61,6 +65,12 @@ int pmd_configure(struct switch_state *st)
     const char *busy = root ? db_row_get_map_string(root, "other_config", "pmd-busy-poll")
                             : NULL;
     st->busy_poll = busy && !strcmp(busy, "true");
+    const char *after = root ? db_row_get_map_string(root, "other_config",
+                                                     "pmd-poll-after-traffic-us") : NULL;
+    char *end = NULL;
+    unsigned long us = after ? strtoul(after, &end, 10) : PMD_POLL_AFTER_TRAFFIC_US;
+    st->poll_after_traffic_us = (after && (*end || us > 1000000)) ? PMD_POLL_AFTER_TRAFFIC_US
+                                                                   : (uint32_t)us;
 
     int cpus[DP_MAX_WORKERS];
     unsigned n = cores_from_mask(mask, cpus, DP_MAX_WORKERS);

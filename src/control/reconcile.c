@@ -434,6 +434,7 @@ static struct dp_config *build_config(struct switch_state *st)
     config->ports = calloc(n_ifaces, sizeof *config->ports);
     config->rxqs = calloc(n_ifaces * DP_MAX_RXQ, sizeof *config->rxqs);
     config->busy_poll = st->busy_poll;
+    config->poll_after_traffic_us = st->poll_after_traffic_us;
     struct dp_port **by_iface = calloc(n_ifaces, sizeof *by_iface);
     if (!config->bridges || !config->ports || !config->rxqs || !by_iface)
         goto fail;

@@ -60,6 +60,7 @@ struct switch_state {
     unsigned n_workers;
     bool worker_isolated[DP_MAX_WORKERS];
     bool busy_poll;
+    uint32_t poll_after_traffic_us;
     bool rebalance_requested;       /* dpif-netdev/pmd-rxq-rebalance */
     uint64_t history_ns[PMD_HISTORY];   /* when each load sample was taken */
     unsigned history_head;          /* next sample slot */

@@ -27,6 +27,7 @@ struct worker {
     struct dp_config *config;
     int epoll_fd;
     bool busy_poll;
+    uint64_t poll_after_traffic_ns;
     struct packet *batch[PACKET_BATCH_MAX];
     struct dp_output *output;
     struct dp_worker_stats stats;         /* written by the worker only */
@@ -82,6 +83,7 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
         log_err("worker %u: out of memory for output queues", w->index);
     w->config = config;
     w->busy_poll = config && config->busy_poll;
+    w->poll_after_traffic_ns = config ? config->poll_after_traffic_us * 1000ull : 0;
     return 0;
 }
 
@@ -100,8 +102,9 @@ static void worker_acknowledge(struct worker *w)
     pthread_mutex_unlock(&dp->ack_lock);
 }
 
-static void worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
+static unsigned worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
 {
+    unsigned total = 0;
     struct dp_port *port = q->port;
     unsigned rxq = q->queue;
     struct netdev *dev = q->netdev;
@@ -119,10 +122,10 @@ static void worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
             if (fd >= 0)
                 epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
             log_dbg("%s: rx queue %u: %s; no longer polled", port->name, rxq, strerror(-n));
-            return;
+            return total;
         }
         if (n <= 0)
-            return;
+            return total;
         uint64_t bytes = 0;
         for (int i = 0; i < n; i++)
             bytes += w->batch[i]->len;
@@ -140,9 +143,11 @@ static void worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
             stat_add(&port->rxq_stats[rxq].packets, (uint64_t)n);
             stat_add(&port->rxq_stats[rxq].busy_ns, busy);
         }
+        total += (unsigned)n;
         if (n < PACKET_BATCH_MAX)
-            return;
+            return total;
     }
+    return total;
 }
 
 static void *worker_main(void *arg)
@@ -159,9 +164,15 @@ static void *worker_main(void *arg)
             log_warn("pmd thread %u: cannot pin to core %d", w->index, w->cpu);
     }
     worker_acknowledge(w);
+    uint64_t hot_until = 0;
     while (!__atomic_load_n(&dp->stopping, __ATOMIC_ACQUIRE)) {
         uint64_t idle_start = now_ns();
-        int n = epoll_wait(w->epoll_fd, events, 64, w->busy_poll ? 0 : -1);
+        /* Waking a sleeping thread costs tens of microseconds (more in a VM),
+         * so after traffic the worker keeps polling for a short while
+         * (other_config:pmd-poll-after-traffic-us) and only then sleeps:
+         * low latency under load, nothing spent when idle. */
+        bool poll = w->busy_poll || idle_start < hot_until;
+        int n = epoll_wait(w->epoll_fd, events, 64, poll ? 0 : -1);
         if (n < 0 && errno != EINTR) {
             log_err("pmd thread %u: epoll_wait: %s", w->index, strerror(errno));
             break;
@@ -173,7 +184,8 @@ static void *worker_main(void *arg)
                 reconfigure = true;
                 continue;
             }
-            worker_poll_rxq(w, events[i].data.ptr);
+            if (worker_poll_rxq(w, events[i].data.ptr))
+                hot_until = now_ns() + w->poll_after_traffic_ns;
         }
         if (reconfigure) {
             uint64_t value;

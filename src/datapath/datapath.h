@@ -139,6 +139,7 @@ struct dp_config {
     struct dp_rxq *rxqs;
     size_t n_rxqs;
     bool busy_poll;                 /* other_config:pmd-busy-poll: never sleep */
+    uint32_t poll_after_traffic_us; /* keep polling this long after traffic, then sleep */
 };
 
 /* What a worker did, for dpif-netdev/pmd-stats-show. */
