@@ -16,7 +16,8 @@
 /* The columns ovs-vsctl's show prints for each table, in its order. */
 static const char *const bridge_fields[] = { "controller", "fail_mode", "datapath_type", NULL };
 static const char *const port_fields[] = { "tag", "trunks", NULL };
-static const char *const iface_fields[] = { "type", "options", "error", NULL };
+/* "status" only ever holds what pontoond reports for vhost-user ports. */
+static const char *const iface_fields[] = { "type", "options", "error", "status", NULL };
 static const char *const root_fields[] = { "ovs_version", NULL };
 
 struct show_out {

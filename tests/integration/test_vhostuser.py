@@ -337,6 +337,9 @@ def test_vhost_show(pontoon, daemon, net, guests):
             for p in b["ports"]}
     assert dpif[vh]["vhost"] == {"state": "connected", "ready_queues": 2}, dpif[vh]
     assert "vhost: connected, 2 queues ready" in pontoon("dpif/show")
+    # ... and `show` (from the Interface's status column the daemon writes).
+    ph.wait_until(lambda: 'status: {vhost-queues-ready="2", vhost-state=connected}'
+                  in pontoon("show"), timeout=5, what="show to report the guest")
 
     text = pontoon("vhost/show", vh)
     assert text.startswith(f"{vh}:\n"), text
@@ -352,6 +355,8 @@ def test_vhost_show(pontoon, daemon, net, guests):
     assert s["active_queue_pairs"] == 0 and not any(q["ready"] for q in s["queues"]), s
     assert "state: waiting" in pontoon("vhost/show", vh)
     assert "vhost: waiting" in pontoon("dpif/show")
+    ph.wait_until(lambda: "vhost-state=waiting" in pontoon("show"), timeout=5,
+                  what="show to report the guest gone")
 
     err = pontoon.run("vhost/show", h.port)
     assert err.returncode != 0 and "not a vhost-user port" in err.stderr, err
