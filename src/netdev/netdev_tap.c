@@ -2,8 +2,11 @@
  *
  * tap attaches to an existing tap (a persistent one, made by `ip tuntap`) or
  * creates it; internal is the bridge's own host interface and is always
- * created here.  Taps we create are not persistent, so the kernel removes
- * them when the last queue's fd closes.  Every frame carries a
+ * created here.  A tap we create for type=tap is persistent while we hold it,
+ * so that a guest-facing device (QEMU's, or one moved into a namespace)
+ * survives a crash of the daemon and is attached again when it restarts; a
+ * clean close clears the flag, which removes it.  Internal ports are not
+ * persistent: the kernel removes them when the last queue's fd closes.  Every frame carries a
  * virtio_net_hdr (IFF_VNET_HDR) and the device advertises checksum and TSO
  * offload, so the host stack hands us whole 64 KB TCP segments and takes
  * them back the same way.  Neither type is brought up here: like OVS, the
@@ -15,6 +18,7 @@
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,6 +31,7 @@
 
 struct tap_priv {
     struct netdev_stats stats;
+    bool made_persistent;       /* we created it and set TUNSETPERSIST */
     unsigned n_fds;
     int fds[];                  /* one per queue; fds[0] also sends */
 };
@@ -60,12 +65,42 @@ fail:;
     return err;
 }
 
+/* A tap we made persistent says so in its alias, so that after a crash the
+ * restarted daemon knows the device is its own to remove at the end. */
+#define TAP_OWNER_ALIAS "pontoond type=tap"
+
+static bool tap_alias_is_ours(const char *name)
+{
+    char path[64], alias[64] = "";
+    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ours = fgets(alias, sizeof alias, f) && !strncmp(alias, TAP_OWNER_ALIAS,
+                                                          strlen(TAP_OWNER_ALIAS));
+    fclose(f);
+    return ours;
+}
+
+static void tap_alias_set(const char *name)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(TAP_OWNER_ALIAS "\n", f);
+        fclose(f);
+    }
+}
+
 static void tap_close(struct netdev *dev)
 {
     struct tap_priv *p = dev->priv;
     if (!p)
         return;
     /* Closing the last queue of a non-persistent tap removes the device. */
+    if (p->made_persistent && p->fds[0] >= 0)
+        (void)ioctl(p->fds[0], TUNSETPERSIST, 0);
     for (unsigned i = 0; i < p->n_fds; i++)
         if (p->fds[i] >= 0)
             close(p->fds[i]);
@@ -98,6 +133,11 @@ static int tap_open_common(struct netdev *dev, bool must_create)
          * above is theirs, not ours to take over. */
         short q_flags = flags | (must_create && i == 0 ? IFF_TUN_EXCL : 0);
         err = tap_attach_queue(dev->name, q_flags, &p->fds[i]);
+        if (err == -EINVAL && exists && i == 0 && !(flags & IFF_MULTI_QUEUE)) {
+            /* An existing multi-queue tap takes only multi-queue attaches. */
+            flags |= IFF_MULTI_QUEUE;
+            err = tap_attach_queue(dev->name, flags, &p->fds[i]);
+        }
         if (err) {
             if (err == -EBUSY && must_create && i == 0)
                 err = -EEXIST;
@@ -105,6 +145,16 @@ static int tap_open_common(struct netdev *dev, bool must_create)
         }
     }
 
+    if (!exists && !must_create) {
+        if (ioctl(p->fds[0], TUNSETPERSIST, 1) < 0) {
+            err = -errno;
+            goto fail;
+        }
+        p->made_persistent = true;
+        tap_alias_set(dev->name);
+    } else if (exists && !must_create && tap_alias_is_ours(dev->name)) {
+        p->made_persistent = true;   /* left by a daemon that crashed */
+    }
     err = netdev_ifindex_by_name(dev->name);
     if (err < 0)
         goto fail;

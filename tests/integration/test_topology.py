@@ -111,3 +111,34 @@ def test_tap_port_moved_into_namespace(pontoon, daemon, net):
     tap_host = ph.Host(net, ns, tap, "198.18.0.1", mac, ifname=tap)
     tap_host.ping_until(b)
     assert b.ping(tap_host)
+
+
+def test_created_tap_survives_a_daemon_crash_and_is_attached_again(pontoon, daemon, net):
+    """type=tap: the tap pontoond creates is persistent while it runs, so a
+    crash (SIGKILL) leaves the device and its addresses in place and the
+    restarted daemon attaches the same device; a clean stop removes it."""
+    import signal
+    br = net.name("br0")
+    tap = net.name("tap0")
+    sub = root_subnet(net.prefix)
+    a = net.add_host("a", f"{sub}.2")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, tap, "--", "set", "Interface", tap, "type=tap")
+    info = ph.wait_until(lambda: ph.link_info(tap), timeout=5, what=f"tap {tap}")
+    ph.disable_ipv6(tap)
+    ph.sh("ip", "addr", "add", f"{sub}.1/24", "dev", tap)
+    ph.sh("ip", "link", "set", tap, "up")
+    a.ping_until(f"{sub}.1")
+
+    daemon.stop(sig=signal.SIGKILL)
+    after = ph.link_info(tap)
+    assert after and after["ifindex"] == info["ifindex"], "the tap went away with the daemon"
+    assert not ph.link_exists(br), "the internal port is not persistent"
+    daemon.start()
+    a.flush_neigh()
+    a.ping_until(f"{sub}.1", timeout=10)
+    assert ph.link_info(tap)["ifindex"] == info["ifindex"]   # the same device, attached again
+
+    pontoon("del-port", br, tap)
+    ph.wait_until(lambda: not ph.link_exists(tap), timeout=5, what=f"{tap} removed on del-port")
