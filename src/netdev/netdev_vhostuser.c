@@ -517,8 +517,9 @@ static void disconnect(struct vhost_priv *p, int why)
     log_info("%s: vhost-user guest %s (%s)", p->dev->name,
              why == -ECONNRESET ? "disconnected" : "dropped", strerror(-why));
     close(p->conn_fd);
-    p->conn_fd = -1;
+    __atomic_store_n(&p->conn_fd, -1, __ATOMIC_RELEASE);
     device_reset(p);
+    netdev_notify_changed();   /* the port's state (shown by `show`) changed */
 }
 
 static void *vhost_thread(void *arg)
@@ -550,7 +551,8 @@ static void *vhost_thread(void *arg)
             struct timeval tv = { .tv_sec = 1 };
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-            p->conn_fd = fd;
+            __atomic_store_n(&p->conn_fd, fd, __ATOMIC_RELEASE);
+            netdev_notify_changed();
             logged_retry = false;
             log_info("%s: vhost-user guest connected on %s", p->dev->name, p->path);
             continue;
