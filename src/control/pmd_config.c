@@ -13,9 +13,11 @@
 #include "datapath/rxq_assign.h"
 #include "util/log.h"
 
-/* Long enough to stay awake between the packets of a request/response
- * exchange at a few hundred per second, short enough to cost nothing idle. */
-#define PMD_POLL_AFTER_TRAFFIC_US 5000
+/* Off by default: on a 2-core host, a worker spinning after traffic takes
+ * the CPU the hosts' own stacks need (TCP fell from 0.98x to 0.58x of the
+ * Linux bridge in bench/run) although it cuts ping latency by half; set e.g.
+ * 5000 where latency matters more and cores are spare. */
+#define PMD_POLL_AFTER_TRAFFIC_US 0
 
 uint64_t pmd_now_ns(void)
 {

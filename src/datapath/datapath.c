@@ -168,9 +168,9 @@ static void *worker_main(void *arg)
     while (!__atomic_load_n(&dp->stopping, __ATOMIC_ACQUIRE)) {
         uint64_t idle_start = now_ns();
         /* Waking a sleeping thread costs tens of microseconds (more in a VM),
-         * so after traffic the worker keeps polling for a short while
-         * (other_config:pmd-poll-after-traffic-us) and only then sleeps:
-         * low latency under load, nothing spent when idle. */
+         * so after traffic the worker may keep polling for a while
+         * (other_config:pmd-poll-after-traffic-us, off by default) before
+         * it sleeps: lower latency, nothing spent when idle. */
         bool poll = w->busy_poll || idle_start < hot_until;
         int n = epoll_wait(w->epoll_fd, events, 64, poll ? 0 : -1);
         if (n < 0 && errno != EINTR) {
