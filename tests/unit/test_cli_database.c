@@ -19,34 +19,11 @@
 #include "control/datum.h"
 #include "control/db.h"
 #include "control/schema.h"
+#include "cli_run.h"
 
 static char dir[32];
 static char db_path[128];
 static char run_dir[64];
-static char *out_text, *err_text;
-
-/* Runs pontoon with the words of `line` (split on spaces, no quoting). */
-static int run(const char *line)
-{
-    free(out_text);
-    free(err_text);
-    char *copy = strdup(line);
-    char *argv[128];
-    int argc = 0;
-    argv[argc++] = "pontoon";
-    for (char *save = NULL, *w = strtok_r(copy, " ", &save); w && argc < 127;
-         w = strtok_r(NULL, " ", &save))
-        argv[argc++] = w;
-    argv[argc] = NULL;
-    size_t out_len, err_len;
-    FILE *out = open_memstream(&out_text, &out_len);
-    FILE *err = open_memstream(&err_text, &err_len);
-    int status = cli_run(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    free(copy);
-    return status;
-}
 
 static void expect_ok(const char *line)
 {
