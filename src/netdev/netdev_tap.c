@@ -278,14 +278,7 @@ static int tap_send(struct netdev *dev, unsigned txq, struct packet *const *pack
         }
     }
 
-    if (sent) {
-        netdev_stat_add(&p->stats.tx_packets, sent);
-        netdev_stat_add(&p->stats.tx_bytes, bytes);
-    }
-    if (dropped)
-        netdev_stat_add(&p->stats.tx_dropped, dropped);
-    if (errors)
-        netdev_stat_add(&p->stats.tx_errors, errors);
+    netdev_stats_count_tx(&p->stats, sent, bytes, dropped, errors);
     return sent || !hard_error ? (int)sent : hard_error;
 }
 

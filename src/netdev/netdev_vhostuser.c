@@ -857,12 +857,7 @@ static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *pa
     uint64_t bytes = 0;
     for (int i = 0; i < sent; i++)
         bytes += packets[i]->len;
-    if (sent) {
-        netdev_stat_add(&p->stats.tx_packets, (uint64_t)sent);
-        netdev_stat_add(&p->stats.tx_bytes, bytes);
-    }
-    if (dropped)
-        netdev_stat_add(&p->stats.tx_dropped, dropped);
+    netdev_stats_count_tx(&p->stats, (uint64_t)sent, bytes, dropped, 0);
     return sent;
 }
 

@@ -42,6 +42,20 @@ static inline void netdev_stat_add(uint64_t *counter, uint64_t n)
     __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
 }
 
+/* What one send did, added to the tx counters in one go. */
+static inline void netdev_stats_count_tx(struct netdev_stats *stats, uint64_t sent,
+                                         uint64_t bytes, uint64_t dropped, uint64_t errors)
+{
+    if (sent) {
+        netdev_stat_add(&stats->tx_packets, sent);
+        netdev_stat_add(&stats->tx_bytes, bytes);
+    }
+    if (dropped)
+        netdev_stat_add(&stats->tx_dropped, dropped);
+    if (errors)
+        netdev_stat_add(&stats->tx_errors, errors);
+}
+
 static inline void netdev_stats_read(const struct netdev_stats *src, struct netdev_stats *dst)
 {
     dst->rx_packets = __atomic_load_n(&src->rx_packets, __ATOMIC_RELAXED);

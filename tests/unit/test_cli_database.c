@@ -41,38 +41,10 @@ static void expect_output(const char *line, const char *output)
         fail_msg("`pontoon %s` printed\n%s\nnot\n%s", line, out_text, output);
 }
 
-/* Every row of every table, as text, to compare before and after. */
-static char *dump_db(void)
-{
-    struct db *db;
-    char *error = NULL;
-    if (db_open(db_path, &db, &error))
-        fail_msg("db_open: %s", error);
-    char *text;
-    size_t len;
-    FILE *f = open_memstream(&text, &len);
-    for (size_t t = 0; t < schema_n_tables; t++) {
-        const struct table_def *table = schema_tables[t];
-        struct db_row *row;
-        DB_FOR_EACH_ROW(row, db, table, i) {
-            fprintf(f, "%s %s", table->name, row->uuid);
-            for (size_t c = 0; c < table->n_columns; c++) {
-                char *v = datum_to_string(&row->columns[c], &table->columns[c]);
-                fprintf(f, " %s=%s", table->columns[c].name, v);
-                free(v);
-            }
-            fputc('\n', f);
-        }
-    }
-    fclose(f);
-    db_close(db);
-    return text;
-}
-
 /* A command that must fail with `message` and leave the database as it was. */
 static void expect_error(const char *line, const char *message)
 {
-    char *before = dump_db();
+    char *before = dump_db(db_path);
     int got = run(line);
     char *expected = NULL;
     if (asprintf(&expected, "pontoon: %s\n", message) < 0)
@@ -81,7 +53,7 @@ static void expect_error(const char *line, const char *message)
         fail_msg("`pontoon %s` exited %d, not 1: %s", line, got, err_text);
     assert_string_equal(err_text, expected);
     assert_string_equal(out_text, "");
-    char *after = dump_db();
+    char *after = dump_db(db_path);
     assert_string_equal(before, after);
     free(before);
     free(after);
