@@ -13,11 +13,11 @@
 #include "datapath/rxq_assign.h"
 #include "util/log.h"
 
-/* Off by default: on a 2-core host, a worker spinning after traffic takes
- * the CPU the hosts' own stacks need (TCP fell from 0.98x to 0.58x of the
- * Linux bridge in bench/run) although it cuts ping latency by half; set e.g.
- * 5000 where latency matters more and cores are spare. */
-#define PMD_POLL_AFTER_TRAFFIC_US 0
+/* Keep polling 5 ms after traffic: a ping every 2 ms never waits for a
+ * worker to wake up.  The worker yields to other threads while it polls and
+ * sleeps as soon as they need its core (datapath.c), so on a 2-core host it
+ * no longer takes the CPU from the hosts' TCP stacks. */
+#define PMD_POLL_AFTER_TRAFFIC_US 5000
 
 uint64_t pmd_now_ns(void)
 {

@@ -1,11 +1,13 @@
 /* Worker threads: each sleeps in epoll until one of its rx queues has
- * packets (idle costs nothing; other_config:pmd-busy-poll=true polls instead),
- * receives batches and switches them.  Snapshot changes arrive through an
- * eventfd and are acknowledged by generation number. */
+ * packets (idle costs nothing; other_config:pmd-busy-poll=true polls instead,
+ * pmd-poll-after-traffic-us polls a while after traffic), receives batches and
+ * switches them.  Snapshot changes arrive through an eventfd and are
+ * acknowledged by generation number. */
 #include "datapath/datapath.h"
 
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -16,6 +18,7 @@
 #include "util/log.h"
 
 #define RX_BATCHES_PER_WAKEUP 4   /* fairness between busy queues */
+#define YIELDED_CORE_BUSY_NS 100000   /* a yield this long: other threads need the core */
 
 struct worker {
     struct datapath *dp;
@@ -156,6 +159,10 @@ static void *worker_main(void *arg)
     struct datapath *dp = w->dp;
     struct epoll_event events[64];
 
+    char name[16];   /* as OVS names its threads: pmd-c<core>/id:<n> */
+    snprintf(name, sizeof name, "pmd-c%02d/id:%u", (w->cpu >= 0 ? w->cpu : 99) % 1000,
+             w->index % 100);
+    pthread_setname_np(pthread_self(), name);
     if (w->cpu >= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
@@ -168,10 +175,21 @@ static void *worker_main(void *arg)
     while (!__atomic_load_n(&dp->stopping, __ATOMIC_ACQUIRE)) {
         uint64_t idle_start = now_ns();
         /* Waking a sleeping thread costs tens of microseconds (more in a VM),
-         * so after traffic the worker may keep polling for a while
-         * (other_config:pmd-poll-after-traffic-us, off by default) before
-         * it sleeps: lower latency, nothing spent when idle. */
-        bool poll = w->busy_poll || idle_start < hot_until;
+         * so after traffic the worker keeps polling for a while
+         * (other_config:pmd-poll-after-traffic-us) before it sleeps: lower
+         * latency, nothing spent when idle.  It stops polling at once when
+         * the scheduler had to preempt it: the hosts' own threads on this
+         * core come first (polling through them halved TCP throughput). */
+        bool poll = w->busy_poll;
+        if (!poll && idle_start < hot_until) {
+            /* Let any other thread on this core run first; if it keeps the
+             * core long, the core is busy and polling would only take time
+             * from the hosts' threads: sleep until the next packet instead. */
+            sched_yield();
+            poll = now_ns() - idle_start < YIELDED_CORE_BUSY_NS;
+            if (!poll)
+                hot_until = 0;
+        }
         int n = epoll_wait(w->epoll_fd, events, 64, poll ? 0 : -1);
         if (n < 0 && errno != EINTR) {
             log_err("pmd thread %u: epoll_wait: %s", w->index, strerror(errno));
@@ -179,14 +197,17 @@ static void *worker_main(void *arg)
         }
         stat_add(&w->stats.idle_ns, now_ns() - idle_start);
         bool reconfigure = false;
+        bool traffic = false;
         for (int i = 0; i < n; i++) {
             if (!events[i].data.ptr) {
                 reconfigure = true;
                 continue;
             }
             if (worker_poll_rxq(w, events[i].data.ptr))
-                hot_until = now_ns() + w->poll_after_traffic_ns;
+                traffic = true;
         }
+        if (traffic)
+            hot_until = now_ns() + w->poll_after_traffic_ns;
         if (reconfigure) {
             uint64_t value;
             if (read(w->wake_fd, &value, sizeof value) < 0 && errno != EAGAIN)

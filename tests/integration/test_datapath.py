@@ -178,3 +178,55 @@ def test_pmd_cpu_mask_and_rxq_affinity(pontoon, daemon, net):
     assert (a.port, 0) in [(q["port"], q["queue-id"]) for q in pmds[0]["queues"]]
     a.ping_until(b)
     assert b.ping(a)
+
+
+def pmd_threads(pid):
+    """{thread name: (voluntary switches, CPU ticks)} of pontoond's workers."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/comm") as f:
+            name = f.read().strip()
+        if not name.startswith("pmd-c"):
+            continue
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            vol = int(next(l for l in f if l.startswith("voluntary_ctxt_switches")).split()[1])
+        with open(f"/proc/{pid}/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        out[name] = (vol, int(fields[11]) + int(fields[12]))   # utime + stime
+    return out
+
+
+def sleeps_during_pings(pontoon, daemon, a, b, count=20):
+    """Voluntary context switches (sleeps in epoll) of the worker that polls
+    a's port while a pings b `count` times, 20 ms apart."""
+    worker = next(p for p in rxq_show(pontoon)
+                  if a.port in [q["port"] for q in p["queues"]])
+    name = f"pmd-c{worker['core_id']:02d}"
+    def sleeps():
+        return next(v for n, (v, _) in pmd_threads(daemon.pid).items() if n.startswith(name))
+    before = sleeps()
+    a.exec("ping", "-q", "-c", str(count), "-i", "0.02", b.ip)
+    return sleeps() - before
+
+
+def test_workers_poll_after_traffic_then_sleep(pontoon, daemon, net):
+    _, a, b = two_hosts(pontoon, net)
+    pontoon("set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=0x1",
+            "other_config:pmd-poll-after-traffic-us=0")
+    a.ping_until(b)
+    # Sleeping at once: every ping (and reply) wakes the worker.
+    assert sleeps_during_pings(pontoon, daemon, a, b) >= 20
+
+    # Polling 1 s after traffic: pings 20 ms apart find it awake.  (It may
+    # still sleep when the machine is busy: it yields to other threads.)
+    pontoon("set", "Open_vSwitch", ".", "other_config:pmd-poll-after-traffic-us=1000000")
+    a.ping_until(b)
+    assert sleeps_during_pings(pontoon, daemon, a, b) < 10
+
+    # ...and once traffic stops and the window ends, it sleeps: no CPU use.
+    time.sleep(1.5)
+    ticks = {n: t for n, (_, t) in pmd_threads(daemon.pid).items()}
+    time.sleep(1.0)
+    after = {n: t for n, (_, t) in pmd_threads(daemon.pid).items()}
+    hz = os.sysconf("SC_CLK_TCK")
+    assert all(after[n] - ticks[n] <= hz // 20 for n in after), (ticks, after)
