@@ -118,8 +118,10 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
     }
     if (port->netdev && port->netdev->ifindex)
         json_object_set_new(j, "ifindex", json_integer(port->netdev->ifindex));
-    if (port->netdev)
+    if (port->netdev) {
         json_object_set_new(j, "n_rxq", json_integer(port->netdev->n_rxq));
+        json_object_set_new(j, "rx_rings", json_integer(netdev_rx_rings(port->netdev)));
+    }
     struct netdev_vhostuser_status vhost;
     if (port->netdev && netdev_vhostuser_get_status(port->netdev, &vhost) == 0) {
         unsigned ready = 0;
@@ -175,9 +177,15 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                 snprintf(where, sizeof where, "none");
             const char *type = json_string_value(json_object_get(port, "type"));
             json_t *peer = json_object_get(port, "peer");
-            strbuf_printf(&text, "    %s %s/%s: (%s%s%s)%s",
+            char config[64] = "";
+            json_int_t rings = json_integer_value(json_object_get(port, "rx_rings"));
+            if (peer)
+                snprintf(config, sizeof config, ": peer=%s", json_string_value(peer));
+            else if (rings)
+                snprintf(config, sizeof config, ": rx_rings=%lld", (long long)rings);
+            strbuf_printf(&text, "    %s %s/%s: (%s%s)%s",
                           json_string_value(json_object_get(port, "name")), ofport, where,
-                          type, peer ? ": peer=" : "", peer ? json_string_value(peer) : "",
+                          type, config,
                           json_is_true(json_object_get(port, "present")) ? "" : " missing");
             json_t *vhost = json_object_get(port, "vhost");
             if (vhost)

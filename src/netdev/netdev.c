@@ -203,3 +203,8 @@ void netdev_notify_changed(void)
     if (fd >= 0 && write(fd, &one, sizeof one) < 0)
         return;   /* the counter is saturated: a notification is pending anyway */
 }
+
+unsigned netdev_rx_rings(const struct netdev *dev)
+{
+    return dev->class->rx_rings ? dev->class->rx_rings(dev) : 0;
+}

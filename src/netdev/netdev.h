@@ -33,6 +33,8 @@ struct netdev_class {
     int (*send)(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n);
     /* Fills stats (counted by the class or read from the kernel). */
     void (*get_stats)(const struct netdev *dev, struct netdev_stats *stats);
+    /* Optional: how many rx queues read through a shared-memory ring. */
+    unsigned (*rx_rings)(const struct netdev *dev);
 };
 
 struct netdev {
@@ -51,6 +53,8 @@ const struct netdev_class *netdev_class_find(const char *type);
  * negative errno and *out is NULL. */
 int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netdev **out);
 void netdev_close(struct netdev *dev);
+/* Rx queues that read through a ring (0 for types without rings); any thread. */
+unsigned netdev_rx_rings(const struct netdev *dev);
 
 /* A port type whose queues come and go on their own (vhost-user: the guest
  * connects, enables queues, reboots) calls netdev_notify_changed() from any

@@ -4,7 +4,13 @@
  * PACKET_VNET_HDR lets large TCP segments (GSO) and partial checksums cross
  * unchanged in both directions; PACKET_AUXDATA gives back the 802.1Q tag the
  * kernel strips on receive, which we put back so the switching layer sees
- * the frame as it was on the wire. */
+ * the frame as it was on the wire.
+ *
+ * A queue reads its socket with recvmmsg until it first has a backlog (a
+ * full batch waiting); from then on through a receive ring, which costs no
+ * system call per frame (packet_ring.c).  Idle ports keep no ring, so 64 of
+ * them cost little memory.  Multi-queue (fanout) sockets get their rings at
+ * open: attaching later would reorder the fanout group and move flows. */
 #include "netdev/netdev.h"
 
 #include <arpa/inet.h>
@@ -16,14 +22,27 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "netdev/packet_ring.h"
 #include "netdev/vnet_hdr.h"
 
 #define SYSTEM_SOCKET_BUFFER (4 * 1024 * 1024)
 
+enum rxq_mode {
+    RXQ_RECVMMSG,                   /* no ring yet */
+    RXQ_DRAINING,                   /* ring attached; frames queued before it come first */
+    RXQ_RING,
+};
+
+struct system_rxq {
+    int fd;                         /* rxqs[0].fd also sends */
+    enum rxq_mode mode;             /* written by the worker that polls it */
+    struct packet_ring ring;
+};
+
 struct system_priv {
     struct netdev_stats stats;      /* rx_dropped also gathers the kernel's tp_drops */
     unsigned n_fds;
-    int fds[];                      /* one per rx queue; fds[0] also sends */
+    struct system_rxq rxqs[];       /* one per rx queue */
 };
 
 static void set_buffer(int fd, int force_opt, int opt)
@@ -35,7 +54,7 @@ static void set_buffer(int fd, int force_opt, int opt)
 }
 
 /* Opens one rx queue's socket.  fanout_id < 0: no fanout group. */
-static int system_socket_open(int ifindex, int fanout_id, int *out)
+static int system_socket_open(int ifindex, int fanout_id, struct system_rxq *q)
 {
     /* Protocol 0 until bind(): nothing is queued before the options are set. */
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -50,6 +69,9 @@ static int system_socket_open(int ifindex, int fanout_id, int *out)
     (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
     set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
     set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+    if (fanout_id >= 0 && packet_ring_attach(&q->ring, fd) == 0
+        && packet_ring_copy_oversize(fd) == 0)
+        q->mode = RXQ_RING;
 
     struct sockaddr_ll sll = {
         .sll_family = AF_PACKET,
@@ -72,11 +94,12 @@ static int system_socket_open(int ifindex, int fanout_id, int *out)
         if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
             goto fail;
     }
-    *out = fd;
+    q->fd = fd;
     return 0;
 
 fail:;
     int err = -errno;
+    packet_ring_detach(&q->ring);
     close(fd);
     return err;
 }
@@ -86,9 +109,11 @@ static void system_close(struct netdev *dev)
     struct system_priv *p = dev->priv;
     if (!p)
         return;
-    for (unsigned i = 0; i < p->n_fds; i++)
-        if (p->fds[i] >= 0)
-            close(p->fds[i]);
+    for (unsigned i = 0; i < p->n_fds; i++) {
+        packet_ring_detach(&p->rxqs[i].ring);
+        if (p->rxqs[i].fd >= 0)
+            close(p->rxqs[i].fd);
+    }
     free(p);
     dev->priv = NULL;
 }
@@ -99,12 +124,12 @@ static int system_open(struct netdev *dev)
     if (ifindex < 0)
         return -ENODEV;
 
-    struct system_priv *p = calloc(1, sizeof *p + dev->n_rxq * sizeof p->fds[0]);
+    struct system_priv *p = calloc(1, sizeof *p + dev->n_rxq * sizeof p->rxqs[0]);
     if (!p)
         return -ENOMEM;
     p->n_fds = dev->n_rxq;
     for (unsigned i = 0; i < p->n_fds; i++)
-        p->fds[i] = -1;
+        p->rxqs[i].fd = -1;
     dev->priv = p;
 
     int err = netdev_set_up(dev->name, true);
@@ -116,7 +141,7 @@ static int system_open(struct netdev *dev)
     /* Fanout ids are per network namespace; the ifindex is unique there. */
     int fanout_id = p->n_fds > 1 ? (ifindex & 0xffff) : -1;
     for (unsigned i = 0; i < p->n_fds; i++) {
-        err = system_socket_open(ifindex, fanout_id, &p->fds[i]);
+        err = system_socket_open(ifindex, fanout_id, &p->rxqs[i]);
         if (err)
             goto fail;
     }
@@ -132,42 +157,14 @@ fail:
 static int system_rxq_fd(const struct netdev *dev, unsigned rxq)
 {
     const struct system_priv *p = dev->priv;
-    return rxq < p->n_fds ? p->fds[rxq] : -1;
+    return rxq < p->n_fds ? p->rxqs[rxq].fd : -1;
 }
 
-/* Puts back the tag the kernel moved into auxdata.  Returns 0 or negative errno. */
-static int restore_vlan(struct packet *pkt, const struct msghdr *msg)
+/* Receives with recvmmsg.  Returns the number received or a negative errno
+ * (-EAGAIN: nothing queued). */
+static int recv_queued(struct system_priv *p, int fd, struct packet **packets, unsigned max,
+                       bool *backlog)
 {
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA
-            || c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
-            continue;
-        struct tpacket_auxdata aux;
-        memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        if (!(aux.tp_status & TP_STATUS_VLAN_VALID))
-            return 0;
-        int err = packet_push_vlan(pkt, aux.tp_vlan_tci);
-        if (err)
-            return err;
-        if ((aux.tp_status & TP_STATUS_VLAN_TPID_VALID) && aux.tp_vlan_tpid != ETH_TYPE_VLAN) {
-            uint16_t tpid = htons(aux.tp_vlan_tpid);   /* e.g. 802.1ad */
-            memcpy(pkt->data + 2 * ETH_ADDR_LEN, &tpid, sizeof tpid);
-        }
-        return 0;
-    }
-    return 0;
-}
-
-static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max)
-{
-    struct system_priv *p = dev->priv;
-    if (rxq >= p->n_fds)
-        return -EINVAL;
-    if (max > PACKET_BATCH_MAX)
-        max = PACKET_BATCH_MAX;
-    if (!max)
-        return 0;
-
     struct mmsghdr msgs[PACKET_BATCH_MAX];
     struct iovec iovs[PACKET_BATCH_MAX][2];
     struct virtio_net_hdr vnet[PACKET_BATCH_MAX];
@@ -188,12 +185,9 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
         msgs[i].msg_len = 0;
     }
 
-    int n = recvmmsg(p->fds[rxq], msgs, max, MSG_DONTWAIT, NULL);
-    if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-            return 0;
-        return -errno;      /* ENETDOWN, ENXIO...: the link monitor takes it from here */
-    }
+    int n = recvmmsg(fd, msgs, max, MSG_DONTWAIT, NULL);
+    if (n < 0)
+        return errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
 
     unsigned good = 0, errors = 0;
     uint64_t bytes = 0;
@@ -208,7 +202,7 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
         }
         pkt->len = msgs[i].msg_len - VNET_HDR_LEN;
         vnet_hdr_to_offload(&vnet[i], &pkt->offload);
-        if (restore_vlan(pkt, msg) < 0) {
+        if (afpacket_restore_vlan(pkt, msg) < 0) {
             errors++;
             continue;
         }
@@ -223,13 +217,68 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
     }
     if (errors)
         netdev_stat_add(&p->stats.rx_errors, errors);
+    *backlog = n == (int)max;   /* the kernel had a full batch waiting */
     return (int)good;
+}
+
+/* Frames from the ring; those the socket queued before the ring came first. */
+static int recv_ring(struct system_priv *p, struct system_rxq *q, struct packet **packets,
+                     unsigned max)
+{
+    if (q->mode == RXQ_DRAINING) {
+        bool backlog;
+        int n = recv_queued(p, q->fd, packets, max, &backlog);
+        if (n != -EAGAIN)
+            return n;
+        int err = packet_ring_copy_oversize(q->fd);
+        if (err)
+            return err;
+        __atomic_store_n(&q->mode, RXQ_RING, __ATOMIC_RELAXED);
+    }
+    unsigned errors = 0;
+    unsigned n = packet_ring_recv(&q->ring, q->fd, packets, max, &errors);
+    uint64_t bytes = 0;
+    for (unsigned i = 0; i < n; i++)
+        bytes += packets[i]->len;
+    if (n) {
+        netdev_stat_add(&p->stats.rx_packets, n);
+        netdev_stat_add(&p->stats.rx_bytes, bytes);
+    }
+    if (errors)
+        netdev_stat_add(&p->stats.rx_errors, errors);
+    return (int)n;
+}
+
+static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max)
+{
+    struct system_priv *p = dev->priv;
+    if (rxq >= p->n_fds)
+        return -EINVAL;
+    if (max > PACKET_BATCH_MAX)
+        max = PACKET_BATCH_MAX;
+    if (!max)
+        return 0;
+    struct system_rxq *q = &p->rxqs[rxq];
+    int n;
+    if (q->mode == RXQ_RECVMMSG) {
+        bool backlog = false;
+        n = recv_queued(p, q->fd, packets, max, &backlog);
+        /* Busy enough to queue a full batch: worth a ring.  Until it has
+         * one, this queue just goes on with recvmmsg. */
+        if (backlog && packet_ring_attach(&q->ring, q->fd) == 0)
+            __atomic_store_n(&q->mode, RXQ_DRAINING, __ATOMIC_RELAXED);
+    } else {
+        n = recv_ring(p, q, packets, max);
+    }
+    if (n == -EAGAIN)
+        return 0;
+    return n;       /* < 0: ENETDOWN, ENXIO...: the link monitor takes it from here */
 }
 
 static int system_send(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n)
 {
     struct system_priv *p = dev->priv;
-    int fd = p->fds[0];
+    int fd = p->rxqs[0].fd;
     unsigned sent = 0, dropped = 0, errors = 0, i = 0;
     uint64_t bytes = 0;
     int hard_error = 0;
@@ -281,10 +330,19 @@ static void system_get_stats(const struct netdev *dev, struct netdev_stats *stat
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct tpacket_stats st;
         socklen_t len = sizeof st;
-        if (getsockopt(p->fds[i], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops)
+        if (getsockopt(p->rxqs[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops)
             netdev_stat_add(&p->stats.rx_dropped, st.tp_drops);
     }
     netdev_stats_read(&p->stats, stats);
+}
+
+static unsigned system_rx_rings(const struct netdev *dev)
+{
+    const struct system_priv *p = dev->priv;
+    unsigned n = 0;
+    for (unsigned i = 0; p && i < p->n_fds; i++)
+        n += __atomic_load_n(&p->rxqs[i].mode, __ATOMIC_RELAXED) != RXQ_RECVMMSG;
+    return n;
 }
 
 const struct netdev_class netdev_system_class = {
@@ -295,4 +353,5 @@ const struct netdev_class netdev_system_class = {
     .rxq_recv = system_rxq_recv,
     .send = system_send,
     .get_stats = system_get_stats,
+    .rx_rings = system_rx_rings,
 };

@@ -230,3 +230,48 @@ def test_workers_poll_after_traffic_then_sleep(pontoon, daemon, net):
     after = {n: t for n, (_, t) in pmd_threads(daemon.pid).items()}
     hz = os.sysconf("SC_CLK_TCK")
     assert all(after[n] - ticks[n] <= hz // 20 for n in after), (ticks, after)
+
+
+def test_busy_port_reads_through_a_ring_keeping_tags_and_large_frames(pontoon, daemon, net):
+    """A port that once queues a full batch switches to a receive ring; what
+    crosses it afterwards is unchanged: 802.1Q tags (from the ring's header),
+    frames larger than a ring slot (read whole from the socket), pings."""
+    from scapy.layers.l2 import Dot1Q, Ether
+    from scapy.packet import Raw
+    br, a, b = two_hosts(pontoon, net)
+    assert port_stats(pontoon, a.port)["rx_rings"] == 0
+
+    # A 64-byte flood from a to a MAC learned behind b: a backlog on a's port.
+    sink = "02:00:5e:c6:12:98"
+    b.exec(str(ph.BUILD / "pktgen"), "-i", "eth0", "-S", sink, "-d", a.mac,
+           "-t", "0.05", "-r", "100")
+    ph.wait_until(lambda: sink in pontoon("fdb/show", br), what="the sink MAC learned")
+    for _ in range(5):
+        a.exec(str(ph.BUILD / "pktgen"), "-i", "eth0", "-d", sink, "-t", "0.5")
+        if port_stats(pontoon, a.port)["rx_rings"] == 1:
+            break
+    assert port_stats(pontoon, a.port)["rx_rings"] == 1
+    assert "rx_rings=1" in pontoon("dpif/show")
+    a.ping_until(b)
+
+    # Tags: a becomes a trunk of VLAN 10 only, b an access port of VLAN 10;
+    # a frame reaches b only if its tag survived the ring.
+    pontoon("set", "Port", a.port, "trunks=10")
+    pontoon("set", "Port", b.port, "tag=10")
+    marker = ph.new_marker("ring-vlan")
+    with ph.Capture(b.ns, "eth0") as cap:
+        a.send(Ether(dst=b.mac, src=a.mac) / Dot1Q(vlan=10, type=0x88b5) / Raw(marker))
+    got = ph.marker_frames(cap.stop(), marker)
+    assert len(got) == 1 and Dot1Q not in got[0], got
+
+    # Larger than a 2048-byte slot: jumbo MTU on both links.
+    pontoon("remove", "Port", a.port, "trunks", "10")
+    pontoon("clear", "Port", b.port, "tag")
+    for ns, dev in ((a.ns, "eth0"), (b.ns, "eth0"), (None, a.port), (None, b.port)):
+        ph.sh(*(["ip", "-n", ns] if ns else ["ip"]), "link", "set", dev, "mtu", "9000")
+    marker = ph.new_marker("ring-jumbo")
+    big = Ether(dst=b.mac, src=a.mac, type=0x88b5) / Raw(marker + bytes(5000))
+    with ph.Capture(b.ns, "eth0") as cap:
+        a.send(big)
+    got = ph.marker_frames(cap.stop(), marker)
+    assert len(got) == 1 and len(bytes(got[0])) == len(bytes(big)), got

@@ -1,0 +1,155 @@
+/* AF_PACKET receive ring: see packet_ring.h. */
+#include "netdev/packet_ring.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include "netdev/vnet_hdr.h"
+
+/* The tag the kernel took off the frame (in the ring header or in auxdata). */
+static int restore_vlan(struct packet *pkt, uint32_t status, uint16_t tci, uint16_t tpid)
+{
+    if (!(status & TP_STATUS_VLAN_VALID))
+        return 0;
+    int err = packet_push_vlan(pkt, tci);
+    if (err)
+        return err;
+    if ((status & TP_STATUS_VLAN_TPID_VALID) && tpid != ETH_TYPE_VLAN) {
+        uint16_t wire = htons(tpid);   /* e.g. 802.1ad */
+        memcpy(pkt->data + 2 * ETH_ADDR_LEN, &wire, sizeof wire);
+    }
+    return 0;
+}
+
+int afpacket_restore_vlan(struct packet *pkt, const struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA
+            || c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+            continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        return restore_vlan(pkt, aux.tp_status, aux.tp_vlan_tci, aux.tp_vlan_tpid);
+    }
+    return 0;
+}
+
+int packet_ring_attach(struct packet_ring *ring, int fd)
+{
+    int version = TPACKET_V2, zero = 0;
+    struct tpacket_req req = {
+        .tp_block_size = PACKET_RING_FRAME_SIZE * 16,
+        .tp_block_nr = PACKET_RING_FRAMES / 16,
+        .tp_frame_size = PACKET_RING_FRAME_SIZE,
+        .tp_frame_nr = PACKET_RING_FRAMES,
+    };
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &zero, sizeof zero) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
+        return -errno;
+    size_t len = (size_t)req.tp_block_size * req.tp_block_nr;
+    void *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (map == MAP_FAILED) {
+        int err = -errno;
+        struct tpacket_req none = { 0 };
+        (void)setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof none);
+        return err;
+    }
+    ring->map = map;
+    ring->map_len = len;
+    ring->next = 0;
+    return 0;
+}
+
+int packet_ring_copy_oversize(int fd)
+{
+    int one = 1;
+    return setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof one) < 0 ? -errno : 0;
+}
+
+void packet_ring_detach(struct packet_ring *ring)
+{
+    if (ring->map)
+        munmap(ring->map, ring->map_len);
+    ring->map = NULL;
+}
+
+/* The whole frame of a slot marked TP_STATUS_COPY: the next one queued on the
+ * socket.  Returns 0 or -1 (nothing queued, truncated, runt, bad tag). */
+static int recv_whole(int fd, struct packet *pkt)
+{
+    struct virtio_net_hdr vnet;
+    union {
+        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+        struct cmsghdr align;
+    } cmsg;
+    struct iovec iov[2] = {
+        { &vnet, sizeof vnet },
+        { pkt->data, packet_tailroom(pkt) },
+    };
+    struct msghdr msg = {
+        .msg_iov = iov, .msg_iovlen = 2,
+        .msg_control = cmsg.buf, .msg_controllen = sizeof cmsg.buf,
+    };
+    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+    if (n < VNET_HDR_LEN + ETH_HEADER_LEN || (msg.msg_flags & MSG_TRUNC))
+        return -1;
+    pkt->len = (uint32_t)n - VNET_HDR_LEN;
+    vnet_hdr_to_offload(&vnet, &pkt->offload);
+    return afpacket_restore_vlan(pkt, &msg) < 0 ? -1 : 0;
+}
+
+/* Copies one slot into pkt.  Returns 1 (a frame), 0 (skip it), -1 (error). */
+static int read_slot(const struct tpacket2_hdr *h, uint32_t status, int fd, struct packet *pkt)
+{
+    const struct sockaddr_ll *sll =
+        (const void *)((const unsigned char *)h + TPACKET_ALIGN(sizeof *h));
+    if (status & TP_STATUS_COPY) {
+        /* Queued whole before the slot was released to us: read it even
+         * when dropping it, so the next slot finds its own. */
+        int r = recv_whole(fd, pkt);
+        if (sll->sll_pkttype == PACKET_OUTGOING)
+            return 0;
+        return r < 0 ? -1 : 1;
+    }
+    if (sll->sll_pkttype == PACKET_OUTGOING)
+        return 0;       /* our own transmission, on kernels without IGNORE_OUTGOING */
+    if (h->tp_snaplen != h->tp_len || h->tp_len < ETH_HEADER_LEN
+        || h->tp_mac < TPACKET_ALIGN(sizeof *h) + VNET_HDR_LEN
+        || h->tp_mac + h->tp_snaplen > PACKET_RING_FRAME_SIZE
+        || h->tp_snaplen > packet_tailroom(pkt))
+        return -1;      /* truncated (the socket buffer was full), or a runt */
+    const unsigned char *frame = (const unsigned char *)h + h->tp_mac;
+    struct virtio_net_hdr vnet;
+    memcpy(&vnet, frame - VNET_HDR_LEN, sizeof vnet);
+    memcpy(pkt->data, frame, h->tp_snaplen);
+    pkt->len = h->tp_snaplen;
+    vnet_hdr_to_offload(&vnet, &pkt->offload);
+    return restore_vlan(pkt, status, h->tp_vlan_tci, h->tp_vlan_tpid) < 0 ? -1 : 1;
+}
+
+unsigned packet_ring_recv(struct packet_ring *ring, int fd, struct packet **packets,
+                          unsigned max, unsigned *errors)
+{
+    unsigned got = 0;
+    /* Bounded by the ring too: skipped slots must not loop forever. */
+    for (unsigned seen = 0; got < max && seen < PACKET_RING_FRAMES; seen++) {
+        struct tpacket2_hdr *h =
+            (void *)(ring->map + (size_t)ring->next * PACKET_RING_FRAME_SIZE);
+        uint32_t status = __atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE);
+        if (!(status & TP_STATUS_USER))
+            break;
+        int r = read_slot(h, status, fd, packets[got]);
+        __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        ring->next = (ring->next + 1) % PACKET_RING_FRAMES;
+        if (r > 0)
+            got++;
+        else if (r < 0)
+            ++*errors;
+    }
+    return got;
+}
