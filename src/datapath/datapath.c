@@ -1,7 +1,6 @@
 /* Worker threads: each sleeps in epoll until one of its rx queues has
- * packets (idle costs nothing; other_config:pmd-busy-poll=true polls instead,
- * pmd-poll-after-traffic-us polls a while after traffic), receives batches and
- * switches them.  Snapshot changes arrive through an eventfd and are
+ * packets (idle costs nothing; when it polls instead: poll_policy.h),
+ * receives batches and switches them.  Snapshot changes arrive through an eventfd and are
  * acknowledged by generation number. */
 #include "datapath/datapath.h"
 
@@ -15,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datapath/poll_policy.h"
 #include "util/log.h"
 
 #define RX_BATCHES_PER_WAKEUP 4   /* fairness between busy queues */
-#define YIELDED_CORE_BUSY_NS 100000   /* a yield this long: other threads need the core */
 
 struct worker {
     struct datapath *dp;
@@ -29,8 +28,7 @@ struct worker {
     uint64_t acknowledged;                /* generation this worker uses */
     struct dp_config *config;
     int epoll_fd;
-    bool busy_poll;
-    uint64_t poll_after_traffic_ns;
+    struct poll_policy poll;
     struct packet *batch[PACKET_BATCH_MAX];
     struct dp_output *output;
     struct dp_worker_stats stats;         /* written by the worker only */
@@ -85,8 +83,8 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
     if (dp_output_resize(w->output, config ? config->n_ports : 0) < 0)
         log_err("worker %u: out of memory for output queues", w->index);
     w->config = config;
-    w->busy_poll = config && config->busy_poll;
-    w->poll_after_traffic_ns = config ? config->poll_after_traffic_us * 1000ull : 0;
+    w->poll.busy_poll = config && config->busy_poll;
+    w->poll.window_ns = config ? config->poll_after_traffic_us * 1000ull : 0;
     return 0;
 }
 
@@ -116,6 +114,15 @@ static unsigned worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
         for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
             packet_reset(w->batch[i]);
         int n = dev->class->rxq_recv(dev, rxq, w->batch, PACKET_BATCH_MAX);
+        if (n == -ESTALE) {
+            /* The queue reads from a new fd now; the old one stays polled
+             * until the next snapshot, harmlessly (it gets no more frames). */
+            struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)q };
+            int fd = dev->class->rxq_fd(dev, rxq);
+            if (fd < 0 || epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+                log_warn("%s: cannot poll rx queue %u: %s", port->name, rxq, strerror(errno));
+            continue;
+        }
         if (n < 0 && n != -EAGAIN && n != -EINTR) {
             /* The device went away; the link monitor tells control, which
              * reopens or drops the port and publishes a snapshot (which polls
@@ -171,24 +178,12 @@ static void *worker_main(void *arg)
             log_warn("pmd thread %u: cannot pin to core %d", w->index, w->cpu);
     }
     worker_acknowledge(w);
-    uint64_t hot_until = 0;
     while (!__atomic_load_n(&dp->stopping, __ATOMIC_ACQUIRE)) {
         uint64_t idle_start = now_ns();
-        /* Waking a sleeping thread costs tens of microseconds (more in a VM),
-         * so after traffic the worker keeps polling for a while
-         * (other_config:pmd-poll-after-traffic-us) before it sleeps: lower
-         * latency, nothing spent when idle.  It stops polling at once when
-         * the scheduler had to preempt it: the hosts' own threads on this
-         * core come first (polling through them halved TCP throughput). */
-        bool poll = w->busy_poll;
-        if (!poll && idle_start < hot_until) {
-            /* Let any other thread on this core run first; if it keeps the
-             * core long, the core is busy and polling would only take time
-             * from the hosts' threads: sleep until the next packet instead. */
+        bool poll = poll_policy_should_poll(&w->poll, idle_start);
+        if (poll && poll_policy_yields(&w->poll)) {
             sched_yield();
-            poll = now_ns() - idle_start < YIELDED_CORE_BUSY_NS;
-            if (!poll)
-                hot_until = 0;
+            poll = poll_policy_after_yield(&w->poll, now_ns() - idle_start);
         }
         int n = epoll_wait(w->epoll_fd, events, 64, poll ? 0 : -1);
         if (n < 0 && errno != EINTR) {
@@ -207,7 +202,7 @@ static void *worker_main(void *arg)
                 traffic = true;
         }
         if (traffic)
-            hot_until = now_ns() + w->poll_after_traffic_ns;
+            poll_policy_traffic(&w->poll, now_ns());
         if (reconfigure) {
             uint64_t value;
             if (read(w->wake_fd, &value, sizeof value) < 0 && errno != EAGAIN)

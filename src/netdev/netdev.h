@@ -26,7 +26,9 @@ struct netdev_class {
     /* A file descriptor that polls readable when rx queue `rxq` has packets; -1 if none. */
     int (*rxq_fd)(const struct netdev *dev, unsigned rxq);
     /* Receives up to batch capacity into the empty packets batch->packets[0..max).
-     * Returns the number received (0 when nothing is ready) or a negative errno. */
+     * Returns the number received (0 when nothing is ready) or a negative errno;
+     * -ESTALE: rxq_fd() changed (a system port moved to a receive ring), the
+     * caller polls the new fd and calls again. */
     int (*rxq_recv)(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max);
     /* Sends packets[0..n); never takes ownership.  Returns the number sent or
      * a negative errno; packets not sent are counted as tx_dropped. */

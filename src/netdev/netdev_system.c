@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,20 +28,29 @@
 
 #define SYSTEM_SOCKET_BUFFER (4 * 1024 * 1024)
 
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000   /* Linux 6.8; older headers lack it */
+#endif
+
 enum rxq_mode {
     RXQ_RECVMMSG,                   /* no ring yet */
-    RXQ_DRAINING,                   /* ring attached; frames queued before it come first */
+    RXQ_DRAINING,                   /* handed over to a ring; the old socket is read first */
     RXQ_RING,
 };
 
 struct system_rxq {
-    int fd;                         /* rxqs[0].fd also sends */
-    enum rxq_mode mode;             /* written by the worker that polls it */
+    int fd;                         /* read now; rxqs[0].fd also sends (other threads load it) */
+    int old_fd;                     /* the ring-less socket after a hand-over, or -1 */
+    enum rxq_mode mode;             /* written by the worker that polls the queue */
+    bool want_ring;                 /* a backlog was seen: hand over at the next receive */
     struct packet_ring ring;
 };
 
 struct system_priv {
     struct netdev_stats stats;      /* rx_dropped also gathers the kernel's tp_drops */
+    int ifindex;
+    int fanout;                     /* PACKET_FANOUT argument, 0 if none */
+    bool can_hand_over;             /* the single queue's socket is in a CBPF fanout group */
     unsigned n_fds;
     struct system_rxq rxqs[];       /* one per rx queue */
 };
@@ -53,25 +63,37 @@ static void set_buffer(int fd, int force_opt, int opt)
         (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);
 }
 
-/* Opens one rx queue's socket.  fanout_id < 0: no fanout group. */
-static int system_socket_open(int ifindex, int fanout_id, struct system_rxq *q)
+/* Joins the fanout group; without the flag that keeps our own transmissions
+ * out of it when the kernel is older than 6.8 (receive drops them anyway). */
+static int join_fanout(int fd, int fanout)
+{
+    int arg = fanout | PACKET_FANOUT_FLAG_IGNORE_OUTGOING << 16;
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -errno;
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) < 0 ? -errno : 0;
+}
+
+/* Opens one rx queue's socket: with a receive ring if `ring` is given, in
+ * the fanout group `fanout` unless it is 0.  Returns the fd or a negative errno. */
+static int system_socket_open(int ifindex, int fanout, struct packet_ring *ring)
 {
     /* Protocol 0 until bind(): nothing is queued before the options are set. */
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
 
-    int one = 1;
+    int one = 1, err;
     if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0
         || setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0)
-        goto fail;
+        goto fail_errno;
     /* Not fatal: receive also drops PACKET_OUTGOING frames by their address. */
     (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
     set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
     set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
-    if (fanout_id >= 0 && packet_ring_attach(&q->ring, fd) == 0
-        && packet_ring_copy_oversize(fd) == 0)
-        q->mode = RXQ_RING;
+    if (ring && (err = packet_ring_attach(ring, fd)) != 0)
+        goto fail;
 
     struct sockaddr_ll sll = {
         .sll_family = AF_PACKET,
@@ -79,29 +101,55 @@ static int system_socket_open(int ifindex, int fanout_id, struct system_rxq *q)
         .sll_ifindex = ifindex,
     };
     if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
-        goto fail;
+        goto fail_errno;
 
     /* A switch port sees every frame; the kernel drops the promiscuity
      * count again when the socket closes. */
     struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
     if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0)
+        goto fail_errno;
+    if (fanout && (err = join_fanout(fd, fanout)) != 0)
         goto fail;
+    return fd;
 
-    if (fanout_id >= 0) {
-        /* Hash fanout: one flow always lands on the same queue, so on the
-         * same worker thread, and stays in order. */
-        int arg = fanout_id | (PACKET_FANOUT_HASH << 16);
-        if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0)
-            goto fail;
-    }
-    q->fd = fd;
-    return 0;
-
-fail:;
-    int err = -errno;
-    packet_ring_detach(&q->ring);
+fail_errno:
+    err = -errno;
+fail:
+    if (ring)
+        packet_ring_detach(ring);
     close(fd);
     return err;
+}
+
+/* Points the single queue's CBPF fanout group at member `member`. */
+static int fanout_select(int fd, unsigned member)
+{
+    struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, member) };
+    struct sock_fprog prog = { .len = 1, .filter = code };
+    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof prog) < 0 ? -errno : 0;
+}
+
+/* Moves queue q to a new socket with a receive ring.  The new socket joins
+ * the port's fanout group and the group's program is switched to pick it, so
+ * every frame reaches exactly one of the two sockets: none lost, none twice.
+ * Frames the old socket already holds are read first (RXQ_DRAINING). */
+static int hand_over_to_ring(struct system_priv *p, struct system_rxq *q)
+{
+    struct packet_ring ring = { 0 };
+    int fd = system_socket_open(p->ifindex, p->fanout, &ring);
+    if (fd < 0)
+        return fd;
+    int err = fanout_select(fd, 1);
+    if (err) {
+        packet_ring_detach(&ring);
+        close(fd);
+        return err;
+    }
+    q->ring = ring;
+    __atomic_store_n(&q->old_fd, q->fd, __ATOMIC_RELAXED);
+    __atomic_store_n(&q->fd, fd, __ATOMIC_RELEASE);
+    __atomic_store_n(&q->mode, RXQ_DRAINING, __ATOMIC_RELAXED);
+    return 0;
 }
 
 static void system_close(struct netdev *dev)
@@ -113,6 +161,8 @@ static void system_close(struct netdev *dev)
         packet_ring_detach(&p->rxqs[i].ring);
         if (p->rxqs[i].fd >= 0)
             close(p->rxqs[i].fd);
+        if (p->rxqs[i].old_fd >= 0)
+            close(p->rxqs[i].old_fd);
     }
     free(p);
     dev->priv = NULL;
@@ -129,7 +179,7 @@ static int system_open(struct netdev *dev)
         return -ENOMEM;
     p->n_fds = dev->n_rxq;
     for (unsigned i = 0; i < p->n_fds; i++)
-        p->rxqs[i].fd = -1;
+        p->rxqs[i].fd = p->rxqs[i].old_fd = -1;
     dev->priv = p;
 
     int err = netdev_set_up(dev->name, true);
@@ -138,13 +188,35 @@ static int system_open(struct netdev *dev)
     if (netdev_get_mac(dev->name, dev->mac) < 0)
         memset(dev->mac, 0, sizeof dev->mac);   /* not every device has one */
 
-    /* Fanout ids are per network namespace; the ifindex is unique there. */
-    int fanout_id = p->n_fds > 1 ? (ifindex & 0xffff) : -1;
+    /* Fanout ids are per network namespace; the ifindex is unique there.
+     * Several queues: hash fanout (one flow, one queue, in order), each with
+     * its ring from the start.  One queue: a ring only once it is busy, so
+     * idle ports cost little memory; it sits alone in a fanout group whose
+     * program can hand it over to a socket with a ring (see above). */
+    p->ifindex = ifindex;
+    int id = ifindex & 0xffff;
+    bool multi = p->n_fds > 1;
+    p->fanout = id | (multi ? PACKET_FANOUT_HASH : PACKET_FANOUT_CBPF) << 16;
     for (unsigned i = 0; i < p->n_fds; i++) {
-        err = system_socket_open(ifindex, fanout_id, &p->rxqs[i]);
-        if (err)
+        struct system_rxq *q = &p->rxqs[i];
+        int fd = system_socket_open(ifindex, p->fanout, multi ? &q->ring : NULL);
+        if (fd < 0 && multi && i == 0) {
+            /* No ring (locked memory?): the queues read with recvmmsg. */
+            fd = system_socket_open(ifindex, p->fanout, NULL);
+            multi = false;
+        }
+        if (fd < 0 && !multi && p->n_fds == 1) {
+            p->fanout = 0;      /* no CBPF fanout: plain socket, never a ring */
+            fd = system_socket_open(ifindex, 0, NULL);
+        }
+        if (fd < 0) {
+            err = fd;
             goto fail;
+        }
+        q->fd = fd;
+        q->mode = q->ring.map ? RXQ_RING : RXQ_RECVMMSG;
     }
+    p->can_hand_over = p->n_fds == 1 && p->fanout;
     dev->ifindex = ifindex;
     dev->n_txq = 1;
     return 0;
@@ -157,7 +229,7 @@ fail:
 static int system_rxq_fd(const struct netdev *dev, unsigned rxq)
 {
     const struct system_priv *p = dev->priv;
-    return rxq < p->n_fds ? p->rxqs[rxq].fd : -1;
+    return rxq < p->n_fds ? __atomic_load_n(&p->rxqs[rxq].fd, __ATOMIC_ACQUIRE) : -1;
 }
 
 /* Receives with recvmmsg.  Returns the number received or a negative errno
@@ -217,7 +289,7 @@ static int recv_queued(struct system_priv *p, int fd, struct packet **packets, u
     }
     if (errors)
         netdev_stat_add(&p->stats.rx_errors, errors);
-    *backlog = n == (int)max;   /* the kernel had a full batch waiting */
+    *backlog = n == PACKET_BATCH_MAX;   /* the kernel had a full batch waiting */
     return (int)good;
 }
 
@@ -227,12 +299,9 @@ static int recv_ring(struct system_priv *p, struct system_rxq *q, struct packet 
 {
     if (q->mode == RXQ_DRAINING) {
         bool backlog;
-        int n = recv_queued(p, q->fd, packets, max, &backlog);
+        int n = recv_queued(p, q->old_fd, packets, max, &backlog);
         if (n != -EAGAIN)
             return n;
-        int err = packet_ring_copy_oversize(q->fd);
-        if (err)
-            return err;
         __atomic_store_n(&q->mode, RXQ_RING, __ATOMIC_RELAXED);
     }
     unsigned errors = 0;
@@ -259,14 +328,17 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
     if (!max)
         return 0;
     struct system_rxq *q = &p->rxqs[rxq];
+    if (q->want_ring) {
+        q->want_ring = false;   /* one try: if it fails, recvmmsg it stays */
+        if (hand_over_to_ring(p, q) == 0)
+            return -ESTALE;     /* rxq_fd() changed: the caller polls the new one */
+    }
     int n;
     if (q->mode == RXQ_RECVMMSG) {
         bool backlog = false;
         n = recv_queued(p, q->fd, packets, max, &backlog);
-        /* Busy enough to queue a full batch: worth a ring.  Until it has
-         * one, this queue just goes on with recvmmsg. */
-        if (backlog && packet_ring_attach(&q->ring, q->fd) == 0)
-            __atomic_store_n(&q->mode, RXQ_DRAINING, __ATOMIC_RELAXED);
+        /* Busy enough to queue a full batch: worth a ring. */
+        q->want_ring = backlog && p->can_hand_over;
     } else {
         n = recv_ring(p, q, packets, max);
     }
@@ -278,7 +350,7 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
 static int system_send(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n)
 {
     struct system_priv *p = dev->priv;
-    int fd = p->rxqs[0].fd;
+    int fd = __atomic_load_n(&p->rxqs[0].fd, __ATOMIC_ACQUIRE);
     unsigned sent = 0, dropped = 0, errors = 0, i = 0;
     uint64_t bytes = 0;
     int hard_error = 0;
@@ -328,10 +400,15 @@ static void system_get_stats(const struct netdev *dev, struct netdev_stats *stat
     struct system_priv *p = dev->priv;
     /* The kernel's queue-full drops; reading PACKET_STATISTICS resets them. */
     for (unsigned i = 0; i < p->n_fds; i++) {
-        struct tpacket_stats st;
-        socklen_t len = sizeof st;
-        if (getsockopt(p->rxqs[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0 && st.tp_drops)
-            netdev_stat_add(&p->stats.rx_dropped, st.tp_drops);
+        int fds[2] = { __atomic_load_n(&p->rxqs[i].fd, __ATOMIC_ACQUIRE),
+                       __atomic_load_n(&p->rxqs[i].old_fd, __ATOMIC_RELAXED) };
+        for (int f = 0; f < 2; f++) {
+            struct tpacket_stats st;
+            socklen_t len = sizeof st;
+            if (fds[f] >= 0 && getsockopt(fds[f], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0
+                && st.tp_drops)
+                netdev_stat_add(&p->stats.rx_dropped, st.tp_drops);
+        }
     }
     netdev_stats_read(&p->stats, stats);
 }

@@ -40,7 +40,7 @@ int afpacket_restore_vlan(struct packet *pkt, const struct msghdr *msg)
 
 int packet_ring_attach(struct packet_ring *ring, int fd)
 {
-    int version = TPACKET_V2, zero = 0;
+    int version = TPACKET_V2, one = 1;
     struct tpacket_req req = {
         .tp_block_size = PACKET_RING_FRAME_SIZE * 16,
         .tp_block_nr = PACKET_RING_FRAMES / 16,
@@ -48,7 +48,7 @@ int packet_ring_attach(struct packet_ring *ring, int fd)
         .tp_frame_nr = PACKET_RING_FRAMES,
     };
     if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0
-        || setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &zero, sizeof zero) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof one) < 0
         || setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
         return -errno;
     size_t len = (size_t)req.tp_block_size * req.tp_block_nr;
@@ -63,12 +63,6 @@ int packet_ring_attach(struct packet_ring *ring, int fd)
     ring->map_len = len;
     ring->next = 0;
     return 0;
-}
-
-int packet_ring_copy_oversize(int fd)
-{
-    int one = 1;
-    return setsockopt(fd, SOL_PACKET, PACKET_COPY_THRESH, &one, sizeof one) < 0 ? -errno : 0;
 }
 
 void packet_ring_detach(struct packet_ring *ring)

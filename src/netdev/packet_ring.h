@@ -12,7 +12,7 @@
 #include "packet/packet.h"
 
 #define PACKET_RING_FRAME_SIZE 2048    /* an MTU-sized frame fits a slot */
-#define PACKET_RING_FRAMES     256     /* 512 KiB per ring */
+#define PACKET_RING_FRAMES     1024    /* 2 MiB per ring: absorbs bursts as the 4 MiB socket buffer did */
 
 struct packet_ring {
     unsigned char *map;                /* NULL: no ring (recvmmsg instead) */
@@ -20,14 +20,10 @@ struct packet_ring {
     unsigned next;                     /* the slot to read next */
 };
 
-/* Gives the bound or unbound AF_PACKET socket `fd` (PACKET_VNET_HDR and
- * PACKET_AUXDATA already set) a receive ring.  Frames the socket had queued
- * before stay queued: read them first (packet_ring_attach leaves the socket
- * not copying oversize frames until packet_ring_copy_oversize()).
- * Returns 0 or a negative errno; on failure the socket works as before. */
+/* Gives the AF_PACKET socket `fd`, not yet bound (the kernel would drop
+ * what it had queued), PACKET_VNET_HDR and PACKET_AUXDATA already set, a
+ * receive ring.  Returns 0 or a negative errno. */
 int packet_ring_attach(struct packet_ring *ring, int fd);
-/* From now on oversize frames are queued whole on the socket for recvmsg. */
-int packet_ring_copy_oversize(int fd);
 void packet_ring_detach(struct packet_ring *ring);
 
 /* Reads up to `max` frames into the empty packets[0..max), restoring VLAN
