@@ -26,7 +26,6 @@ Ctrl-C), unmounts its hugetlbfs and puts nr_hugepages back.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -39,8 +38,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import (REPO, OVS_SCHEMA, BenchError, Runner, fmt, log, machine_busy_pct,  # noqa: E402
-                   pid_alive, proc_cpu_seconds, ratio, read_pidfile)
+from benchlib import (BenchError, Runner, git_describe, interrupt_on_signals, log,  # noqa: E402
+                      make_all, pid_alive, remove_or_keep)
+from ovs_daemons import OVS_SCHEMA, OvsDaemons  # noqa: E402
+from packages import apt_install_ovs  # noqa: E402
+from pontoon_daemon import PontoonDaemon  # noqa: E402
+from procstat import machine_busy_pct, proc_cpu_seconds  # noqa: E402
+from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
 
 TESTPMD = "dpdk-testpmd"
 OVS_DPDK_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
@@ -267,23 +271,11 @@ class Pontoon:
     kind = "pontoon"
 
     def __init__(self, r, args, huge, prefix):
-        self.r, self.args, self.prefix = r, args, prefix
-        self.proc = None
+        self.args = args
+        self.daemon = PontoonDaemon(r, args.build, prefix)
 
     def start(self):
-        b = self.args.build
-        self.dir = d = tempfile.mkdtemp(prefix=f"{self.prefix}-pontoon-")
-        self.env = dict(os.environ, PONTOON_DB=f"{d}/conf.db", PONTOON_RUN_DIR=d)
-        self.logf = open(f"{d}/pontoond.log", "w")
-        self.proc = self.r.popen([b / "pontoond", f"--db={d}/conf.db", f"--run-dir={d}"],
-                                 env=self.env, stdout=self.logf, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while not os.path.exists(f"{d}/pontoond.ctl"):
-            if self.proc.poll() is not None:
-                raise BenchError(f"pontoond exited {self.proc.returncode}:\n" + self.log_tail())
-            if time.time() > deadline:
-                raise BenchError("pontoond: no control socket after 10 s\n" + self.log_tail())
-            time.sleep(0.05)
+        self.daemon.start()
         oc = [f"other_config:pmd-cpu-mask={1 << self.args.switch_cpu:#x}"]
         if self.args.pontoon_busy_poll:
             oc.append("other_config:pmd-busy-poll=true")
@@ -291,6 +283,7 @@ class Pontoon:
         self.ctl(["add-br", "br0"])
         for p in ("vhu0", "vhu1"):
             self.ctl(["add-port", "br0", p, "--", "set", "Interface", p, "type=dpdkvhostuser"])
+        d = self.daemon.dir
         return [self.wait_socket(f"{d}/vhu0"), self.wait_socket(f"{d}/vhu1")]
 
     def wait_socket(self, path, timeout=10):
@@ -302,24 +295,20 @@ class Pontoon:
             time.sleep(0.05)
         return path
 
-    def ctl(self, args, timeout=30):
-        return self.r.run([self.args.build / "pontoon"] + args, env=self.env, timeout=timeout)
+    def ctl(self, args):
+        return self.daemon.ctl(args, timeout=30)
 
     def appctl(self, *cmd):
-        return self.r.run([self.args.build / "pontoon"] + list(cmd), env=self.env,
-                          check=False).stdout
+        return self.daemon.ctl(list(cmd), check=False).stdout
 
     def port_stats(self):
         return parse_port_counters(self.appctl("dpif/show"))
 
-    def log_tail(self, n=20):
-        try:
-            return "\n".join(Path(f"{self.dir}/pontoond.log").read_text().splitlines()[-n:])
-        except (FileNotFoundError, AttributeError):
-            return ""
+    def log_tail(self):
+        return self.daemon.log_tail()
 
     def pids(self):
-        return [self.proc.pid] if self.proc is not None and self.proc.poll() is None else []
+        return self.daemon.pids()
 
     def describe(self):
         return (f"pontoond, pmd-cpu-mask={1 << self.args.switch_cpu:#x}"
@@ -327,99 +316,63 @@ class Pontoon:
                    " (worker sleeps on kicks when idle)"))
 
     def stop(self):
-        if self.proc is not None:
-            alive = self.proc.poll() is None
-            self.r.stop(self.proc)
-            if not alive:
-                log(f"pontoond had exited ({self.proc.returncode}):\n{self.log_tail()}")
-        if getattr(self, "logf", None):
-            self.logf.close()
-        if getattr(self, "dir", None):
-            if self.args.keep_logs:
-                log(f"Pontoon db/log kept in {self.dir}")
-            else:
-                shutil.rmtree(self.dir, ignore_errors=True)
+        self.daemon.stop(self.args.keep_logs)
 
 
 class OvsDpdk:
     kind = "ovs"
 
     def __init__(self, r, args, huge, prefix):
-        self.r, self.args, self.huge, self.prefix = r, args, huge, prefix
+        self.r, self.args, self.huge = r, args, huge
         self.file_prefix = f"{prefix}-ovs"
-        self.vswitchd_pid = self.ovsdb_pid = None
+        self.ovs = OvsDaemons(r, prefix)
 
     def start(self):
-        a = self.args
+        a, ovs = self.args, self.ovs
         if not os.path.exists(OVS_DPDK_VSWITCHD):
             raise BenchError(f"{OVS_DPDK_VSWITCHD} missing (apt-get install "
                              "openvswitch-switch-dpdk)")
-        self.dir = d = tempfile.mkdtemp(prefix=f"{self.prefix}-ovs-")
-        self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d, OVS_SYSCONFDIR=d)
-        self.db = f"unix:{d}/db.sock"
-        r = self.r
-        r.run(["ovsdb-tool", "create", f"{d}/conf.db", OVS_SCHEMA], env=self.env)
-        r.run(["ovsdb-server", f"{d}/conf.db", f"--remote=punix:{d}/db.sock",
-               f"--pidfile={d}/ovsdb-server.pid", f"--unixctl={d}/ovsdb-server.ctl",
-               f"--log-file={d}/ovsdb-server.log", "--detach"], env=self.env)
-        self.ovsdb_pid = read_pidfile(f"{d}/ovsdb-server.pid")
-        r.pids.add(self.ovsdb_pid)
-        self.vsctl(["--no-wait", "init"])
+        ovs.start_db()
         extra = f"--file-prefix={self.file_prefix} --huge-dir={self.huge.dir} --no-pci"
-        self.vsctl(["--no-wait", "set", "Open_vSwitch", ".",
-                    "other_config:dpdk-init=true",
-                    f"other_config:dpdk-socket-mem={a.ovs_socket_mem}",
-                    f"other_config:dpdk-extra={extra}",
-                    f"other_config:pmd-cpu-mask={1 << a.switch_cpu:#x}"])
-        # ovs-vswitchd --detach: the parent waits until the daemon is up
-        # (DPDK initialised or failed); a failed dpdk-init=true exits.
-        p = r.run([OVS_DPDK_VSWITCHD, self.db, f"--pidfile={d}/ovs-vswitchd.pid",
-                   f"--unixctl={d}/ovs-vswitchd.ctl", f"--log-file={d}/ovs-vswitchd.log",
-                   "--detach"], env=self.env, check=False, timeout=120)
-        try:
-            self.vswitchd_pid = read_pidfile(f"{d}/ovs-vswitchd.pid", timeout=10)
-        except BenchError:
-            raise BenchError(f"ovs-vswitchd-dpdk did not start (exit {p.returncode}): "
-                             f"{p.stderr.strip()[-300:]}\n" + self.log_tail())
-        r.pids.add(self.vswitchd_pid)
+        ovs.vsctl(["--no-wait", "set", "Open_vSwitch", ".",
+                   "other_config:dpdk-init=true",
+                   f"other_config:dpdk-socket-mem={a.ovs_socket_mem}",
+                   f"other_config:dpdk-extra={extra}",
+                   f"other_config:pmd-cpu-mask={1 << a.switch_cpu:#x}"])
+        # The parent waits until DPDK is initialised or has failed (a failed
+        # dpdk-init=true exits): that can take longer than a minute.
+        ovs.start_vswitchd(OVS_DPDK_VSWITCHD, check=False, timeout=120)
         deadline = time.time() + 60
-        while self.vsctl(["get", "Open_vSwitch", ".", "dpdk_initialized"]).stdout.strip() != "true":
-            if not pid_alive(self.vswitchd_pid) or time.time() > deadline:
+        while ovs.vsctl(["get", "Open_vSwitch", ".", "dpdk_initialized"]).stdout.strip() != "true":
+            if not pid_alive(ovs.vswitchd_pid) or time.time() > deadline:
                 raise BenchError("OVS: DPDK not initialised\n" + self.log_tail())
             time.sleep(0.2)
-        self.vsctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
+        ovs.vsctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
         for p in ("vhu0", "vhu1"):
-            self.vsctl(["add-port", "br0", p, "--", "set", "Interface", p,
-                        "type=dpdkvhostuser"])
+            ovs.vsctl(["add-port", "br0", p, "--", "set", "Interface", p, "type=dpdkvhostuser"])
+        d = ovs.dir
         return [self.wait_socket(f"{d}/vhu0"), self.wait_socket(f"{d}/vhu1")]
 
     def wait_socket(self, path, timeout=20):
         deadline = time.time() + timeout
         while not os.path.exists(path):
-            if time.time() > deadline or not pid_alive(self.vswitchd_pid):
+            if time.time() > deadline or not pid_alive(self.ovs.vswitchd_pid):
                 raise BenchError(f"no vhost-user socket {path}\n" + self.log_tail())
             time.sleep(0.05)
         return path
 
-    def vsctl(self, args, timeout=60):
-        return self.r.run(["ovs-vsctl", f"--db={self.db}", f"--timeout={timeout}"] + args,
-                          env=self.env, timeout=timeout + 5)
-
     def appctl(self, *cmd):
-        return self.r.run(["ovs-appctl", f"--target={self.dir}/ovs-vswitchd.ctl"] + list(cmd),
-                          env=self.env, check=False).stdout
+        return self.r.run(["ovs-appctl", f"--target={self.ovs.dir}/ovs-vswitchd.ctl"]
+                          + list(cmd), env=self.ovs.env, check=False).stdout
 
     def port_stats(self):
         return parse_port_counters(self.appctl("dpctl/show", "-s"))
 
-    def log_tail(self, n=25):
-        try:
-            return "\n".join(Path(f"{self.dir}/ovs-vswitchd.log").read_text().splitlines()[-n:])
-        except (FileNotFoundError, AttributeError):
-            return ""
+    def log_tail(self):
+        return self.ovs.log_tail()
 
     def pids(self):
-        return [p for p in (self.vswitchd_pid,) if p and pid_alive(p)]
+        return [p for p in (self.ovs.vswitchd_pid,) if p and pid_alive(p)]
 
     def describe(self):
         a = self.args
@@ -427,14 +380,8 @@ class OvsDpdk:
                 f"pmd-cpu-mask={1 << a.switch_cpu:#x}, datapath_type=netdev")
 
     def stop(self):
-        for pid in (self.vswitchd_pid, self.ovsdb_pid):
-            self.r.stop_pid(pid, timeout=10)
+        self.ovs.stop(self.args.keep_logs, timeout=10)
         shutil.rmtree(os.path.join(DPDK_RUN_DIR, self.file_prefix), ignore_errors=True)
-        if getattr(self, "dir", None):
-            if self.args.keep_logs:
-                log(f"OVS logs kept in {self.dir}")
-            else:
-                shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def parse_pmd_stats(text):
@@ -607,11 +554,6 @@ def report(doc, out):
             rt = ratio(vals["pontoon"], vals["ovs"])
             row.append("-" if rt is None else f"{rt:.2f}x")
         rows.append(row)
-    widths = [max(len(str(x[i])) for x in rows + [head]) for i in range(len(head))]
-
-    def line(r_):
-        return "  ".join(str(c).ljust(widths[0]) if i == 0 else str(c).rjust(widths[i])
-                         for i, c in enumerate(r_))
     m = doc["meta"]
     print(f"\nPontoon vhost-user benchmark ({m['mode']}, {m['seconds']} s window after 1 s "
           f"warm-up, {m['frame_len']}-byte frames, virtio rings of {m['queue_size']}, {m['cpus']} CPUs, kernel {m['kernel']}, "
@@ -619,10 +561,7 @@ def report(doc, out):
     print(f"Cores: switch worker/PMD on core {m['switch_cpu']}; both testpmds' lcores on "
           f"core {m['guest_cpu']} (--lcores='0@{m['guest_cpu']},1@{m['guest_cpu']}'): "
           f"tx guest (txonly) and rx guest (rxonly) share that core.", file=out)
-    print(line(head), file=out)
-    print("  ".join("-" * w for w in widths), file=out)
-    for r_ in rows:
-        print(line(r_), file=out)
+    print_table(head, rows, out)
     for k in kinds:
         if res[k].get("config"):
             print(f"  {LABELS[k]}: {res[k]['config']}", file=out)
@@ -636,20 +575,13 @@ def report(doc, out):
     status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
     print(f"\nPontoon / OVS-DPDK, Mpps received: {'-' if v is None else f'{v:.2f}x'}   "
           f"target >= {TARGET_RATIO:g}x   {status}", file=out)
-    errs = [(k, n, e) for k in kinds for n, e in res[k].get("errors", {}).items()]
-    if errs:
-        print("\nErrors:", file=out)
-        for k, n, e in errs:
-            lines = (e or "").splitlines() or [""]
-            print(f"  {LABELS[k]}: {n}: {lines[0]}", file=out)
-            for more in lines[1:25]:
-                print(f"      {more}", file=out)
+    errs = [(LABELS[k], n, e) for k in kinds for n, e in res[k].get("errors", {}).items()]
+    print_errors(errs, out, max_lines=25)
 
 
 # ---------------------------------------------------------------- main
 
 def ensure_packages(need_ovs):
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     pkgs = []
     if not shutil.which(TESTPMD):
         pkgs.append("dpdk")
@@ -657,26 +589,8 @@ def ensure_packages(need_ovs):
         pkgs.append("openvswitch-switch-dpdk")
     if not pkgs:
         return
-    before = {}
-    for name in ("ovs-vswitchd", "ovsdb-server"):
-        p = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
-        before[name] = {int(x) for x in p.stdout.split()}
     log(f"apt-get install {' '.join(pkgs)}")
-    subprocess.run(["apt-get", "update", "-qq"], env=env)
-    subprocess.run(["apt-get", "install", "-y", "-q"] + pkgs, env=env)
-    # A package-started service is not ours to keep: stop what the install started.
-    if os.path.isdir("/run/systemd/system"):
-        subprocess.run(["systemctl", "disable", "--now", "openvswitch-switch"],
-                       capture_output=True)
-    for name in ("ovs-vswitchd", "ovsdb-server"):
-        p = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
-        for pid in {int(x) for x in p.stdout.split()} - before[name]:
-            try:
-                if Path(f"/var/run/openvswitch/{name}.pid").read_text().strip() == str(pid):
-                    log(f"stopping the package's {name} (pid {pid}) started by the install")
-                    os.kill(pid, signal.SIGTERM)
-            except (FileNotFoundError, ProcessLookupError):
-                pass
+    apt_install_ovs(pkgs)
 
 
 def parse_args(argv):
@@ -723,20 +637,11 @@ def main(argv):
         return 1
     ensure_packages("ovs" in args.only)
     if "pontoon" in args.only and not args.no_make:
-        p = subprocess.run(["make", "-C", str(REPO), "-j", str(os.cpu_count() or 2),
-                            f"BUILD={args.build}", "all"], capture_output=True, text=True)
-        if p.returncode != 0:
-            log(f"make BUILD={args.build} all failed (using what is built):\n"
-                + "\n".join(p.stderr.strip().splitlines()[-5:]))
+        make_all(args.build)
 
     prefix = "pv" + os.urandom(2).hex()
     r = Runner(verbose=args.verbose)
-
-    def on_term(sig, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    interrupt_on_signals()
 
     doc = {"meta": {"bench": "vhost-user", "mode": "quick" if args.quick else "full",
                     "seconds": args.seconds, "frame_len": args.frame_len, "burst": args.burst,
@@ -746,9 +651,7 @@ def main(argv):
                     "cpus": os.cpu_count(), "kernel": os.uname().release,
                     "date": time.strftime("%Y-%m-%d %H:%M:%S"), "prefix": prefix,
                     "build": str(args.build),
-                    "git": subprocess.run(["git", "-C", str(REPO), "describe", "--always",
-                                           "--dirty"], capture_output=True,
-                                          text=True).stdout.strip()},
+                    "git": git_describe()},
            "results": {}}
     doc["meta"]["busy_before_pct"] = machine_busy_pct()
     if doc["meta"]["busy_before_pct"] > 10:
@@ -777,10 +680,7 @@ def main(argv):
     finally:
         r.stop_all()
         huge.cleanup()
-        if args.keep_logs:
-            log(f"testpmd logs kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        remove_or_keep(workdir, args.keep_logs, "testpmd logs")
     doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)
     res = doc["results"]
     v = ratio((res.get("pontoon") or {}).get("received_mpps"),
@@ -790,12 +690,7 @@ def main(argv):
                      "met": None if v is None else v >= TARGET_RATIO}
     report(doc, sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
-        text = json.dumps(doc, indent=2)
-        if args.json == "-":
-            print(text)
-        else:
-            Path(args.json).write_text(text + "\n")
-            log(f"JSON written to {args.json}")
+        write_json(doc, args.json)
     return 130 if interrupted else 0
 
 
