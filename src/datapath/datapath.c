@@ -29,6 +29,7 @@ struct worker {
     struct dp_config *config;
     int epoll_fd;
     struct poll_policy poll;
+    int *rxq_fds;                         /* per config->rxqs[i]: the fd in epoll_fd, or -1 */
     struct packet *batch[PACKET_BATCH_MAX];
     struct dp_output *output;
     struct dp_worker_stats stats;         /* written by the worker only */
@@ -68,13 +69,21 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
     w->epoll_fd = epoll_fd;
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
     epoll_ctl(epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev);
+    free(w->rxq_fds);
+    w->rxq_fds = NULL;
+    if (config && config->n_rxqs && !(w->rxq_fds = malloc(config->n_rxqs * sizeof(int))))
+        log_err("worker %u: out of memory for rx queue fds", w->index);
     for (size_t i = 0; config && i < config->n_rxqs; i++) {
         struct dp_rxq *rxq = &config->rxqs[i];
+        if (w->rxq_fds)
+            w->rxq_fds[i] = -1;
         if (rxq->worker != w->index || !rxq->netdev)
             continue;
         int fd = rxq->netdev->class->rxq_fd(rxq->netdev, rxq->queue);
         if (fd < 0)
             continue;
+        if (w->rxq_fds)
+            w->rxq_fds[i] = fd;
         ev.data.ptr = rxq;   /* lives as long as the snapshot the worker uses */
         if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
             log_warn("%s: cannot poll rx queue %u: %s", rxq->port->name, rxq->queue,
@@ -103,6 +112,24 @@ static void worker_acknowledge(struct worker *w)
     pthread_mutex_unlock(&dp->ack_lock);
 }
 
+/* A queue's fd may change while it receives (a system port moving to a
+ * receive ring): poll the new one instead. */
+static void watch_new_rxq_fd(struct worker *w, const struct dp_rxq *q)
+{
+    if (!w->rxq_fds)
+        return;
+    size_t i = (size_t)(q - w->config->rxqs);
+    int fd = q->netdev->class->rxq_fd(q->netdev, q->queue);
+    if (fd == w->rxq_fds[i])
+        return;
+    if (w->rxq_fds[i] >= 0)
+        epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->rxq_fds[i], NULL);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)q };
+    if (fd >= 0 && epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        log_warn("%s: cannot poll rx queue %u: %s", q->port->name, q->queue, strerror(errno));
+    w->rxq_fds[i] = fd;
+}
+
 static unsigned worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
 {
     unsigned total = 0;
@@ -114,15 +141,7 @@ static unsigned worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
         for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
             packet_reset(w->batch[i]);
         int n = dev->class->rxq_recv(dev, rxq, w->batch, PACKET_BATCH_MAX);
-        if (n == -ESTALE) {
-            /* The queue reads from a new fd now; the old one stays polled
-             * until the next snapshot, harmlessly (it gets no more frames). */
-            struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)q };
-            int fd = dev->class->rxq_fd(dev, rxq);
-            if (fd < 0 || epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-                log_warn("%s: cannot poll rx queue %u: %s", port->name, rxq, strerror(errno));
-            continue;
-        }
+        watch_new_rxq_fd(w, q);
         if (n < 0 && n != -EAGAIN && n != -EINTR) {
             /* The device went away; the link monitor tells control, which
              * reopens or drops the port and publishes a snapshot (which polls
@@ -220,6 +239,7 @@ static void worker_free(struct worker *w)
     for (unsigned i = 0; i < PACKET_BATCH_MAX; i++)
         packet_free(w->batch[i]);
     dp_output_free(w->output);
+    free(w->rxq_fds);
     if (w->epoll_fd >= 0)
         close(w->epoll_fd);
     if (w->wake_fd >= 0)

@@ -23,12 +23,12 @@ struct netdev_class {
     int (*open)(struct netdev *dev);
     /* Releases everything; removes the device if open() created it. */
     void (*close)(struct netdev *dev);
-    /* A file descriptor that polls readable when rx queue `rxq` has packets; -1 if none. */
+    /* A file descriptor that polls readable when rx queue `rxq` has packets; -1 if none.
+     * It may change during an rxq_recv() (a system port moving to a receive
+     * ring): callers compare after each receive and poll the new one. */
     int (*rxq_fd)(const struct netdev *dev, unsigned rxq);
     /* Receives up to batch capacity into the empty packets batch->packets[0..max).
-     * Returns the number received (0 when nothing is ready) or a negative errno;
-     * -ESTALE: rxq_fd() changed (a system port moved to a receive ring), the
-     * caller polls the new fd and calls again. */
+     * Returns the number received (0 when nothing is ready) or a negative errno. */
     int (*rxq_recv)(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max);
     /* Sends packets[0..n); never takes ownership.  Returns the number sent or
      * a negative errno; packets not sent are counted as tx_dropped. */

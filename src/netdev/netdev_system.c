@@ -6,150 +6,110 @@
  * kernel strips on receive, which we put back so the switching layer sees
  * the frame as it was on the wire.
  *
- * A queue reads its socket with recvmmsg until it first has a backlog (a
- * full batch waiting); from then on through a receive ring, which costs no
- * system call per frame (packet_ring.c).  Idle ports keep no ring, so 64 of
- * them cost little memory.  Multi-queue (fanout) sockets get their rings at
- * open: attaching later would reorder the fanout group and move flows. */
+ * Receive rings.  A ring (packet_ring.c) costs no system call per frame but
+ * 2 MiB per queue, so an idle port keeps none:
+ * - several rx queues: hash fanout (one flow, one queue, in order), each
+ *   queue with its ring from the start;
+ * - one rx queue: recvmmsg on a socket alone in a CBPF fanout group, until
+ *   the queue first has a full batch waiting.  Then a helper thread opens a
+ *   second socket with a ring in the same group (allocating the ring takes
+ *   milliseconds the worker should not wait), and the worker points the
+ *   group's program at it: from that frame on the kernel delivers to the
+ *   new socket only, so none is lost or doubled.  The old socket is drained
+ *   first (its frames are older), then rxq_fd() changes to the new one. */
 #include "netdev/netdev.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <linux/if_ether.h>
-#include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "netdev/afpacket_socket.h"
 #include "netdev/packet_ring.h"
 #include "netdev/vnet_hdr.h"
 
-#define SYSTEM_SOCKET_BUFFER (4 * 1024 * 1024)
+/* After the hand-over the old socket is read once more this much later: a
+ * frame the kernel was delivering on another CPU while the program changed
+ * may still have reached it. */
+#define LATE_FRAME_CHECK_NS 50000000ull
 
-#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
-#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000   /* Linux 6.8; older headers lack it */
-#endif
+struct system_priv;
 
 enum rxq_mode {
-    RXQ_RECVMMSG,                   /* no ring yet */
-    RXQ_DRAINING,                   /* handed over to a ring; the old socket is read first */
+    RXQ_RECVMMSG,                   /* no ring (yet) */
+    RXQ_DRAINING,                   /* frames go to ring_fd; fd still holds older ones */
     RXQ_RING,
 };
 
 struct system_rxq {
-    int fd;                         /* read now; rxqs[0].fd also sends (other threads load it) */
-    int old_fd;                     /* the ring-less socket after a hand-over, or -1 */
+    struct system_priv *priv;
+    int fd;                         /* rxq_fd(): polled; rxqs[0].fd also sends (other
+                                     * threads load it) */
     enum rxq_mode mode;             /* written by the worker that polls the queue */
-    bool want_ring;                 /* a backlog was seen: hand over at the next receive */
     struct packet_ring ring;
+    int ring_fd;                    /* the socket with the ring, or -1 */
+    int old_fd;                     /* the ring-less socket once drained, or -1 */
+    uint64_t late_check_at;         /* when to read old_fd once more; 0: done */
+
+    /* The helper thread that opens the ring's socket. */
+    bool preparing;                 /* started (joined at close) */
+    pthread_t helper;
+    int prepared_fd;                /* -1 while it works, then the fd or -errno (release) */
+    struct packet_ring prepared_ring;
 };
 
 struct system_priv {
     struct netdev_stats stats;      /* rx_dropped also gathers the kernel's tp_drops */
     int ifindex;
     int fanout;                     /* PACKET_FANOUT argument, 0 if none */
-    bool can_hand_over;             /* the single queue's socket is in a CBPF fanout group */
+    bool can_hand_over;             /* a single queue in a CBPF fanout group */
     unsigned n_fds;
     struct system_rxq rxqs[];       /* one per rx queue */
 };
 
-static void set_buffer(int fd, int force_opt, int opt)
+static uint64_t monotonic_ns(void)
 {
-    int size = SYSTEM_SOCKET_BUFFER;
-    /* FORCE needs CAP_NET_ADMIN; otherwise take what rmem_max/wmem_max allow. */
-    if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof size) < 0)
-        (void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof size);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Joins the fanout group; without the flag that keeps our own transmissions
- * out of it when the kernel is older than 6.8 (receive drops them anyway). */
-static int join_fanout(int fd, int fanout)
+static void *prepare_ring_socket(void *arg)
 {
-    int arg = fanout | PACKET_FANOUT_FLAG_IGNORE_OUTGOING << 16;
-    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) == 0)
-        return 0;
-    if (errno != EINVAL)
-        return -errno;
-    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) < 0 ? -errno : 0;
-}
-
-/* Opens one rx queue's socket: with a receive ring if `ring` is given, in
- * the fanout group `fanout` unless it is 0.  Returns the fd or a negative errno. */
-static int system_socket_open(int ifindex, int fanout, struct packet_ring *ring)
-{
-    /* Protocol 0 until bind(): nothing is queued before the options are set. */
-    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-
-    int one = 1, err;
-    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0
-        || setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0)
-        goto fail_errno;
-    /* Not fatal: receive also drops PACKET_OUTGOING frames by their address. */
-    (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-    set_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF);
-    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
-    if (ring && (err = packet_ring_attach(ring, fd)) != 0)
-        goto fail;
-
-    struct sockaddr_ll sll = {
-        .sll_family = AF_PACKET,
-        .sll_protocol = htons(ETH_P_ALL),
-        .sll_ifindex = ifindex,
-    };
-    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
-        goto fail_errno;
-
-    /* A switch port sees every frame; the kernel drops the promiscuity
-     * count again when the socket closes. */
-    struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
-    if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0)
-        goto fail_errno;
-    if (fanout && (err = join_fanout(fd, fanout)) != 0)
-        goto fail;
-    return fd;
-
-fail_errno:
-    err = -errno;
-fail:
-    if (ring)
-        packet_ring_detach(ring);
-    close(fd);
-    return err;
-}
-
-/* Points the single queue's CBPF fanout group at member `member`. */
-static int fanout_select(int fd, unsigned member)
-{
-    struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, member) };
-    struct sock_fprog prog = { .len = 1, .filter = code };
-    return setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof prog) < 0 ? -errno : 0;
-}
-
-/* Moves queue q to a new socket with a receive ring.  The new socket joins
- * the port's fanout group and the group's program is switched to pick it, so
- * every frame reaches exactly one of the two sockets: none lost, none twice.
- * Frames the old socket already holds are read first (RXQ_DRAINING). */
-static int hand_over_to_ring(struct system_priv *p, struct system_rxq *q)
-{
+    struct system_rxq *q = arg;
     struct packet_ring ring = { 0 };
-    int fd = system_socket_open(p->ifindex, p->fanout, &ring);
+    int fd = afpacket_socket_open(q->priv->ifindex, q->priv->fanout, &ring);
+    q->prepared_ring = ring;
+    __atomic_store_n(&q->prepared_fd, fd, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+/* The worker's side of the hand-over, once the helper is done: point the
+ * group at the new socket (member 1: it joined second). */
+static void switch_to_prepared(struct system_rxq *q)
+{
+    int fd = __atomic_load_n(&q->prepared_fd, __ATOMIC_ACQUIRE);
+    if (fd == -1)
+        return;                     /* still working */
+    pthread_join(q->helper, NULL);
+    q->preparing = false;
+    q->prepared_fd = -1;
     if (fd < 0)
-        return fd;
-    int err = fanout_select(fd, 1);
-    if (err) {
-        packet_ring_detach(&ring);
+        return;                     /* no ring then: recvmmsg it stays */
+    if (afpacket_fanout_select(fd, 1) < 0) {
+        packet_ring_detach(&q->prepared_ring);
         close(fd);
-        return err;
+        return;
     }
-    q->ring = ring;
-    __atomic_store_n(&q->old_fd, q->fd, __ATOMIC_RELAXED);
-    __atomic_store_n(&q->fd, fd, __ATOMIC_RELEASE);
+    q->ring = q->prepared_ring;
+    q->ring_fd = fd;
     __atomic_store_n(&q->mode, RXQ_DRAINING, __ATOMIC_RELAXED);
-    return 0;
 }
 
 static void system_close(struct netdev *dev)
@@ -158,11 +118,21 @@ static void system_close(struct netdev *dev)
     if (!p)
         return;
     for (unsigned i = 0; i < p->n_fds; i++) {
-        packet_ring_detach(&p->rxqs[i].ring);
-        if (p->rxqs[i].fd >= 0)
-            close(p->rxqs[i].fd);
-        if (p->rxqs[i].old_fd >= 0)
-            close(p->rxqs[i].old_fd);
+        struct system_rxq *q = &p->rxqs[i];
+        if (q->preparing) {
+            pthread_join(q->helper, NULL);
+            if (q->prepared_fd >= 0) {
+                packet_ring_detach(&q->prepared_ring);
+                close(q->prepared_fd);
+            }
+        }
+        packet_ring_detach(&q->ring);
+        if (q->ring_fd >= 0 && q->ring_fd != q->fd)
+            close(q->ring_fd);      /* closed while draining */
+        if (q->fd >= 0)
+            close(q->fd);
+        if (q->old_fd >= 0)
+            close(q->old_fd);
     }
     free(p);
     dev->priv = NULL;
@@ -178,8 +148,11 @@ static int system_open(struct netdev *dev)
     if (!p)
         return -ENOMEM;
     p->n_fds = dev->n_rxq;
-    for (unsigned i = 0; i < p->n_fds; i++)
-        p->rxqs[i].fd = p->rxqs[i].old_fd = -1;
+    for (unsigned i = 0; i < p->n_fds; i++) {
+        struct system_rxq *q = &p->rxqs[i];
+        q->priv = p;
+        q->fd = q->ring_fd = q->old_fd = q->prepared_fd = -1;
+    }
     dev->priv = p;
 
     int err = netdev_set_up(dev->name, true);
@@ -188,32 +161,27 @@ static int system_open(struct netdev *dev)
     if (netdev_get_mac(dev->name, dev->mac) < 0)
         memset(dev->mac, 0, sizeof dev->mac);   /* not every device has one */
 
-    /* Fanout ids are per network namespace; the ifindex is unique there.
-     * Several queues: hash fanout (one flow, one queue, in order), each with
-     * its ring from the start.  One queue: a ring only once it is busy, so
-     * idle ports cost little memory; it sits alone in a fanout group whose
-     * program can hand it over to a socket with a ring (see above). */
+    /* Fanout ids are per network namespace; the ifindex is unique there. */
     p->ifindex = ifindex;
-    int id = ifindex & 0xffff;
     bool multi = p->n_fds > 1;
-    p->fanout = id | (multi ? PACKET_FANOUT_HASH : PACKET_FANOUT_CBPF) << 16;
+    p->fanout = (ifindex & 0xffff) | (multi ? PACKET_FANOUT_HASH : PACKET_FANOUT_CBPF) << 16;
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct system_rxq *q = &p->rxqs[i];
-        int fd = system_socket_open(ifindex, p->fanout, multi ? &q->ring : NULL);
+        int fd = afpacket_socket_open(ifindex, p->fanout, multi ? &q->ring : NULL);
         if (fd < 0 && multi && i == 0) {
-            /* No ring (locked memory?): the queues read with recvmmsg. */
-            fd = system_socket_open(ifindex, p->fanout, NULL);
-            multi = false;
+            multi = false;      /* no ring (memory?): every queue reads with recvmmsg */
+            fd = afpacket_socket_open(ifindex, p->fanout, NULL);
         }
-        if (fd < 0 && !multi && p->n_fds == 1) {
-            p->fanout = 0;      /* no CBPF fanout: plain socket, never a ring */
-            fd = system_socket_open(ifindex, 0, NULL);
+        if (fd < 0 && p->n_fds == 1) {
+            p->fanout = 0;      /* no CBPF fanout (old kernel): never a ring */
+            fd = afpacket_socket_open(ifindex, 0, NULL);
         }
         if (fd < 0) {
             err = fd;
             goto fail;
         }
         q->fd = fd;
+        q->ring_fd = q->ring.map ? fd : -1;
         q->mode = q->ring.map ? RXQ_RING : RXQ_RECVMMSG;
     }
     p->can_hand_over = p->n_fds == 1 && p->fanout;
@@ -232,80 +200,11 @@ static int system_rxq_fd(const struct netdev *dev, unsigned rxq)
     return rxq < p->n_fds ? __atomic_load_n(&p->rxqs[rxq].fd, __ATOMIC_ACQUIRE) : -1;
 }
 
-/* Receives with recvmmsg.  Returns the number received or a negative errno
- * (-EAGAIN: nothing queued). */
-static int recv_queued(struct system_priv *p, int fd, struct packet **packets, unsigned max,
-                       bool *backlog)
+static int recv_from_ring(struct system_priv *p, struct system_rxq *q, struct packet **packets,
+                          unsigned max)
 {
-    struct mmsghdr msgs[PACKET_BATCH_MAX];
-    struct iovec iovs[PACKET_BATCH_MAX][2];
-    struct virtio_net_hdr vnet[PACKET_BATCH_MAX];
-    struct sockaddr_ll addrs[PACKET_BATCH_MAX];
-    union {
-        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-        struct cmsghdr align;
-    } cmsgs[PACKET_BATCH_MAX];
-
-    for (unsigned i = 0; i < max; i++) {
-        iovs[i][0] = (struct iovec) { &vnet[i], sizeof vnet[i] };
-        iovs[i][1] = (struct iovec) { packets[i]->data, packet_tailroom(packets[i]) };
-        msgs[i].msg_hdr = (struct msghdr) {
-            .msg_name = &addrs[i], .msg_namelen = sizeof addrs[i],
-            .msg_iov = iovs[i], .msg_iovlen = 2,
-            .msg_control = cmsgs[i].buf, .msg_controllen = sizeof cmsgs[i].buf,
-        };
-        msgs[i].msg_len = 0;
-    }
-
-    int n = recvmmsg(fd, msgs, max, MSG_DONTWAIT, NULL);
-    if (n < 0)
-        return errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN : -errno;
-
-    unsigned good = 0, errors = 0;
-    uint64_t bytes = 0;
-    for (int i = 0; i < n; i++) {
-        struct packet *pkt = packets[i];
-        const struct msghdr *msg = &msgs[i].msg_hdr;
-        if (addrs[i].sll_pkttype == PACKET_OUTGOING)
-            continue;       /* our own transmission, on kernels without IGNORE_OUTGOING */
-        if ((msg->msg_flags & MSG_TRUNC) || msgs[i].msg_len < VNET_HDR_LEN + ETH_HEADER_LEN) {
-            errors++;       /* larger than a buffer, or a runt */
-            continue;
-        }
-        pkt->len = msgs[i].msg_len - VNET_HDR_LEN;
-        vnet_hdr_to_offload(&vnet[i], &pkt->offload);
-        if (afpacket_restore_vlan(pkt, msg) < 0) {
-            errors++;
-            continue;
-        }
-        bytes += pkt->len;
-        /* Keep received packets at the front; the caller owns all of them. */
-        packets[i] = packets[good];
-        packets[good++] = pkt;
-    }
-    if (good) {
-        netdev_stat_add(&p->stats.rx_packets, good);
-        netdev_stat_add(&p->stats.rx_bytes, bytes);
-    }
-    if (errors)
-        netdev_stat_add(&p->stats.rx_errors, errors);
-    *backlog = n == PACKET_BATCH_MAX;   /* the kernel had a full batch waiting */
-    return (int)good;
-}
-
-/* Frames from the ring; those the socket queued before the ring came first. */
-static int recv_ring(struct system_priv *p, struct system_rxq *q, struct packet **packets,
-                     unsigned max)
-{
-    if (q->mode == RXQ_DRAINING) {
-        bool backlog;
-        int n = recv_queued(p, q->old_fd, packets, max, &backlog);
-        if (n != -EAGAIN)
-            return n;
-        __atomic_store_n(&q->mode, RXQ_RING, __ATOMIC_RELAXED);
-    }
     unsigned errors = 0;
-    unsigned n = packet_ring_recv(&q->ring, q->fd, packets, max, &errors);
+    unsigned n = packet_ring_recv(&q->ring, q->ring_fd, packets, max, &errors);
     uint64_t bytes = 0;
     for (unsigned i = 0; i < n; i++)
         bytes += packets[i]->len;
@@ -318,6 +217,29 @@ static int recv_ring(struct system_priv *p, struct system_rxq *q, struct packet 
     return (int)n;
 }
 
+/* RXQ_DRAINING: the old socket's frames, until it has none left (it gets no
+ * new ones); then the ring's socket becomes the polled one. */
+static int recv_draining(struct system_priv *p, struct system_rxq *q, struct packet **packets,
+                         unsigned max)
+{
+    bool backlog = false;
+    int n = afpacket_recv_queued(q->fd, packets, max, &p->stats, &backlog);
+    if (n < 0 && n != -EAGAIN)
+        return n;
+    /* A full batch may have been the last: the caller may not call again
+     * while this fd polls empty, so look. */
+    int queued = 0;
+    if (backlog && ioctl(q->fd, SIOCINQ, &queued) == 0 && queued == 0)
+        backlog = false;
+    if (!backlog) {
+        __atomic_store_n(&q->old_fd, q->fd, __ATOMIC_RELAXED);
+        __atomic_store_n(&q->fd, q->ring_fd, __ATOMIC_RELEASE);
+        __atomic_store_n(&q->mode, RXQ_RING, __ATOMIC_RELAXED);
+        q->late_check_at = monotonic_ns() + LATE_FRAME_CHECK_NS;
+    }
+    return n > 0 ? n : 0;
+}
+
 static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packets, unsigned max)
 {
     struct system_priv *p = dev->priv;
@@ -328,19 +250,32 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
     if (!max)
         return 0;
     struct system_rxq *q = &p->rxqs[rxq];
-    if (q->want_ring) {
-        q->want_ring = false;   /* one try: if it fails, recvmmsg it stays */
-        if (hand_over_to_ring(p, q) == 0)
-            return -ESTALE;     /* rxq_fd() changed: the caller polls the new one */
-    }
+    if (q->preparing)
+        switch_to_prepared(q);
+
     int n;
-    if (q->mode == RXQ_RECVMMSG) {
-        bool backlog = false;
-        n = recv_queued(p, q->fd, packets, max, &backlog);
+    bool backlog = false;
+    switch (q->mode) {
+    case RXQ_RECVMMSG:
+        n = afpacket_recv_queued(q->fd, packets, max, &p->stats, &backlog);
         /* Busy enough to queue a full batch: worth a ring. */
-        q->want_ring = backlog && p->can_hand_over;
-    } else {
-        n = recv_ring(p, q, packets, max);
+        if (backlog && p->can_hand_over && !q->preparing) {
+            p->can_hand_over = false;       /* one try */
+            q->preparing = pthread_create(&q->helper, NULL, prepare_ring_socket, q) == 0;
+        }
+        break;
+    case RXQ_DRAINING:
+        n = recv_draining(p, q, packets, max);
+        break;
+    default:
+        if (q->late_check_at && monotonic_ns() >= q->late_check_at) {
+            q->late_check_at = 0;
+            n = afpacket_recv_queued(q->old_fd, packets, max, &p->stats, &backlog);
+            if (n > 0)
+                return n;
+        }
+        n = recv_from_ring(p, q, packets, max);
+        break;
     }
     if (n == -EAGAIN)
         return 0;
@@ -398,7 +333,8 @@ static int system_send(struct netdev *dev, unsigned txq, struct packet *const *p
 static void system_get_stats(const struct netdev *dev, struct netdev_stats *stats)
 {
     struct system_priv *p = dev->priv;
-    /* The kernel's queue-full drops; reading PACKET_STATISTICS resets them. */
+    /* The kernel's queue-full drops; reading PACKET_STATISTICS resets them.
+     * The fds are loaded once: the worker may move a queue to its ring. */
     for (unsigned i = 0; i < p->n_fds; i++) {
         int fds[2] = { __atomic_load_n(&p->rxqs[i].fd, __ATOMIC_ACQUIRE),
                        __atomic_load_n(&p->rxqs[i].old_fd, __ATOMIC_RELAXED) };

@@ -1,0 +1,30 @@
+/* AF_PACKET socket primitives for system ports: open a port's socket (raw,
+ * PACKET_VNET_HDR, PACKET_AUXDATA, promiscuous, in a fanout group, with or
+ * without a receive ring), point a CBPF fanout group at one member, receive
+ * with recvmmsg.  Private to netdev_system.c. */
+#ifndef PONTOON_NETDEV_AFPACKET_SOCKET_H
+#define PONTOON_NETDEV_AFPACKET_SOCKET_H
+
+#include <stdbool.h>
+
+#include "netdev/netdev.h"
+#include "netdev/packet_ring.h"
+
+/* Opens and binds a socket on `ifindex`: with a receive ring if `ring` is
+ * given, in the fanout group `fanout` (a PACKET_FANOUT argument) unless it
+ * is 0 — it receives nothing before it is in the group.  Returns the fd or
+ * a negative errno. */
+int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring);
+
+/* Makes the CBPF fanout group of `fd` deliver every frame to member `member`
+ * (members are numbered in the order they joined). */
+int afpacket_fanout_select(int fd, unsigned member);
+
+/* Receives up to `max` frames with recvmmsg into the empty packets, VLAN tags
+ * and offload metadata restored, counting into `stats`.  Returns the number
+ * received or a negative errno (-EAGAIN: nothing queued); *backlog tells
+ * whether the kernel had a full batch (PACKET_BATCH_MAX) waiting. */
+int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
+                         struct netdev_stats *stats, bool *backlog);
+
+#endif
