@@ -38,35 +38,6 @@ def link_oper(ns, ifname):
 
 
 # ---------------------------------------------------------------- a switch in a namespace
-class NsDaemon(ph.Daemon):
-    """pontoond started with `ip netns exec NS` (which execs: same PID)."""
-
-    def __init__(self, ns, *args, **kw):
-        super().__init__(*args, **kw)
-        self.ns = ns
-
-    def start(self, timeout=10.0):
-        assert not self.alive(), "daemon already running"
-        os.makedirs(self.run_dir, exist_ok=True)
-        log = open(self.log_path, "a")
-        log.write(f"==== start {time.strftime('%H:%M:%S')} in {self.ns}\n")
-        log.flush()
-        self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.ns, self.binary, f"--db={self.db}",
-             f"--run-dir={self.run_dir}", f"--log-level={self.log_level}"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"pontoond exited {self.proc.returncode} at start:\n{self.log()}")
-            if self._connectable():
-                return self
-            time.sleep(0.05)
-        raise AssertionError(f"pontoond: no control socket {self.ctl} after {timeout}s:\n{self.log()}")
-
-
 class Switch:
     """One Pontoon switch: its namespace, database, run dir, daemon, CLI."""
 
@@ -76,8 +47,9 @@ class Switch:
         d = workdir / tag
         d.mkdir(parents=True, exist_ok=True)
         self.cli = ph.Pontoon(d / "conf.db", d / "run")
-        self.daemon = NsDaemon(self.ns, self.cli.db, self.cli.run_dir, d / "pontoond.log",
-                               log_level=os.environ.get("PONTOON_LOG_LEVEL", "info"))
+        self.daemon = ph.Daemon(self.cli.db, self.cli.run_dir, d / "pontoond.log",
+                                log_level=os.environ.get("PONTOON_LOG_LEVEL", "info"),
+                                ns=self.ns)
 
     def __call__(self, *args, **kw):
         return self.cli(*args, **kw)

@@ -132,14 +132,16 @@ class Pontoon:
 # ---------------------------------------------------------------- the daemon
 class Daemon:
     """One pontoond process with its own --db and --run-dir, started in the
-    foreground as a child and stopped by its PID."""
+    foreground as a child and stopped by its PID.  With `ns` it runs in that
+    network namespace."""
 
-    def __init__(self, db, run_dir, log_path, binary=PONTOOND, log_level="info"):
+    def __init__(self, db, run_dir, log_path, binary=PONTOOND, log_level="info", ns=None):
         self.db = str(db)
         self.run_dir = str(run_dir)
         self.log_path = str(log_path)
         self.binary = str(binary)
         self.log_level = log_level
+        self.ns = ns
         self.proc = None
         self.ctl = os.path.join(self.run_dir, "pontoond.ctl")
 
@@ -154,11 +156,15 @@ class Daemon:
         assert not self.alive(), "daemon already running"
         os.makedirs(self.run_dir, exist_ok=True)
         log = open(self.log_path, "a")
-        log.write(f"==== start {time.strftime('%H:%M:%S')}\n")
+        where = f" in {self.ns}" if self.ns else ""
+        log.write(f"==== start {time.strftime('%H:%M:%S')}{where}\n")
         log.flush()
+        # `ip netns exec` execs pontoond, so the child's PID (which stop()
+        # signals) is still the daemon's own.
+        pre = ["ip", "netns", "exec", self.ns] if self.ns else []
         self.proc = subprocess.Popen(
-            [self.binary, f"--db={self.db}", f"--run-dir={self.run_dir}",
-             f"--log-level={self.log_level}"],
+            pre + [self.binary, f"--db={self.db}", f"--run-dir={self.run_dir}",
+                   f"--log-level={self.log_level}"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         log.close()
