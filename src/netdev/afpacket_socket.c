@@ -92,6 +92,15 @@ fail:
     return err;
 }
 
+int afpacket_fanout_id(int fd)
+{
+    int arg = 0;
+    socklen_t len = sizeof arg;
+    if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, &len) < 0)
+        return -errno;
+    return arg & 0xffff;    /* id | type << 16 | flags << 24 */
+}
+
 int afpacket_fanout_select(int fd, unsigned member)
 {
     struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, member) };

@@ -16,6 +16,10 @@
  * a negative errno. */
 int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring);
 
+/* The id of the fanout group `fd` is in (one it joined with
+ * PACKET_FANOUT_FLAG_UNIQUEID gets a fresh one), or a negative errno. */
+int afpacket_fanout_id(int fd);
+
 /* Makes the CBPF fanout group of `fd` deliver every frame to member `member`
  * (members are numbered in the order they joined). */
 int afpacket_fanout_select(int fd, unsigned member);

@@ -161,10 +161,13 @@ static int system_open(struct netdev *dev)
     if (netdev_get_mac(dev->name, dev->mac) < 0)
         memset(dev->mac, 0, sizeof dev->mac);   /* not every device has one */
 
-    /* Fanout ids are per network namespace; the ifindex is unique there. */
+    /* The first socket asks the kernel for a fanout id no group uses (the
+     * port's previous sockets may still be open while a reconfiguration
+     * opens the new ones); the others join that group. */
     p->ifindex = ifindex;
     bool multi = p->n_fds > 1;
-    p->fanout = (ifindex & 0xffff) | (multi ? PACKET_FANOUT_HASH : PACKET_FANOUT_CBPF) << 16;
+    int mode = (multi ? PACKET_FANOUT_HASH : PACKET_FANOUT_CBPF) << 16;
+    p->fanout = mode | PACKET_FANOUT_FLAG_UNIQUEID << 16;
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct system_rxq *q = &p->rxqs[i];
         int fd = afpacket_socket_open(ifindex, p->fanout, multi ? &q->ring : NULL);
@@ -183,6 +186,14 @@ static int system_open(struct netdev *dev)
         q->fd = fd;
         q->ring_fd = q->ring.map ? fd : -1;
         q->mode = q->ring.map ? RXQ_RING : RXQ_RECVMMSG;
+        if (i == 0 && p->fanout) {
+            int id = afpacket_fanout_id(fd);
+            if (id < 0) {
+                err = id;
+                goto fail;
+            }
+            p->fanout = mode | id;
+        }
     }
     p->can_hand_over = p->n_fds == 1 && p->fanout;
     dev->ifindex = ifindex;

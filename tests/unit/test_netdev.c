@@ -747,6 +747,34 @@ static void test_patch(void **state)
     netdev_close(dev);
 }
 
+/* A reconfiguration opens a port's new sockets before it closes the old
+ * ones, with another number of queues: each open gets fanout groups of its
+ * own, and frames reach the one left open. */
+static void test_system_reopen_while_open(void **state)
+{
+    veth_add("pnA8", "pnB8");
+    struct netdev *one, *four, *again;
+    assert_int_equal(netdev_open("pnA8", "", 1, &one), 0);
+    assert_int_equal(netdev_open("pnA8", "", 4, &four), 0);
+    assert_int_equal(netdev_rx_rings(four), 4);
+    netdev_close(one);
+    assert_int_equal(netdev_open("pnA8", "", 1, &again), 0);
+    netdev_close(four);
+    wait_running("pnA8", "pnB8");
+
+    int b = raw_open("pnB8", false);
+    uint8_t frame[128];
+    size_t len = build_frame(frame, 0, 0, TEST_ETH_TYPE, 46, 8);
+    raw_send(b, frame, len, NULL);
+    struct packet *pkt = packet_new();
+    assert_true(dev_recv(again, 0, pkt));
+    assert_memory_equal(pkt->data, frame, len);
+    packet_free(pkt);
+    close(b);
+    netdev_close(again);
+    sh("ip link del pnA8");
+}
+
 /* A queue with a backlog switches to a receive ring: every frame arrives once
  * and in order across the switch, and afterwards tags, priority tags, QinQ,
  * MTU-sized frames and frames larger than a ring slot still arrive whole. */
@@ -854,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_system_gso_forward),
         cmocka_unit_test(test_system_multiqueue),
         cmocka_unit_test(test_system_ring),
+        cmocka_unit_test(test_system_reopen_while_open),
         cmocka_unit_test(test_carrier_and_updown),
         cmocka_unit_test(test_tap),
         cmocka_unit_test(test_device_gone),
