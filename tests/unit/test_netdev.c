@@ -216,6 +216,33 @@ static bool dev_recv(struct netdev *dev, unsigned rxq, struct packet *pkt)
     return false;
 }
 
+struct frame_case {
+    uint16_t tpid, tci;     /* tpid 0: untagged */
+    size_t len;             /* payload bytes */
+};
+
+/* Sends each case from raw socket b; each must arrive on dev's queue 0 as
+ * sent, with no offload metadata.  Returns the bytes sent. */
+static uint64_t expect_frames_arrive(struct netdev *dev, int b, const struct frame_case *cases,
+                                     size_t n)
+{
+    static uint8_t frame[9100];
+    struct packet *pkt = packet_new();
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = build_frame(frame, cases[i].tpid, cases[i].tci, TEST_ETH_TYPE,
+                                 cases[i].len, (uint8_t)i);
+        raw_send(b, frame, len, NULL);
+        assert_true(dev_recv(dev, 0, pkt));
+        assert_int_equal(pkt->len, len);
+        assert_memory_equal(pkt->data, frame, len);
+        assert_int_equal(pkt->offload.gso_type, VIRTIO_NET_HDR_GSO_NONE);
+        bytes += len;
+    }
+    packet_free(pkt);
+    return bytes;
+}
+
 static void veth_add(const char *a, const char *b)
 {
     sh("ip link del %s 2>/dev/null", a);
@@ -297,25 +324,14 @@ static void test_system_rx(void **state)
 
     int b = raw_open("pnB0", false);
     struct packet *pkt = packet_new();
-    uint8_t frame[2048];
-    struct { uint16_t tpid, tci; size_t len; } cases[] = {
+    const struct frame_case cases[] = {
         { 0, 0, 46 },
         { ETH_TYPE_VLAN, (3 << 13) | 100, 100 },
         { ETH_TYPE_VLAN, 0, 46 },               /* priority tag: VID 0 */
         { ETH_TYPE_QINQ, 42, 200 },
         { 0, 0, 1500 },
     };
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t len = build_frame(frame, cases[i].tpid, cases[i].tci, TEST_ETH_TYPE,
-                                 cases[i].len, (uint8_t)i);
-        raw_send(b, frame, len, NULL);
-        assert_true(dev_recv(dev, 0, pkt));
-        assert_int_equal(pkt->len, len);
-        assert_memory_equal(pkt->data, frame, len);
-        assert_int_equal(pkt->offload.gso_type, VIRTIO_NET_HDR_GSO_NONE);
-        bytes += len;
-    }
+    uint64_t bytes = expect_frames_arrive(dev, b, cases, sizeof cases / sizeof cases[0]);
     struct netdev_stats st;
     dev->class->get_stats(dev, &st);
     assert_true(st.rx_packets >= 5);
@@ -829,8 +845,7 @@ static void test_system_ring(void **state)
     assert_int_equal(bursts_after, 2);
     assert_int_equal(netdev_rx_rings(dev), 1);
 
-    struct packet *pkt = batch[0];
-    struct { uint16_t tpid, tci; size_t len; } cases[] = {
+    const struct frame_case cases[] = {
         { 0, 0, 46 },
         { ETH_TYPE_VLAN, (3 << 13) | 100, 100 },
         { ETH_TYPE_VLAN, 0, 46 },
@@ -841,14 +856,7 @@ static void test_system_ring(void **state)
         { ETH_TYPE_VLAN, 8, 8000 },
         { 0, 0, 46 },                           /* and the ring goes on after them */
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        size_t len = build_frame(frame, cases[i].tpid, cases[i].tci, TEST_ETH_TYPE,
-                                 cases[i].len, (uint8_t)i);
-        raw_send(b, frame, len, NULL);
-        assert_true(dev_recv(dev, 0, pkt));
-        assert_int_equal(pkt->len, len);
-        assert_memory_equal(pkt->data, frame, len);
-    }
+    expect_frames_arrive(dev, b, cases, sizeof cases / sizeof cases[0]);
     struct netdev_stats st;
     dev->class->get_stats(dev, &st);
     assert_int_equal(st.rx_errors, 0);
