@@ -20,6 +20,7 @@
 #include "netdev/netdev.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_packet.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@
  * frame the kernel was delivering on another CPU while the program changed
  * may still have reached it. */
 #define LATE_FRAME_CHECK_NS 50000000ull
+
+#define PREPARING INT_MIN           /* prepared_fd while the helper works (-EPERM is -1) */
 
 struct system_priv;
 
@@ -60,7 +63,7 @@ struct system_rxq {
     /* The helper thread that opens the ring's socket. */
     bool preparing;                 /* started (joined at close) */
     pthread_t helper;
-    int prepared_fd;                /* -1 while it works, then the fd or -errno (release) */
+    int prepared_fd;                /* PREPARING, then the fd or -errno (release) */
     struct packet_ring prepared_ring;
 };
 
@@ -95,11 +98,11 @@ static void *prepare_ring_socket(void *arg)
 static void switch_to_prepared(struct system_rxq *q)
 {
     int fd = __atomic_load_n(&q->prepared_fd, __ATOMIC_ACQUIRE);
-    if (fd == -1)
-        return;                     /* still working */
+    if (fd == PREPARING)
+        return;
     pthread_join(q->helper, NULL);
     q->preparing = false;
-    q->prepared_fd = -1;
+    q->prepared_fd = PREPARING;
     if (fd < 0)
         return;                     /* no ring then: recvmmsg it stays */
     if (afpacket_fanout_select(fd, 1) < 0) {
@@ -151,7 +154,8 @@ static int system_open(struct netdev *dev)
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct system_rxq *q = &p->rxqs[i];
         q->priv = p;
-        q->fd = q->ring_fd = q->old_fd = q->prepared_fd = -1;
+        q->fd = q->ring_fd = q->old_fd = -1;
+        q->prepared_fd = PREPARING;
     }
     dev->priv = p;
 
