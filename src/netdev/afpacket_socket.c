@@ -18,6 +18,34 @@
 #define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000   /* Linux 6.8; older headers lack it */
 #endif
 
+int afpacket_push_tag(struct packet *pkt, uint32_t status, uint16_t tci, uint16_t tpid)
+{
+    if (!(status & TP_STATUS_VLAN_VALID))
+        return 0;
+    int err = packet_push_vlan(pkt, tci);
+    if (err)
+        return err;
+    if ((status & TP_STATUS_VLAN_TPID_VALID) && tpid != ETH_TYPE_VLAN) {
+        uint16_t wire = htons(tpid);   /* e.g. 802.1ad */
+        memcpy(pkt->data + 2 * ETH_ADDR_LEN, &wire, sizeof wire);
+    }
+    return 0;
+}
+
+/* The tag the kernel moved into a recvmsg's PACKET_AUXDATA. */
+static int restore_vlan(struct packet *pkt, const struct msghdr *msg)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA
+            || c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+            continue;
+        struct tpacket_auxdata aux;
+        memcpy(&aux, CMSG_DATA(c), sizeof aux);
+        return afpacket_push_tag(pkt, aux.tp_status, aux.tp_vlan_tci, aux.tp_vlan_tpid);
+    }
+    return 0;
+}
+
 static void set_buffer(int fd, int force_opt, int opt)
 {
     int size = SOCKET_BUFFER;
@@ -108,9 +136,6 @@ int afpacket_fanout_select(int fd, unsigned member)
     return setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof prog) < 0 ? -errno : 0;
 }
 
-
-/* Receives with recvmmsg.  Returns the number received or a negative errno
- * (-EAGAIN: nothing queued). */
 int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
                          struct netdev_stats *stats, bool *backlog)
 {
@@ -132,6 +157,7 @@ int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
             .msg_control = cmsgs[i].buf, .msg_controllen = sizeof cmsgs[i].buf,
         };
         msgs[i].msg_len = 0;
+        addrs[i].sll_pkttype = PACKET_HOST;     /* for sockets that leave it unset */
     }
 
     int n = recvmmsg(fd, msgs, max, MSG_DONTWAIT, NULL);
@@ -151,7 +177,7 @@ int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
         }
         pkt->len = msgs[i].msg_len - VNET_HDR_LEN;
         vnet_hdr_to_offload(&vnet[i], &pkt->offload);
-        if (afpacket_restore_vlan(pkt, msg) < 0) {
+        if (restore_vlan(pkt, msg) < 0) {
             errors++;
             continue;
         }
@@ -160,11 +186,11 @@ int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
         packets[i] = packets[good];
         packets[good++] = pkt;
     }
-    if (good) {
+    if (stats && good) {
         netdev_stat_add(&stats->rx_packets, good);
         netdev_stat_add(&stats->rx_bytes, bytes);
     }
-    if (errors)
+    if (stats && errors)
         netdev_stat_add(&stats->rx_errors, errors);
     *backlog = n == PACKET_BATCH_MAX;   /* the kernel had a full batch waiting */
     return (int)good;

@@ -6,9 +6,15 @@
 #define PONTOON_NETDEV_AFPACKET_SOCKET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "netdev/netdev.h"
 #include "netdev/packet_ring.h"
+
+/* Puts back the 802.1Q/802.1ad tag the kernel took off a frame, as a ring
+ * slot or PACKET_AUXDATA report it (TP_STATUS_VLAN_VALID, _TPID_VALID).
+ * Returns 0 or a negative errno. */
+int afpacket_push_tag(struct packet *pkt, uint32_t status, uint16_t tci, uint16_t tpid);
 
 /* Opens and binds a socket on `ifindex`: with a receive ring if `ring` is
  * given, in the fanout group `fanout` (a PACKET_FANOUT argument) unless it
@@ -25,9 +31,9 @@ int afpacket_fanout_id(int fd);
 int afpacket_fanout_select(int fd, unsigned member);
 
 /* Receives up to `max` frames with recvmmsg into the empty packets, VLAN tags
- * and offload metadata restored, counting into `stats`.  Returns the number
- * received or a negative errno (-EAGAIN: nothing queued); *backlog tells
- * whether the kernel had a full batch (PACKET_BATCH_MAX) waiting. */
+ * and offload metadata restored, counting into `stats` unless it is NULL.
+ * Returns the number received or a negative errno (-EAGAIN: nothing queued);
+ * *backlog tells whether the kernel had a full batch (PACKET_BATCH_MAX) waiting. */
 int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
                          struct netdev_stats *stats, bool *backlog);
 

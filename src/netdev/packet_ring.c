@@ -1,42 +1,14 @@
 /* AF_PACKET receive ring: see packet_ring.h. */
 #include "netdev/packet_ring.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "netdev/afpacket_socket.h"
 #include "netdev/vnet_hdr.h"
-
-/* The tag the kernel took off the frame (in the ring header or in auxdata). */
-static int restore_vlan(struct packet *pkt, uint32_t status, uint16_t tci, uint16_t tpid)
-{
-    if (!(status & TP_STATUS_VLAN_VALID))
-        return 0;
-    int err = packet_push_vlan(pkt, tci);
-    if (err)
-        return err;
-    if ((status & TP_STATUS_VLAN_TPID_VALID) && tpid != ETH_TYPE_VLAN) {
-        uint16_t wire = htons(tpid);   /* e.g. 802.1ad */
-        memcpy(pkt->data + 2 * ETH_ADDR_LEN, &wire, sizeof wire);
-    }
-    return 0;
-}
-
-int afpacket_restore_vlan(struct packet *pkt, const struct msghdr *msg)
-{
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
-        if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA
-            || c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
-            continue;
-        struct tpacket_auxdata aux;
-        memcpy(&aux, CMSG_DATA(c), sizeof aux);
-        return restore_vlan(pkt, aux.tp_status, aux.tp_vlan_tci, aux.tp_vlan_tpid);
-    }
-    return 0;
-}
 
 int packet_ring_attach(struct packet_ring *ring, int fd)
 {
@@ -76,25 +48,8 @@ void packet_ring_detach(struct packet_ring *ring)
  * socket.  Returns 0 or -1 (nothing queued, truncated, runt, bad tag). */
 static int recv_whole(int fd, struct packet *pkt)
 {
-    struct virtio_net_hdr vnet;
-    union {
-        char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-        struct cmsghdr align;
-    } cmsg;
-    struct iovec iov[2] = {
-        { &vnet, sizeof vnet },
-        { pkt->data, packet_tailroom(pkt) },
-    };
-    struct msghdr msg = {
-        .msg_iov = iov, .msg_iovlen = 2,
-        .msg_control = cmsg.buf, .msg_controllen = sizeof cmsg.buf,
-    };
-    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
-    if (n < VNET_HDR_LEN + ETH_HEADER_LEN || (msg.msg_flags & MSG_TRUNC))
-        return -1;
-    pkt->len = (uint32_t)n - VNET_HDR_LEN;
-    vnet_hdr_to_offload(&vnet, &pkt->offload);
-    return afpacket_restore_vlan(pkt, &msg) < 0 ? -1 : 0;
+    bool backlog;
+    return afpacket_recv_queued(fd, &pkt, 1, NULL, &backlog) == 1 ? 0 : -1;
 }
 
 /* Copies one slot into pkt.  Returns 1 (a frame), 0 (skip it), -1 (error). */
@@ -123,7 +78,7 @@ static int read_slot(const struct tpacket2_hdr *h, uint32_t status, int fd, stru
     memcpy(pkt->data, frame, h->tp_snaplen);
     pkt->len = h->tp_snaplen;
     vnet_hdr_to_offload(&vnet, &pkt->offload);
-    return restore_vlan(pkt, status, h->tp_vlan_tci, h->tp_vlan_tpid) < 0 ? -1 : 1;
+    return afpacket_push_tag(pkt, status, h->tp_vlan_tci, h->tp_vlan_tpid) < 0 ? -1 : 1;
 }
 
 unsigned packet_ring_recv(struct packet_ring *ring, int fd, struct packet **packets,

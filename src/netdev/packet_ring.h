@@ -7,7 +7,6 @@
 #define PONTOON_NETDEV_PACKET_RING_H
 
 #include <stddef.h>
-#include <sys/socket.h>
 
 #include "packet/packet.h"
 
@@ -31,9 +30,5 @@ void packet_ring_detach(struct packet_ring *ring);
  * frames dropped as truncated or malformed. */
 unsigned packet_ring_recv(struct packet_ring *ring, int fd, struct packet **packets,
                           unsigned max, unsigned *errors);
-
-/* Puts back the 802.1Q tag the kernel moved into a recvmsg's PACKET_AUXDATA.
- * Returns 0 or a negative errno. */
-int afpacket_restore_vlan(struct packet *pkt, const struct msghdr *msg);
 
 #endif
