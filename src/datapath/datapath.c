@@ -1,7 +1,7 @@
 /* Worker threads: each sleeps in epoll until one of its rx queues has
  * packets (idle costs nothing; when it polls instead: poll_policy.h),
- * receives batches and switches them.  Snapshot changes arrive through an eventfd and are
- * acknowledged by generation number. */
+ * receives batches and switches them.  Snapshot changes arrive through an
+ * eventfd and are acknowledged by generation number. */
 #include "datapath/datapath.h"
 
 #include <errno.h>
@@ -58,6 +58,14 @@ static inline void stat_add(uint64_t *counter, uint64_t n)
     __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
+/* Polls rx queue q's fd in epoll_fd (the event carries the queue). */
+static void poll_rxq_fd(int epoll_fd, const struct dp_rxq *q, int fd)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)q };
+    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        log_warn("%s: cannot poll rx queue %u: %s", q->port->name, q->queue, strerror(errno));
+}
+
 /* The wake eventfd is registered with a NULL pointer; rx queues with their dp_rxq. */
 static int worker_watch_config(struct worker *w, struct dp_config *config)
 {
@@ -84,10 +92,7 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
             continue;
         if (w->rxq_fds)
             w->rxq_fds[i] = fd;
-        ev.data.ptr = rxq;   /* lives as long as the snapshot the worker uses */
-        if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-            log_warn("%s: cannot poll rx queue %u: %s", rxq->port->name, rxq->queue,
-                     strerror(errno));
+        poll_rxq_fd(epoll_fd, rxq, fd);   /* rxq lives as long as the snapshot */
     }
     if (dp_output_resize(w->output, config ? config->n_ports : 0) < 0)
         log_err("worker %u: out of memory for output queues", w->index);
@@ -124,9 +129,8 @@ static void watch_new_rxq_fd(struct worker *w, const struct dp_rxq *q)
         return;
     if (w->rxq_fds[i] >= 0)
         epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->rxq_fds[i], NULL);
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)q };
-    if (fd >= 0 && epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-        log_warn("%s: cannot poll rx queue %u: %s", q->port->name, q->queue, strerror(errno));
+    if (fd >= 0)
+        poll_rxq_fd(w->epoll_fd, q, fd);
     w->rxq_fds[i] = fd;
 }
 
