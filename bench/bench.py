@@ -31,17 +31,15 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from bench_report import LABELS, SWITCHES, compute_targets, report
-from benchlib import (REPO, BenchError, Runner, git_describe, interrupt_on_signals, log,
-                      make_all)
+from benchlib import REPO, BenchError, Runner, interrupt_on_signals, log, make_all
 from ovs_daemons import OVS_SCHEMA, OvsDaemons
 from packages import apt_install, apt_install_ovs
 from pontoon_daemon import PontoonDaemon
-from procstat import (CpuMeter, machine_busy_pct, proc_cpu_seconds, proc_sched_ns,
-                      proc_sched_runs, proc_status_kib)
+from procstat import CpuMeter, proc_cpu_seconds, proc_sched_ns, proc_sched_runs, proc_status_kib
 from report import write_json
+from run_setup import finish_args, pontoon_not_built, run_meta
 
 H1_IP, H2_IP, PREFIXLEN = "198.18.0.1", "198.18.0.2", 24
 SINK_MAC = "02:00:5e:c6:12:99"   # locally administered; see measure_udp64
@@ -497,16 +495,8 @@ def parse_args(argv):
     ap.add_argument("--keep-logs", action="store_true", help="keep switch db/log directories")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every command")
     args = ap.parse_args(argv)
-    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
-    bad = [s for s in args.only if s not in SWITCHES]
-    if bad:
-        ap.error(f"--only: unknown {bad}; choose from {SWITCHES}")
-    b = Path(args.build)
-    args.build = b if b.is_absolute() else (Path.cwd() / b)
-    if args.seconds is None:
-        args.seconds = 2 if args.quick else 10
+    finish_args(ap, args, SWITCHES, default_seconds=(2, 10))
     sec = args.seconds
-    args.seconds = int(sec) if float(sec).is_integer() else sec
     args.ping_count = max(100, int(sec / 0.002 / (2 if args.quick else 1)))
     args.idle_seconds = 3
     return args
@@ -526,26 +516,19 @@ def main(argv):
     prefix = "pb" + "".join(random.choice("0123456789abcdef") for _ in range(4))
     interrupt_on_signals()
 
-    doc = {"meta": {"mode": "quick" if args.quick else "full", "seconds": args.seconds,
-                    "ping_count": args.ping_count, "frame_len": args.frame_len, "udp_sink": args.sink,
-                    "cpus": os.cpu_count(), "kernel": os.uname().release,
-                    "date": time.strftime("%Y-%m-%d %H:%M:%S"), "prefix": prefix,
-                    "build": str(args.build),
-                    "git": git_describe()},
+    doc = {"meta": run_meta(args, prefix, mode="quick" if args.quick else "full",
+                            seconds=args.seconds, ping_count=args.ping_count,
+                            frame_len=args.frame_len, udp_sink=args.sink),
            "results": {}}
-    doc["meta"]["busy_before_pct"] = machine_busy_pct()
-    if doc["meta"]["busy_before_pct"] > 10:
-        log(f"warning: the machine is {doc['meta']['busy_before_pct']} % busy before the "
-            "run: other load lowers every figure")
     t0 = time.monotonic()
     interrupted = False
     try:
         for kind in SWITCHES:
             if kind not in args.only:
                 continue
-            if kind == "pontoon" and not (args.build / "pontoond").exists():
-                doc["results"][kind] = {"switch": kind, "label": LABELS[kind],
-                                        "errors": {"build": f"{args.build}/pontoond not built"}}
+            missing = pontoon_not_built(kind, args, LABELS[kind])
+            if missing:
+                doc["results"][kind] = missing
                 log(f"Pontoon: {args.build}/pontoond not built; skipped")
                 continue
             log(f"=== {LABELS[kind]} (namespaces {prefix}-*)")

@@ -38,13 +38,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchlib import (BenchError, Runner, git_describe, interrupt_on_signals, log,  # noqa: E402
-                      make_all, pid_alive, remove_or_keep)
+from benchlib import (BenchError, Runner, interrupt_on_signals, log, make_all,  # noqa: E402
+                      pid_alive, remove_or_keep)
 from ovs_daemons import OVS_SCHEMA, OvsDaemons  # noqa: E402
 from packages import apt_install_ovs  # noqa: E402
 from pontoon_daemon import PontoonDaemon  # noqa: E402
-from procstat import machine_busy_pct, proc_cpu_seconds  # noqa: E402
+from procstat import proc_cpu_seconds  # noqa: E402
 from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
+from run_setup import finish_args, pontoon_not_built, run_meta  # noqa: E402
 
 TESTPMD = "dpdk-testpmd"
 OVS_DPDK_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
@@ -617,16 +618,7 @@ def parse_args(argv):
                     help="keep the switches' db/log dirs and the testpmd logs")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every command")
     args = ap.parse_args(argv)
-    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
-    bad = [s for s in args.only if s not in SWITCHES]
-    if bad:
-        ap.error(f"--only: unknown {bad}; choose from {SWITCHES}")
-    b = Path(args.build)
-    args.build = b if b.is_absolute() else Path.cwd() / b
-    if args.seconds is None:
-        args.seconds = 3 if args.quick else 10
-    if float(args.seconds).is_integer():
-        args.seconds = int(args.seconds)
+    finish_args(ap, args, SWITCHES, default_seconds=(3, 10))
     return args
 
 
@@ -643,19 +635,13 @@ def main(argv):
     r = Runner(verbose=args.verbose)
     interrupt_on_signals()
 
-    doc = {"meta": {"bench": "vhost-user", "mode": "quick" if args.quick else "full",
-                    "seconds": args.seconds, "frame_len": args.frame_len, "burst": args.burst,
-                    "queue_size": args.queue_size, "switch_cpu": args.switch_cpu,
-                    "guest_cpu": args.guest_cpu,
-                    "guest_lcores": f"0@{args.guest_cpu},1@{args.guest_cpu}",
-                    "cpus": os.cpu_count(), "kernel": os.uname().release,
-                    "date": time.strftime("%Y-%m-%d %H:%M:%S"), "prefix": prefix,
-                    "build": str(args.build),
-                    "git": git_describe()},
+    doc = {"meta": run_meta(args, prefix, bench="vhost-user",
+                            mode="quick" if args.quick else "full", seconds=args.seconds,
+                            frame_len=args.frame_len, burst=args.burst,
+                            queue_size=args.queue_size, switch_cpu=args.switch_cpu,
+                            guest_cpu=args.guest_cpu,
+                            guest_lcores=f"0@{args.guest_cpu},1@{args.guest_cpu}"),
            "results": {}}
-    doc["meta"]["busy_before_pct"] = machine_busy_pct()
-    if doc["meta"]["busy_before_pct"] > 10:
-        log(f"warning: the machine is {doc['meta']['busy_before_pct']} % busy before the run")
     huge = HugePages()
     workdir = tempfile.mkdtemp(prefix=f"{prefix}-logs-")
     t0 = time.monotonic()
@@ -665,9 +651,9 @@ def main(argv):
         for kind in SWITCHES:
             if kind not in args.only:
                 continue
-            if kind == "pontoon" and not (args.build / "pontoond").exists():
-                doc["results"][kind] = {"switch": kind, "label": LABELS[kind],
-                                        "errors": {"build": f"{args.build}/pontoond not built"}}
+            missing = pontoon_not_built(kind, args, LABELS[kind])
+            if missing:
+                doc["results"][kind] = missing
                 continue
             log(f"=== {LABELS[kind]}")
             doc["results"][kind] = measure(r, kind, args, huge, prefix, workdir)
