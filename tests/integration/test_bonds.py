@@ -617,27 +617,23 @@ def test_members_added_to_and_removed_from_a_live_bond(net, new_switch):
     sb.wait_bond(timeout=10)
     ha.ping_until(hb, timeout=5)
 
+    def members_then_ping(a_links, b_links):
+        for sw, links in ((sa, a_links), (sb, b_links)):
+            got = sw.wait_bond(enabled=links, timeout=10)
+            assert sorted(m["name"] for m in got["members"]) == sorted(links), got
+        # A member joining moves buckets onto it; until the partner's LACP (1 s
+        # PDUs) has enabled the other end too, frames on it can be lost.
+        try:
+            ha.ping_until(hb, timeout=8)
+        except AssertionError:
+            raise AssertionError(both_sides(sa, sb))
+
     sa("add-bond-iface", "bond0", a[2])
     sb("add-bond-iface", "bond0", b[2])
-    for sw, links in ((sa, a), (sb, b)):
-        got = sw.wait_bond(enabled=links, timeout=10)
-        assert sorted(m["name"] for m in got["members"]) == sorted(links), got
-    # A member joining moves buckets onto it; until the partner's LACP (1 s
-    # PDUs) has enabled the other end too, frames on it can be lost.
-    try:
-        ha.ping_until(hb, timeout=8)
-    except AssertionError:
-        raise AssertionError(both_sides(sa, sb))
-
+    members_then_ping(a, b)
     sa("del-bond-iface", "bond0", a[0])
     sb("del-bond-iface", "bond0", b[0])
-    for sw, links in ((sa, a[1:]), (sb, b[1:])):
-        got = sw.wait_bond(enabled=links, timeout=10)
-        assert sorted(m["name"] for m in got["members"]) == sorted(links), got
-    try:
-        ha.ping_until(hb, timeout=8)
-    except AssertionError:
-        raise AssertionError(both_sides(sa, sb))
+    members_then_ping(a[1:], b[1:])
     # The last member cannot leave a bond this way; the port stays as it is.
     sa("del-bond-iface", "bond0", a[1])
     assert "cannot delete the last interface" in sa.cli.fails("del-bond-iface", "bond0", a[2])

@@ -143,14 +143,21 @@ def settle(read, timeout=5.0, quiet=0.5):
     return last
 
 
-# ---------------------------------------------------------------- tests
-def test_guest_answers_arp_and_ping_through_the_switch(pontoon, daemon, net, guests):
+def vhost_and_host(pontoon, net, *port_columns):
+    """Bridge br0 with vhost-user port vh0 (port_columns as add_vhost_port
+    takes them) and host "a" at HOST_IP: (vh0's name, its socket, the host)."""
     br = net.name("br0")
     pontoon("add-br", br)
-    sock = add_vhost_port(pontoon, br, net.name("vh0"))
-    h = add_host(pontoon, net, br, "a", HOST_IP)
+    vh = net.name("vh0")
+    sock = add_vhost_port(pontoon, br, vh, *port_columns)
+    return vh, sock, add_host(pontoon, net, br, "a", HOST_IP)
+
+
+# ---------------------------------------------------------------- tests
+def test_guest_answers_arp_and_ping_through_the_switch(pontoon, daemon, net, guests):
+    vh, sock, h = vhost_and_host(pontoon, net)
     guests.start(sock, forward_mode="icmpecho", mac=net.next_mac())
-    wait_vhost_state(pontoon, net.name("vh0"), "connected", active_pairs=1)
+    wait_vhost_state(pontoon, vh, "connected", active_pairs=1)
     h.ping_until(GUEST_IP)
     r = h.exec("ping", "-n", "-q", "-c", "20", "-i", "0.05", "-W", "1", GUEST_IP,
                check=False, timeout=15)
@@ -160,11 +167,7 @@ def test_guest_answers_arp_and_ping_through_the_switch(pontoon, daemon, net, gue
 
 
 def test_counted_bursts_both_ways_without_loss(pontoon, daemon, net, guests):
-    br = net.name("br0")
-    pontoon("add-br", br)
-    vh = net.name("vh0")
-    sock = add_vhost_port(pontoon, br, vh)
-    h = add_host(pontoon, net, br, "a", HOST_IP)
+    vh, sock, h = vhost_and_host(pontoon, net)
     mac = net.next_mac()
     g = guests.start(sock, forward_mode="rxonly", mac=mac,
                      extra=[f"--eth-peer=0,{h.mac}", f"--tx-ip={GUEST_IP},{HOST_IP}",
@@ -220,11 +223,7 @@ def test_guests_on_different_vlans_are_isolated(pontoon, daemon, net, guests):
 
 
 def test_guest_restarts_and_reconnects(pontoon, daemon, net, guests):
-    br = net.name("br0")
-    pontoon("add-br", br)
-    vh = net.name("vh0")
-    sock = add_vhost_port(pontoon, br, vh)
-    h = add_host(pontoon, net, br, "a", HOST_IP)
+    vh, sock, h = vhost_and_host(pontoon, net)
     mac = net.next_mac()
     pid = daemon.pid
     for how in ("first start", "quit", "SIGKILL"):
@@ -283,11 +282,7 @@ def test_client_mode_reconnects_after_the_switch_restarts(pontoon, daemon, net, 
 
 
 def test_two_queue_guest_uses_both_queues(pontoon, daemon, net, guests):
-    br = net.name("br0")
-    pontoon("add-br", br)
-    vh = net.name("vh0")
-    sock = add_vhost_port(pontoon, br, vh, "options:n_rxq=2")
-    h = add_host(pontoon, net, br, "a", HOST_IP)
+    vh, sock, h = vhost_and_host(pontoon, net, "options:n_rxq=2")
     g = guests.start(sock, queues=2, mac=net.next_mac(),
                      extra=[f"--eth-peer=0,{h.mac}", f"--tx-ip={GUEST_IP},{HOST_IP}",
                             "--txonly-multi-flow", "--txpkts=64"])
@@ -311,11 +306,7 @@ def test_two_queue_guest_uses_both_queues(pontoon, daemon, net, guests):
 
 
 def test_vhost_show(pontoon, daemon, net, guests):
-    br = net.name("br0")
-    pontoon("add-br", br)
-    vh = net.name("vh0")
-    sock = add_vhost_port(pontoon, br, vh)
-    h = add_host(pontoon, net, br, "a", HOST_IP)
+    vh, sock, h = vhost_and_host(pontoon, net)
 
     s = wait_vhost_state(pontoon, vh, "waiting")
     assert s["type"] == "dpdkvhostuser" and s["mode"] == "server" and s["socket"] == sock, s
