@@ -22,24 +22,23 @@ after the tx guest stops and the switch drains).
 
 Run as root: bench/run --vhost [--quick] [--only pontoon,ovs] [--json FILE|-]
 Reports; never asserts.  Everything it starts it stops by PID (also on
-Ctrl-C), unmounts its hugetlbfs and puts nr_hugepages back.
+Ctrl-C), unmounts its hugetlbfs and gives back the hugepages it added.
 """
 
 import argparse
 import os
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "lib")]   # lib: dpdk_guest, shared
 from benchlib import (BenchError, Runner, interrupt_on_signals, log, make_all,  # noqa: E402
                       pid_alive, remove_or_keep)
+from dpdk_guest import DPDK_RUN_DIR, TESTPMD, DpdkError, Guests, HugePages  # noqa: E402
 from ovs_daemons import OVS_SCHEMA, OvsDaemons  # noqa: E402
 from packages import apt_install_ovs  # noqa: E402
 from pontoon_daemon import PontoonDaemon  # noqa: E402
@@ -47,223 +46,13 @@ from procstat import proc_cpu_seconds  # noqa: E402
 from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
 from run_setup import finish_args, pontoon_not_built, run_meta  # noqa: E402
 
-TESTPMD = "dpdk-testpmd"
 OVS_DPDK_VSWITCHD = "/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk"
-NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
-HUGEPAGES_2M = "/sys/kernel/mm/hugepages/hugepages-2048kB"
-DPDK_RUN_DIR = "/var/run/dpdk"
 SWITCHES = ["pontoon", "ovs"]
 LABELS = {"pontoon": "Pontoon", "ovs": "OVS-DPDK"}
 TX_MAC = "02:00:5e:c6:10:01"
 RX_MAC = "02:00:5e:c6:10:02"
 TARGET_RATIO = 1.0   # Pontoon / OVS-DPDK, Mpps received
-
-
-# ---------------------------------------------------------------- hugepages
-
-def available_hugepages():
-    """Free 2 MiB pages that nobody has reserved yet (reserved pages count as
-    free until they are touched)."""
-    free = int(Path(f"{HUGEPAGES_2M}/free_hugepages").read_text())
-    return free - int(Path(f"{HUGEPAGES_2M}/resv_hugepages").read_text())
-
-
-class HugePages:
-    """Free 2 MiB pages for each DPDK process just before it starts, and a
-    private hugetlbfs mount.  Other sessions may take and give back pages at
-    the same time: we raise nr_hugepages only by what is missing, and put
-    the old value back at the end only if nobody has changed it since."""
-
-    def __init__(self):
-        self.old = None
-        self.set_to = None
-        self.added = 0
-        self.dir = None
-        self.mounted = False
-
-    def setup(self):
-        self.dir = tempfile.mkdtemp(prefix="pv-huge-", dir="/tmp")
-        r = subprocess.run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", self.dir],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            os.rmdir(self.dir)
-            self.dir = None
-            raise BenchError(f"cannot mount hugetlbfs: {r.stderr.strip()}")
-        self.mounted = True
-        return self
-
-    def ensure(self, pages):
-        """At least `pages` free pages (plus a margin) right now."""
-        pages += 64   # other sessions take pages at the same time
-        for _ in range(10):
-            free = available_hugepages()
-            if free >= pages:
-                return
-            now = int(Path(NR_HUGEPAGES).read_text())
-            if self.set_to is None or now != self.set_to:
-                self.old = now      # the value we put back (if still ours at the end)
-            Path(NR_HUGEPAGES).write_text(f"{now + pages - free + 32}\n")
-            got = int(Path(NR_HUGEPAGES).read_text())
-            self.added += got - now
-            self.set_to = got
-            log(f"hugepages: nr_hugepages {now} -> {got} ({free} were free, {pages} wanted)")
-            time.sleep(0.3)
-        raise BenchError(f"only {available_hugepages()} free 2 MiB hugepages, {pages} wanted")
-
-    def cleanup(self):
-        if self.mounted:
-            r = subprocess.run(["umount", self.dir], capture_output=True, text=True)
-            if r.returncode != 0:
-                log(f"umount {self.dir}: {r.stderr.strip()}")
-            else:
-                self.mounted = False
-        if self.dir and not self.mounted:
-            try:
-                os.rmdir(self.dir)
-            except OSError:
-                pass
-        if self.added:
-            now = int(Path(NR_HUGEPAGES).read_text())
-            if now == self.set_to:
-                Path(NR_HUGEPAGES).write_text(f"{self.old}\n")
-                log(f"hugepages: nr_hugepages {now} -> {self.old} (as before the run)")
-            else:
-                # Someone else set it since: their value now; taking pages back
-                # could starve their processes.
-                log(f"hugepages: nr_hugepages is {now}, set by someone else after us "
-                    f"(we had raised it {self.old} -> {self.set_to}); left as it is")
-            self.added = 0
-
-
-# ---------------------------------------------------------------- testpmd
-
-STATS_BLOCK = re.compile(r"NIC statistics for port (\d+)\s+#+\n(.*?)\n\s*#{20,}", re.S)
-
-
-class TestPmd:
-    """One interactive dpdk-testpmd with one virtio-user port (port 0)."""
-
-    def __init__(self, args, huge_dir, socket_path, file_prefix, mac, mode, peer=None,
-                 log_path=None):
-        g = args.guest_cpu
-        self.file_prefix, self.huge_dir, self.log_path = file_prefix, huge_dir, log_path
-        self.argv = ["stdbuf", "-oL", "-eL", TESTPMD, f"--lcores=0@{g},1@{g}",
-                     "-m", str(args.guest_mem), "--no-pci", "--single-file-segments",
-                     f"--huge-dir={huge_dir}", f"--file-prefix={file_prefix}",
-                     "--log-level=lib.eal:warning",
-                     "--vdev", f"net_virtio_user0,path={socket_path},mac={mac},"
-                               f"queue_size={args.queue_size}",
-                     "--", "-i", f"--forward-mode={mode}", "--nb-cores=1",
-                     f"--txpkts={args.frame_len}", f"--burst={args.burst}",
-                     f"--rxd={args.queue_size}", f"--txd={args.queue_size}"]
-        if peer:
-            self.argv.append(f"--eth-peer=0,{peer}")
-        self.proc = None
-        self._out = []
-        self._lock = threading.Lock()
-
-    def start(self, timeout=60):
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        threading.Thread(target=self._read, daemon=True).start()
-        out = self.wait_output("testpmd>", timeout)
-        if not re.search(r"^Port 0: [0-9A-Fa-f:]{17}", out, re.M):
-            raise BenchError("testpmd has no port 0 (virtio-user did not attach):\n"
-                             + "\n".join(out.splitlines()[-25:]))
-        return self
-
-    def _read(self):
-        # Raw reads, not lines: the "testpmd> " prompt ends with no newline.
-        fd = self.proc.stdout.fileno()
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            text = chunk.decode(errors="replace")
-            with self._lock:
-                self._out.append(text)
-            if self.log_path:
-                with open(self.log_path, "a") as f:
-                    f.write(text)
-
-    @property
-    def pid(self):
-        return self.proc.pid if self.proc else None
-
-    def output(self):
-        with self._lock:
-            return "".join(self._out)
-
-    def wait_output(self, text, timeout=20, start=0):
-        deadline = time.monotonic() + timeout
-        while True:
-            out = self.output()
-            tail = out[start:]
-            if text.search(tail) if hasattr(text, "search") else text in tail:
-                return out
-            if self.proc.poll() is not None:
-                raise BenchError(f"testpmd exited ({self.proc.returncode}) before {text!r}:\n"
-                                 + "\n".join(out.splitlines()[-15:]))
-            if time.monotonic() > deadline:
-                raise BenchError(f"testpmd: no {text!r} after {timeout} s:\n"
-                                 + "\n".join(out.splitlines()[-15:]))
-            time.sleep(0.01)
-
-    def cmd(self, line, until="testpmd>", timeout=20):
-        start = len(self.output())
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
-        return self.wait_output(until, timeout, start)[start:]
-
-    def stats(self):
-        """(monotonic time, port 0 counters) — the time is taken just after
-        the block came back; the two guests are read the same way."""
-        start = len(self.output())
-        self.proc.stdin.write(b"show port stats 0\n")
-        self.proc.stdin.flush()
-        out = self.wait_output(STATS_BLOCK, 20, start)[start:]
-        t = time.monotonic()
-        block = STATS_BLOCK.search(out).group(2)
-        v = {k: int(x) for k, x in re.findall(r"([A-Za-z-]+):\s+(\d+)", block)}
-        return t, {"rx": v.get("RX-packets", 0), "tx": v.get("TX-packets", 0),
-                   "rx_missed": v.get("RX-missed", 0), "rx_errors": v.get("RX-errors", 0),
-                   "tx_errors": v.get("TX-errors", 0)}
-
-    def stop(self, timeout=10):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.write(b"quit\n")
-                self.proc.stdin.flush()
-            except (BrokenPipeError, ValueError, OSError):
-                pass
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                for sig in (signal.SIGTERM, signal.SIGKILL):
-                    try:
-                        os.kill(self.proc.pid, sig)
-                        self.proc.wait(5)
-                        break
-                    except ProcessLookupError:
-                        break
-                    except subprocess.TimeoutExpired:
-                        continue
-        try:
-            self.proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        shutil.rmtree(os.path.join(DPDK_RUN_DIR, self.file_prefix), ignore_errors=True)
-        try:
-            for name in os.listdir(self.huge_dir):
-                if name.startswith(self.file_prefix):
-                    os.unlink(os.path.join(self.huge_dir, name))
-        except OSError:
-            pass
+ERRORS = (BenchError, DpdkError)   # reported, never raised past main
 
 
 # ---------------------------------------------------------------- switches
@@ -415,10 +204,17 @@ SWITCH_CLASSES = {"pontoon": Pontoon, "ovs": OvsDpdk}
 
 # ---------------------------------------------------------------- measurement
 
+def guest_options(args):
+    """TestPmd options of both guests."""
+    g = args.guest_cpu
+    return dict(lcores=f"0@{g},1@{g}", mem_mb=args.guest_mem, queue_size=args.queue_size,
+                extra=["--nb-cores=1", f"--txpkts={args.frame_len}", f"--burst={args.burst}"])
+
+
 def measure(r, kind, args, huge, prefix, workdir):
     res = {"switch": kind, "label": LABELS[kind], "errors": {}}
     sw = SWITCH_CLASSES[kind](r, args, huge, prefix)
-    guests = []
+    guests = Guests(huge, workdir, f"{prefix}-{kind}", **guest_options(args))
     try:
         try:
             t0 = time.monotonic()
@@ -427,28 +223,12 @@ def measure(r, kind, args, huge, prefix, workdir):
             sock_tx, sock_rx = sw.start()
             res["start_s"] = round(time.monotonic() - t0, 2)
             res["config"] = sw.describe()
-        except BenchError as e:
+        except ERRORS as e:
             res["errors"]["start"] = str(e)
             log(f"{LABELS[kind]}: start failed: {e}")
             return res
-        rx = TestPmd(args, huge.dir, sock_rx, f"{prefix}-{kind}-rx", RX_MAC, "rxonly",
-                     log_path=f"{workdir}/{kind}-testpmd-rx.log")
-        tx = TestPmd(args, huge.dir, sock_tx, f"{prefix}-{kind}-tx", TX_MAC, "txonly",
-                     peer=RX_MAC, log_path=f"{workdir}/{kind}-testpmd-tx.log")
-        guests += [rx, tx]
-        for g in (rx, tx):
-            for attempt in range(3):
-                # Other sessions take hugepages too: on a shortage ask for more, again.
-                huge.ensure(args.guest_mem // 2 * (attempt + 1))
-                try:
-                    g.start()
-                    break
-                except BenchError as e:
-                    if not ("memory" in str(e) or "did not attach" in str(e)) or attempt == 2:
-                        raise
-                    log(f"{LABELS[kind]}: testpmd: {str(e).splitlines()[0]}; trying again")
-                    g.stop()
-                    g._out = []
+        rx = guests.start(sock_rx, "rx", mac=RX_MAC, forward_mode="rxonly")
+        tx = guests.start(sock_tx, "tx", mac=TX_MAC, forward_mode="txonly", peer=RX_MAC)
         time.sleep(0.5)
         # The rx guest speaks first: the switch learns RX_MAC behind vhu1.
         rx.cmd("start tx_first 1", until="forwarding")
@@ -459,13 +239,13 @@ def measure(r, kind, args, huge, prefix, workdir):
         ports0 = sw.port_stats()
         tx.cmd("start", until="forwarding")
         time.sleep(1.0)                                  # warm-up
-        tt0, s_tx0 = tx.stats()
-        tr0, s_rx0 = rx.stats()
+        s_tx0 = tx.stats()
+        s_rx0 = rx.stats()
         sw.appctl("dpif-netdev/pmd-stats-clear")
         c0, w0 = proc_cpu_seconds(sw.pids()), time.monotonic()
         time.sleep(args.seconds)
-        tt1, s_tx1 = tx.stats()
-        tr1, s_rx1 = rx.stats()
+        s_tx1 = tx.stats()
+        s_rx1 = rx.stats()
         c1, w1 = proc_cpu_seconds(sw.pids()), time.monotonic()
         pmd = parse_pmd_stats(sw.appctl("dpif-netdev/pmd-stats-show"))
         if pmd["busy_pct"] is not None and pmd["packets"]:
@@ -474,8 +254,8 @@ def measure(r, kind, args, huge, prefix, workdir):
         res["pmd"] = pmd
         tx.cmd("stop", until="Done.")
         time.sleep(0.5)                                  # the switch drains
-        _, f_tx = tx.stats()
-        _, f_rx = rx.stats()
+        f_tx = tx.stats()
+        f_rx = rx.stats()
         cpu_all1 = proc_cpu_seconds(sw.pids())
         ports1 = sw.port_stats()
         # The switch's own counters over the whole run (warm-up and drain included).
@@ -485,8 +265,8 @@ def measure(r, kind, args, huge, prefix, workdir):
         d_tx, d_rx = s_tx1["tx"] - s_tx0["tx"], s_rx1["rx"] - s_rx0["rx"]
         res.update({
             "seconds": round(w1 - w0, 2),
-            "sent_mpps": round(d_tx / (tt1 - tt0) / 1e6, 3),
-            "received_mpps": round(d_rx / (tr1 - tr0) / 1e6, 3),
+            "sent_mpps": round(d_tx / (s_tx1["time"] - s_tx0["time"]) / 1e6, 3),
+            "received_mpps": round(d_rx / (s_rx1["time"] - s_rx0["time"]) / 1e6, 3),
             "window_loss_pct": round(100.0 * max(0, d_tx - d_rx) / d_tx, 2) if d_tx else None,
             "sent_total": f_tx["tx"], "received_total": f_rx["rx"],
             "loss_pct": (round(100.0 * max(0, f_tx["tx"] - f_rx["rx"]) / f_tx["tx"], 2)
@@ -505,16 +285,15 @@ def measure(r, kind, args, huge, prefix, workdir):
         log(f"{LABELS[kind]}: sent {res['sent_mpps']} Mpps, received {res['received_mpps']} "
             f"Mpps, loss {res['loss_pct']} %, switch CPU {res['switch_cpu_s']} s")
         return res
-    except BenchError as e:
+    except ERRORS as e:
         res["errors"]["traffic"] = str(e)
         log(f"{LABELS[kind]}: {e}")
         return res
     finally:
-        for g in guests:
-            try:
-                g.stop()
-            except Exception as e:   # keep cleaning up
-                log(f"cleanup: testpmd: {e}")
+        try:
+            guests.cleanup()
+        except Exception as e:   # keep cleaning up
+            log(f"cleanup: testpmd: {e}")
         sw.stop()
 
 
@@ -642,7 +421,7 @@ def main(argv):
                             guest_cpu=args.guest_cpu,
                             guest_lcores=f"0@{args.guest_cpu},1@{args.guest_cpu}"),
            "results": {}}
-    huge = HugePages()
+    huge = HugePages(log=log)
     workdir = tempfile.mkdtemp(prefix=f"{prefix}-logs-")
     t0 = time.monotonic()
     interrupted = False
@@ -660,7 +439,7 @@ def main(argv):
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: cleaning up")
-    except BenchError as e:
+    except ERRORS as e:
         log(str(e))
         doc["meta"]["error"] = str(e)
     finally:

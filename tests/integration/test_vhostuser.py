@@ -7,8 +7,9 @@ restarting (quit, and SIGKILL) with pontoond staying up, client mode
 (testpmd serves the socket) across a pontoond restart, a 2-queue guest whose
 two queues both carry traffic, and `vhost/show`.
 
-Needs root, 2 MiB hugepages (a session fixture reserves them and puts the old
-setting back) and dpdk-testpmd (installed with apt when missing).
+Needs root, 2 MiB hugepages (raised before each guest starts; a session
+fixture gives back what was added) and dpdk-testpmd (installed with apt when
+missing).
 """
 
 import json
@@ -18,7 +19,7 @@ import time
 import pytest
 
 import pontoon_harness as ph
-import vhost_guest as vg
+import dpdk_guest as dg
 
 GUEST_IP = "198.18.0.9"
 HOST_IP = "198.18.0.1"
@@ -27,8 +28,8 @@ HOST_IP = "198.18.0.1"
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="session")
 def hugepages():
-    vg.ensure_testpmd()
-    h = vg.HugePages()
+    dg.ensure_testpmd()
+    h = dg.HugePages()
     try:
         h.setup()
     except BaseException:
@@ -41,7 +42,7 @@ def hugepages():
 @pytest.fixture
 def guests(hugepages, workdir, prefix, daemon, request):
     """testpmd processes of this test, stopped (by PID) before the daemon."""
-    g = vg.Guests(hugepages, workdir, prefix)
+    g = dg.Guests(hugepages, workdir, f"pontoon-{prefix}", auto_start=True, mbufs=16384)
     yield g
     g.cleanup()
     rep = getattr(request.node, "rep_call", None)
