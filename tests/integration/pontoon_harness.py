@@ -13,12 +13,9 @@ import os
 import re
 import secrets
 import select
-import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 

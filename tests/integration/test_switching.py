@@ -6,7 +6,6 @@ whose host-side ends are ports of the bridge; ping and scapy-built frames.
 
 import pytest
 from scapy.layers.l2 import Dot1Q, Ether
-from scapy.layers.inet import ICMP, IP
 from scapy.packet import Raw
 
 import pontoon_harness as ph
@@ -76,7 +75,7 @@ def test_trunk_port_carries_tags(pontoon, daemon, net):
     a = net.add_host("a", "198.18.0.1")     # access VLAN 2
     c = net.add_host("c", "198.18.0.3")     # access VLAN 3
     t = net.add_host("t", "198.18.0.9")     # trunk (trunks empty = all VLANs)
-    br = bridge(pontoon, net, a, c, t, a=["tag=2"], c=["tag=3"])
+    bridge(pontoon, net, a, c, t, a=["tag=2"], c=["tag=3"])
 
     # a VLAN-2 access host's frames leave the trunk tagged VID 2
     m2 = ph.new_marker("from-a")
