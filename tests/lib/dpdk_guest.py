@@ -82,9 +82,11 @@ class HugePages:
         return self
 
     def ensure(self, pages):
-        """At least `pages` (plus a margin) available right now."""
+        """At least `pages` (plus a margin) available right now.  A DPDK
+        process that has just started (OVS-DPDK) goes on taking pages for a
+        few seconds, what we add included: keep adding until it has done."""
         pages += self.MARGIN
-        for _ in range(10):
+        for _ in range(30):
             free = available_hugepages()
             if free >= pages:
                 return
@@ -95,7 +97,9 @@ class HugePages:
             self.log(f"hugepages: nr_hugepages {now} -> {got} ({free} were free, "
                      f"{pages} wanted)")
             time.sleep(0.3)
-        raise DpdkError(f"only {available_hugepages()} free 2 MiB hugepages, {pages} wanted")
+        free = available_hugepages()
+        if free < pages:
+            raise DpdkError(f"only {free} free 2 MiB hugepages, {pages} wanted")
 
     def cleanup(self):
         """Unmounts (freeing our page files), then gives the pages back."""
