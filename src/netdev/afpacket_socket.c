@@ -120,6 +120,27 @@ fail:
     return err;
 }
 
+int afpacket_tx_socket_open(int ifindex)
+{
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int one = 1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0)
+        goto fail;
+    set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF);
+    /* Protocol 0: bound to the device for sending, hooked to no receive path. */
+    struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex };
+    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
+        goto fail;
+    return fd;
+
+fail:;
+    int err = -errno;
+    close(fd);
+    return err;
+}
+
 int afpacket_fanout_id(int fd)
 {
     int arg = 0;

@@ -1,6 +1,6 @@
 /* AF_PACKET socket primitives for system ports: open a port's socket (raw,
  * PACKET_VNET_HDR, PACKET_AUXDATA, promiscuous, in a fanout group, with or
- * without a receive ring), point a CBPF fanout group at one member, receive
+ * without a receive ring; or one that only sends), point a CBPF fanout group at one member, receive
  * with recvmmsg.  Private to netdev_system.c. */
 #ifndef PONTOON_NETDEV_AFPACKET_SOCKET_H
 #define PONTOON_NETDEV_AFPACKET_SOCKET_H
@@ -21,6 +21,12 @@ int afpacket_push_tag(struct packet *pkt, uint32_t status, uint16_t tci, uint16_
  * is 0 — it receives nothing before it is in the group.  Returns the fd or
  * a negative errno. */
 int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring);
+
+/* Opens a socket on `ifindex` that only sends (PACKET_VNET_HDR).  Sending
+ * on a socket some epoll watches costs a wakeup call per frame when the
+ * kernel frees it (sock_wfree finds a waiter on the socket): sends go on a
+ * socket nobody polls.  Returns the fd or a negative errno. */
+int afpacket_tx_socket_open(int ifindex);
 
 /* The id of the fanout group `fd` is in (one it joined with
  * PACKET_FANOUT_FLAG_UNIQUEID gets a fresh one), or a negative errno. */

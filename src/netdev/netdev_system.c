@@ -52,8 +52,7 @@ enum rxq_mode {
 
 struct system_rxq {
     struct system_priv *priv;
-    int fd;                         /* rxq_fd(): polled; rxqs[0].fd also sends (other
-                                     * threads load it) */
+    int fd;                         /* rxq_fd(): polled */
     enum rxq_mode mode;             /* written by the worker that polls the queue */
     struct packet_ring ring;
     int ring_fd;                    /* the socket with the ring, or -1 */
@@ -71,6 +70,7 @@ struct system_priv {
     struct netdev_stats stats;      /* rx_dropped also gathers the kernel's tp_drops */
     int ifindex;
     int fanout;                     /* PACKET_FANOUT argument, 0 if none */
+    int tx_fd;                      /* sends; in no epoll set */
     bool can_hand_over;             /* a single queue in a CBPF fanout group */
     unsigned n_fds;
     struct system_rxq rxqs[];       /* one per rx queue */
@@ -137,6 +137,8 @@ static void system_close(struct netdev *dev)
         if (q->old_fd >= 0)
             close(q->old_fd);
     }
+    if (p->tx_fd >= 0)
+        close(p->tx_fd);
     free(p);
     dev->priv = NULL;
 }
@@ -151,6 +153,7 @@ static int system_open(struct netdev *dev)
     if (!p)
         return -ENOMEM;
     p->n_fds = dev->n_rxq;
+    p->tx_fd = -1;
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct system_rxq *q = &p->rxqs[i];
         q->priv = p;
@@ -198,6 +201,11 @@ static int system_open(struct netdev *dev)
             }
             p->fanout = mode | id;
         }
+    }
+    p->tx_fd = afpacket_tx_socket_open(ifindex);
+    if (p->tx_fd < 0) {
+        err = p->tx_fd;
+        goto fail;
     }
     p->can_hand_over = p->n_fds == 1 && p->fanout;
     dev->ifindex = ifindex;
@@ -300,7 +308,7 @@ static int system_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
 static int system_send(struct netdev *dev, unsigned txq, struct packet *const *packets, unsigned n)
 {
     struct system_priv *p = dev->priv;
-    int fd = __atomic_load_n(&p->rxqs[0].fd, __ATOMIC_ACQUIRE);
+    int fd = p->tx_fd;
     unsigned sent = 0, dropped = 0, errors = 0, i = 0;
     uint64_t bytes = 0;
     int hard_error = 0;
