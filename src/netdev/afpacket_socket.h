@@ -1,7 +1,8 @@
-/* AF_PACKET socket primitives for system ports: open a port's socket (raw,
- * PACKET_VNET_HDR, PACKET_AUXDATA, promiscuous, in a fanout group, with or
- * without a receive ring; or one that only sends), point a CBPF fanout group at one member, receive
- * with recvmmsg.  Private to netdev_system.c. */
+/* AF_PACKET socket primitives for system ports: open a port's receiving
+ * socket (raw, PACKET_VNET_HDR, PACKET_AUXDATA, promiscuous, in a fanout
+ * group, with or without a receive ring) or its sending one, point a CBPF
+ * fanout group at one member, receive with recvmmsg.  Private to
+ * netdev_system.c. */
 #ifndef PONTOON_NETDEV_AFPACKET_SOCKET_H
 #define PONTOON_NETDEV_AFPACKET_SOCKET_H
 
