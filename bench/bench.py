@@ -39,6 +39,7 @@ from packages import apt_install, apt_install_ovs
 from pontoon_daemon import PontoonDaemon
 from procstat import CpuMeter, proc_cpu_seconds, proc_sched_ns, proc_sched_runs, proc_status_kib
 from report import write_json
+from rounds import annotate_targets, combine
 from run_setup import finish_args, pontoon_not_built, run_meta
 
 H1_IP, H2_IP, PREFIXLEN = "198.18.0.1", "198.18.0.2", 24
@@ -484,6 +485,9 @@ def parse_args(argv):
                     help="build directory with pontoond and pontoon (default build/)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-': stdout)")
     ap.add_argument("--seconds", type=float, help="seconds per figure (default 10, quick 2)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure every switch this many times, interleaved, and report the "
+                         "median of each figure with each round's ratios (default 1)")
     ap.add_argument("--pktgen-cpu", type=int, help="pin the packet generator to this CPU")
     ap.add_argument("--frame-len", type=int, default=64, help="UDP test frame length (default 64)")
     ap.add_argument("--flows", type=int, default=1, help="UDP source ports the generator cycles")
@@ -496,6 +500,8 @@ def parse_args(argv):
     ap.add_argument("-v", "--verbose", action="store_true", help="print every command")
     args = ap.parse_args(argv)
     finish_args(ap, args, SWITCHES, default_seconds=(2, 10))
+    if args.rounds < 1:
+        ap.error("--rounds: at least 1")
     sec = args.seconds
     args.ping_count = max(100, int(sec / 0.002 / (2 if args.quick else 1)))
     args.idle_seconds = 3
@@ -518,21 +524,26 @@ def main(argv):
 
     doc = {"meta": run_meta(args, prefix, mode="quick" if args.quick else "full",
                             seconds=args.seconds, ping_count=args.ping_count,
-                            frame_len=args.frame_len, udp_sink=args.sink),
+                            frame_len=args.frame_len, udp_sink=args.sink, rounds=args.rounds),
            "results": {}}
     t0 = time.monotonic()
     interrupted = False
+    rounds, current = [], {}
     try:
-        for kind in SWITCHES:
-            if kind not in args.only:
-                continue
-            missing = pontoon_not_built(kind, args, LABELS[kind])
-            if missing:
-                doc["results"][kind] = missing
-                log(f"Pontoon: {args.build}/pontoond not built; skipped")
-                continue
-            log(f"=== {LABELS[kind]} (namespaces {prefix}-*)")
-            doc["results"][kind] = bench_switch(r, kind, prefix, args)
+        for i in range(1, args.rounds + 1):
+            current = {}
+            for kind in SWITCHES:
+                if kind not in args.only:
+                    continue
+                missing = pontoon_not_built(kind, args, LABELS[kind])
+                if missing:
+                    current[kind] = missing
+                    log(f"Pontoon: {args.build}/pontoond not built; skipped")
+                    continue
+                of = f" round {i}/{args.rounds}:" if args.rounds > 1 else ""
+                log(f"==={of} {LABELS[kind]} (namespaces {prefix}-*)")
+                current[kind] = bench_switch(r, kind, prefix, args)
+            rounds.append(current)
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: cleaning up")
@@ -545,8 +556,15 @@ def main(argv):
             if ns.startswith(prefix + "-"):
                 stop_netns_pids(r, ns)
                 subprocess.run(["ip", "netns", "del", ns])
+    if not rounds:
+        rounds = [current]          # interrupted in the first round: what it has
     doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)
-    doc["targets"] = compute_targets(doc["results"])
+    doc["meta"]["rounds"] = len(rounds)
+    doc["results"] = combine(rounds)
+    if len(rounds) > 1:
+        doc["rounds"] = rounds
+    doc["targets"] = annotate_targets(compute_targets(doc["results"]),
+                                      [compute_targets(rr) for rr in rounds])
     report(doc, sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         write_json(doc, args.json)

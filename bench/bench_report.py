@@ -152,7 +152,9 @@ def report(doc, out):
             row.append("-" if rt is None else f"{rt:.2f}x")
         rows.append(row)
     meta = doc["meta"]
-    print(f"\nPontoon benchmark ({meta['mode']}, {meta['seconds']} s per figure, "
+    n = meta.get("rounds", 1)
+    med = f", median of {n} rounds" if n > 1 else ""
+    print(f"\nPontoon benchmark ({meta['mode']}, {meta['seconds']} s per figure{med}, "
           f"{meta['cpus']} CPUs, kernel {meta['kernel']}, {meta['date']}, "
           f"machine {meta.get('busy_before_pct', '?')} % busy before)", file=out)
     print_table(head, rows, out)
@@ -168,7 +170,11 @@ def report(doc, out):
             v = t["value"]
             status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
             vs = "-" if v is None else (f"{v:.2f}x" if "x" in t["target"] else f"{v:g}")
-            print(f"  {t['what']:<45} {vs:>10}   target {t['target']:<8} {status}", file=out)
+            each = ""
+            if any(x is not None for x in t.get("rounds", [])):
+                one = (lambda x: f"{x:.2f}x") if "x" in t["target"] else (lambda x: f"{x:g}")
+                each = "   rounds: " + " ".join("-" if x is None else one(x) for x in t["rounds"])
+            print(f"  {t['what']:<45} {vs:>10}   target {t['target']:<8} {status}{each}", file=out)
             if t.get("note"):
                 print(f"    ({t['note']})", file=out)
     errs = [(LABELS[k], n, e) for k in kinds for n, e in results[k].get("errors", {}).items()]
