@@ -19,15 +19,20 @@ def _median(values):
     return round(m, 3)
 
 
+def _keys(dicts):
+    """Every key of the dicts, in the order they first appear."""
+    keys = []
+    for d in dicts:
+        keys += [k for k in d if k not in keys]
+    return keys
+
+
 def median_result(rounds):
     """One result from results of the same shape: a number is the median of
     the rounds that have it, a dict is merged key by key, anything else is
     taken from the first round that has it."""
-    keys = []
-    for r in rounds:
-        keys += [k for k in r if k not in keys]
     out = {}
-    for k in keys:
+    for k in _keys(rounds):
         values = [r[k] for r in rounds if k in r]
         if all(_is_number(v) for v in values):
             out[k] = _median(values)
@@ -41,11 +46,8 @@ def median_result(rounds):
 def combine(rounds):
     """Per switch, the median result of the rounds it ran in; errors keep
     their round ("round 2: ...") when there were several."""
-    kinds = []
-    for r in rounds:
-        kinds += [k for k in r if k not in kinds]
     results = {}
-    for kind in kinds:
+    for kind in _keys(rounds):
         runs = [r[kind] for r in rounds if kind in r]
         if len(runs) == 1:
             results[kind] = runs[0]
