@@ -101,6 +101,14 @@ class Runner:
             self.stop_pid(pid)
 
 
+def file_tail(path, n):
+    """The last n lines of a log file, "" when there is none (yet)."""
+    try:
+        return "\n".join(Path(path).read_text().splitlines()[-n:])
+    except FileNotFoundError:
+        return ""
+
+
 def pid_alive(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:

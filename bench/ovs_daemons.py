@@ -3,9 +3,8 @@ logs in a fresh temp dir, started and stopped by PID."""
 
 import os
 import tempfile
-from pathlib import Path
 
-from benchlib import BenchError, read_pidfile, remove_or_keep
+from benchlib import BenchError, file_tail, read_pidfile, remove_or_keep
 
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 
@@ -49,12 +48,7 @@ class OvsDaemons:
                           ns=self.ns, env=self.env, timeout=timeout + 5)
 
     def log_tail(self, n=25):
-        if not self.dir:
-            return ""
-        try:
-            return "\n".join(Path(f"{self.dir}/ovs-vswitchd.log").read_text().splitlines()[-n:])
-        except FileNotFoundError:
-            return ""
+        return file_tail(f"{self.dir}/ovs-vswitchd.log", n) if self.dir else ""
 
     def stop(self, keep_logs, timeout=5):
         for pid in (self.vswitchd_pid, self.ovsdb_pid):

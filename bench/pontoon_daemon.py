@@ -5,9 +5,8 @@ import os
 import subprocess
 import tempfile
 import time
-from pathlib import Path
 
-from benchlib import BenchError, log, remove_or_keep
+from benchlib import BenchError, file_tail, log, remove_or_keep
 
 
 class PontoonDaemon:
@@ -37,12 +36,7 @@ class PontoonDaemon:
                           timeout=timeout, check=check)
 
     def log_tail(self, n=20):
-        if not self.dir:
-            return ""
-        try:
-            return "\n".join(Path(f"{self.dir}/pontoond.log").read_text().splitlines()[-n:])
-        except FileNotFoundError:
-            return ""
+        return file_tail(f"{self.dir}/pontoond.log", n) if self.dir else ""
 
     def pids(self):
         return [self.proc.pid] if self.proc is not None and self.proc.poll() is None else []

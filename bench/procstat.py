@@ -21,30 +21,29 @@ def proc_cpu_seconds(pids):
     return total / CLK_TCK
 
 
-def proc_sched_ns(pids):
-    """Run time in ns summed over every thread (/proc/PID/task/*/schedstat):
-    finer than the 10 ms ticks of /proc/PID/stat, used for the idle figure."""
+def _schedstat_sum(pids, field):
+    """One field of /proc/PID/task/*/schedstat summed over every thread
+    (a thread that ends meanwhile counts as 0)."""
     total = 0
     for pid in pids:
         for task in Path(f"/proc/{pid}/task").glob("*"):
             try:
-                total += int((task / "schedstat").read_text().split()[0])
+                total += int((task / "schedstat").read_text().split()[field])
             except (FileNotFoundError, IndexError, ValueError):
                 pass
     return total
+
+
+def proc_sched_ns(pids):
+    """Run time in ns summed over every thread (schedstat field 1): finer
+    than the 10 ms ticks of /proc/PID/stat, used for the idle figure."""
+    return _schedstat_sum(pids, 0)
 
 
 def proc_sched_runs(pids):
     """How many times the process's threads were scheduled in (schedstat
     field 3): over an idle period, its wakeups."""
-    total = 0
-    for pid in pids:
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            try:
-                total += int((task / "schedstat").read_text().split()[2])
-            except (FileNotFoundError, IndexError, ValueError):
-                pass
-    return total
+    return _schedstat_sum(pids, 2)
 
 
 def proc_status_kib(pid, field):
