@@ -207,12 +207,8 @@ int afpacket_recv_queued(int fd, struct packet **packets, unsigned max,
         packets[i] = packets[good];
         packets[good++] = pkt;
     }
-    if (stats && good) {
-        netdev_stat_add(&stats->rx_packets, good);
-        netdev_stat_add(&stats->rx_bytes, bytes);
-    }
-    if (stats && errors)
-        netdev_stat_add(&stats->rx_errors, errors);
+    if (stats)
+        netdev_stats_count_rx(stats, good, bytes, errors);
     *backlog = n == PACKET_BATCH_MAX;   /* the kernel had a full batch waiting */
     return (int)good;
 }

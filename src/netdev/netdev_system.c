@@ -231,12 +231,7 @@ static int recv_from_ring(struct system_priv *p, struct system_rxq *q, struct pa
     uint64_t bytes = 0;
     for (unsigned i = 0; i < n; i++)
         bytes += packets[i]->len;
-    if (n) {
-        netdev_stat_add(&p->stats.rx_packets, n);
-        netdev_stat_add(&p->stats.rx_bytes, bytes);
-    }
-    if (errors)
-        netdev_stat_add(&p->stats.rx_errors, errors);
+    netdev_stats_count_rx(&p->stats, n, bytes, errors);
     return (int)n;
 }
 

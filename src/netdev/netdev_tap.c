@@ -227,12 +227,7 @@ static int tap_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packet
         good++;
     }
 
-    if (good) {
-        netdev_stat_add(&p->stats.rx_packets, good);
-        netdev_stat_add(&p->stats.rx_bytes, bytes);
-    }
-    if (errors)
-        netdev_stat_add(&p->stats.rx_errors, errors);
+    netdev_stats_count_rx(&p->stats, good, bytes, errors);
     return good || !hard_error ? (int)good : hard_error;
 }
 

@@ -748,12 +748,7 @@ static int vhost_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pack
     pthread_mutex_unlock(&q->lock);
     for (int i = 0; i < n; i++)
         bytes += packets[i]->len;
-    if (n) {
-        netdev_stat_add(&p->stats.rx_packets, (uint64_t)n);
-        netdev_stat_add(&p->stats.rx_bytes, bytes);
-    }
-    if (dropped)
-        netdev_stat_add(&p->stats.rx_errors, dropped);
+    netdev_stats_count_rx(&p->stats, (uint64_t)n, bytes, dropped);
     return n;
 }
 

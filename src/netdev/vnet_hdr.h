@@ -56,6 +56,18 @@ static inline void netdev_stats_count_tx(struct netdev_stats *stats, uint64_t se
         netdev_stat_add(&stats->tx_errors, errors);
 }
 
+/* What one receive did, added to the rx counters in one go. */
+static inline void netdev_stats_count_rx(struct netdev_stats *stats, uint64_t received,
+                                         uint64_t bytes, uint64_t errors)
+{
+    if (received) {
+        netdev_stat_add(&stats->rx_packets, received);
+        netdev_stat_add(&stats->rx_bytes, bytes);
+    }
+    if (errors)
+        netdev_stat_add(&stats->rx_errors, errors);
+}
+
 static inline void netdev_stats_read(const struct netdev_stats *src, struct netdev_stats *dst)
 {
     dst->rx_packets = __atomic_load_n(&src->rx_packets, __ATOMIC_RELAXED);
