@@ -156,6 +156,7 @@ def report(doc, out):
     med = f", median of {n} rounds" if n > 1 else ""
     print(f"\nPontoon benchmark ({meta['mode']}, {meta['seconds']} s per figure{med}, "
           f"{meta['cpus']} CPUs, kernel {meta['kernel']}, {meta['date']}, "
+          f"TCP congestion control {meta.get('tcp_congestion_control', '?')}, "
           f"machine {meta.get('busy_before_pct', '?')} % busy before)", file=out)
     print_table(head, rows, out)
     print("\n* Linux bridge: no switch process; machine-wide system+softirq CPU seconds "

@@ -31,6 +31,10 @@ def run_meta(args, prefix, **fields):
     meta.update({"cpus": os.cpu_count(), "kernel": os.uname().release,
                  "date": time.strftime("%Y-%m-%d %H:%M:%S"), "prefix": prefix,
                  "build": str(args.build), "git": git_describe()})
+    # New namespaces inherit it: BBR (this VM's default) and cubic (Debian's)
+    # give the bridge and the switches very different TCP figures.
+    cc = Path("/proc/sys/net/ipv4/tcp_congestion_control")
+    meta["tcp_congestion_control"] = cc.read_text().strip()
     meta["busy_before_pct"] = machine_busy_pct()
     if meta["busy_before_pct"] > 10:
         log(f"warning: the machine is {meta['busy_before_pct']} % busy before the "
