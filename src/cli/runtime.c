@@ -44,7 +44,8 @@ const struct cli_command_def runtime_commands[] = {
       "dpif-netdev/pmd-rxq-rebalance",
       "reassign rx queues to worker threads by their measured load" },
     { "vhost/show", 0, 1, "", COMMAND_RUNTIME, runtime_forward, "vhost/show [PORT]",
-      "show vhost-user ports: connection, features, queues and their counters" },
+      "show vhost-user ports: connection, features, queues and their counters, tx retries "
+      "and drops on a full guest ring" },
     { "list-commands", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "list-commands",
       "list the commands the running daemon accepts" },
     { "version", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "version",

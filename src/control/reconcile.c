@@ -295,6 +295,23 @@ static void schedule_flush(struct reconcile_run *run, struct running_bridge *bri
     run->flush[run->n_flush++] = (struct flush_request){ bridge, ofport };
 }
 
+/* options:tx-retries-max of a vhost-user port, changed while it runs.  As
+ * in OVS, a value outside 0-32 means the default (and a warning here). */
+static void configure_tx_retries(const struct running_iface *iface, const struct db_row *row)
+{
+    if (!iface->netdev || strncmp(iface->type, "dpdkvhostuser", strlen("dpdkvhostuser")))
+        return;
+    const char *text = db_row_get_map_string(row, "options", "tx-retries-max");
+    uint32_t n = parse_uint_option(text, UINT32_MAX, 0, NETDEV_VHOSTUSER_TX_RETRIES_MAX);
+    if (n == UINT32_MAX) {
+        if (text && *text)
+            log_warn("%s: options:tx-retries-max=\"%s\" is not 0-%d; using %d", iface->name,
+                     text, NETDEV_VHOSTUSER_TX_RETRIES_MAX, NETDEV_VHOSTUSER_TX_RETRIES_DEFAULT);
+        n = NETDEV_VHOSTUSER_TX_RETRIES_DEFAULT;
+    }
+    netdev_vhostuser_set_tx_retries_max(iface->netdev, n);
+}
+
 static struct running_iface *configure_iface(struct switch_state *st, struct reconcile_run *run,
                             struct running_bridge *rbridge, const struct db_row *bridge_row, const struct db_row *port_row,
                             const struct db_row *iface_row, const struct vlan_policy *vlan,
@@ -356,6 +373,7 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     }
     iface->seen = true;
     snprintf(iface->uuid, sizeof iface->uuid, "%s", iface_row->uuid);
+    configure_tx_retries(iface, iface_row);
     iface->vlan_invalid = vlan_error != NULL;
     if (vlan_error) {
         iface_set_error(iface, xasprintf("port %s: %s", db_row_get_string(port_row, "name"),

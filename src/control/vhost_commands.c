@@ -117,6 +117,9 @@ static json_t *port_json(const struct running_iface *iface)
     json_object_set_new(port, "protocol_features",
                         bits_json(s.protocol_features, protocol_feature_names,
                                   sizeof protocol_feature_names / sizeof protocol_feature_names[0]));
+    json_object_set_new(port, "tx_retries_max", json_integer(s.tx_retries_max));
+    json_object_set_new(port, "tx_retries", json_integer((json_int_t)s.tx_retries));
+    json_object_set_new(port, "tx_failure_drops", json_integer((json_int_t)s.tx_failure_drops));
     json_object_set_new(port, "queue_pairs", json_integer(s.n_pairs));
     json_object_set_new(port, "active_queue_pairs", json_integer(active));
     json_object_set_new(port, "queues", queues);
@@ -156,6 +159,9 @@ static void render_port(struct strbuf *text, json_t *port)
     render_names(text, "protocol features", json_object_get(port, "protocol_features"));
     strbuf_printf(text, "  queue pairs: %lld (%lld active)\n", INT(port, "queue_pairs"),
                   INT(port, "active_queue_pairs"));
+    strbuf_printf(text, "  tx retries: %lld (at most %lld per burst), tx failure drops: %lld\n",
+                  INT(port, "tx_retries"), INT(port, "tx_retries_max"),
+                  INT(port, "tx_failure_drops"));
     size_t i;
     json_t *q;
     json_array_foreach(queues, i, q) {

@@ -67,6 +67,8 @@ struct vhost_queue {
     uint16_t num;
     uint64_t desc_uva, avail_uva, used_uva;
     uint64_t packets;       /* moved through this ring (under lock), for vhost/show */
+    uint64_t tx_retries;    /* guest receive: enqueue retries on a full ring (under lock) */
+    uint64_t tx_failure_drops; /* guest receive: dropped, ring still full (under lock) */
     struct packet **segments; /* software TSO for a guest without it (under lock) */
 };
 
@@ -81,6 +83,7 @@ struct vhost_priv {
     uint64_t features, protocol_features; /* protocol thread only */
     struct vhost_mem mem;                 /* changed with every queue lock held */
     struct netdev_stats stats;
+    unsigned tx_retries_max;              /* atomic: options:tx-retries-max */
     unsigned n_pairs, n_queues;
     struct vhost_queue queues[];
 };
@@ -661,6 +664,7 @@ static int vhost_open_common(struct netdev *dev, bool client)
     p->client = client;
     p->listen_fd = p->conn_fd = -1;
     p->n_pairs = n_pairs;
+    p->tx_retries_max = NETDEV_VHOSTUSER_TX_RETRIES_DEFAULT;
     p->n_queues = 2 * n_pairs;
     dev->priv = p;
     for (unsigned i = 0; i < p->n_queues; i++) {
@@ -752,6 +756,21 @@ static int vhost_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pack
     return n;
 }
 
+/* Guest receive with options:tx-retries-max, counted for vhost/show. */
+static int enqueue_retrying(struct vhost_priv *p, struct vhost_queue *q,
+                            struct packet *const *packets, unsigned n, unsigned *dropped)
+{
+    unsigned max_retries = __atomic_load_n(&p->tx_retries_max, __ATOMIC_RELAXED);
+    unsigned retries, not_taken;
+    int r = virtqueue_enqueue_retrying(&q->vq, packets, n, max_retries, dropped, &retries,
+                                       &not_taken);
+    if (r >= 0) {
+        q->tx_retries += retries;
+        q->tx_failure_drops += not_taken;
+    }
+    return r;
+}
+
 /* What the guest can take: large TCP segments only if it negotiated the
  * matching GUEST_TSO feature, partial checksums only with GUEST_CSUM.  Frames
  * it cannot take are completed or cut here (lazily allocating the segment
@@ -770,7 +789,7 @@ static int guest_fixup_enqueue(struct vhost_priv *p, struct vhost_queue *q,
                       (gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
                        (features & (1ull << VIRTIO_NET_F_GUEST_TSO6)));
         if (gso != VIRTIO_NET_HDR_GSO_NONE && !tso_ok) {
-            int r = n_ready ? virtqueue_enqueue(&q->vq, ready, n_ready, &d) : 0;
+            int r = n_ready ? enqueue_retrying(p, q, ready, n_ready, &d) : 0;
             if (r < 0)
                 return r;
             sent += (unsigned)r;
@@ -788,7 +807,7 @@ static int guest_fixup_enqueue(struct vhost_priv *p, struct vhost_queue *q,
                 drop++;
                 continue;
             }
-            r = virtqueue_enqueue(&q->vq, q->segments, (unsigned)n_seg, &d);
+            r = enqueue_retrying(p, q, q->segments, (unsigned)n_seg, &d);
             if (r < 0)
                 return r;
             /* Counted as one frame sent, as it came in. */
@@ -805,7 +824,7 @@ static int guest_fixup_enqueue(struct vhost_priv *p, struct vhost_queue *q,
         }
         ready[n_ready++] = pkt;
         if (n_ready == PACKET_BATCH_MAX) {
-            int r = virtqueue_enqueue(&q->vq, ready, n_ready, &d);
+            int r = enqueue_retrying(p, q, ready, n_ready, &d);
             if (r < 0)
                 return r;
             sent += (unsigned)r;
@@ -814,7 +833,7 @@ static int guest_fixup_enqueue(struct vhost_priv *p, struct vhost_queue *q,
         }
     }
     if (n_ready) {
-        int r = virtqueue_enqueue(&q->vq, ready, n_ready, &d);
+        int r = enqueue_retrying(p, q, ready, n_ready, &d);
         if (r < 0)
             return r;
         sent += (unsigned)r;
@@ -865,11 +884,25 @@ static void vhost_get_stats(const struct netdev *dev, struct netdev_stats *stats
 extern const struct netdev_class netdev_vhostuser_class;
 extern const struct netdev_class netdev_vhostuserclient_class;
 
+static bool is_vhostuser(const struct netdev *dev)
+{
+    return dev && dev->priv &&
+           (dev->class == &netdev_vhostuser_class || dev->class == &netdev_vhostuserclient_class);
+}
+
+int netdev_vhostuser_set_tx_retries_max(struct netdev *dev, unsigned max_retries)
+{
+    if (!is_vhostuser(dev) || max_retries > NETDEV_VHOSTUSER_TX_RETRIES_MAX)
+        return -EINVAL;
+    struct vhost_priv *p = dev->priv;
+    __atomic_store_n(&p->tx_retries_max, max_retries, __ATOMIC_RELAXED);
+    return 0;
+}
+
 int netdev_vhostuser_get_status(struct netdev *dev, struct netdev_vhostuser_status *status)
 {
     memset(status, 0, sizeof *status);
-    if (!dev || !dev->priv ||
-        (dev->class != &netdev_vhostuser_class && dev->class != &netdev_vhostuserclient_class))
+    if (!is_vhostuser(dev))
         return -EINVAL;
     struct vhost_priv *p = dev->priv;
     status->client = p->client;
@@ -878,6 +911,7 @@ int netdev_vhostuser_get_status(struct netdev *dev, struct netdev_vhostuser_stat
     status->connected = __atomic_load_n(&p->conn_fd, __ATOMIC_RELAXED) >= 0;
     status->features = __atomic_load_n(&p->features, __ATOMIC_RELAXED);
     status->protocol_features = __atomic_load_n(&p->protocol_features, __ATOMIC_RELAXED);
+    status->tx_retries_max = __atomic_load_n(&p->tx_retries_max, __ATOMIC_RELAXED);
     status->n_pairs = p->n_pairs;
     status->n_queues = p->n_queues < NETDEV_VHOSTUSER_MAX_QUEUES ? p->n_queues
                                                                  : NETDEV_VHOSTUSER_MAX_QUEUES;
@@ -889,6 +923,8 @@ int netdev_vhostuser_get_status(struct netdev *dev, struct netdev_vhostuser_stat
         s->enabled = q->enabled;
         s->ready = q->ready;
         s->packets = q->packets;
+        status->tx_retries += q->tx_retries;
+        status->tx_failure_drops += q->tx_failure_drops;
         pthread_mutex_unlock(&q->lock);
     }
     return 0;

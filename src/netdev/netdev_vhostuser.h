@@ -16,6 +16,13 @@ int netdev_vhostuser_set_run_dir(const char *dir);
  * before netdev_open() of that name.  NULL forgets it. */
 int netdev_vhostuser_set_server_path(const char *port_name, const char *path);
 
+/* options:tx-retries-max: how often a burst for the guest is tried again
+ * when its receive ring fills part-way (OVS: 0-32, default 8).  Any thread;
+ * -EINVAL for another port type or a value above the maximum. */
+#define NETDEV_VHOSTUSER_TX_RETRIES_DEFAULT 8
+#define NETDEV_VHOSTUSER_TX_RETRIES_MAX 32
+int netdev_vhostuser_set_tx_retries_max(struct netdev *dev, unsigned max_retries);
+
 /* True (once) when the port's ready queues changed since the last call, so
  * that rxq_fd() must be read again. */
 bool netdev_vhostuser_changed(struct netdev *dev);
@@ -34,6 +41,9 @@ struct netdev_vhostuser_status {
     char path[108];                 /* the socket */
     uint64_t features;              /* negotiated (SET_FEATURES), 0 when not connected */
     uint64_t protocol_features;
+    unsigned tx_retries_max;        /* options:tx-retries-max */
+    uint64_t tx_retries;            /* retries of guest-receive bursts (OVS ovs_tx_retries) */
+    uint64_t tx_failure_drops;      /* dropped on a full guest ring (ovs_tx_failure_drops) */
     unsigned n_pairs;               /* queue pairs the port offers (options:n_rxq) */
     unsigned n_queues;              /* 2 * n_pairs: queue 2k guest rx, 2k+1 guest tx */
     struct netdev_vhostuser_queue_status queues[NETDEV_VHOSTUSER_MAX_QUEUES];

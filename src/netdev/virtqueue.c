@@ -283,8 +283,10 @@ static int rx_copy(struct rx_cursor *c, const uint8_t *src, uint32_t len,
     return 0;
 }
 
-/* Delivers one packet.  Returns 0, -ENOSPC (no room: nothing taken), or
- * the error of a broken chain. */
+/* Delivers one packet.  Returns 0, -ENOSPC (the guest has posted too few
+ * buffers: nothing taken), -EMSGSIZE (larger than a chain without MRG_RXBUF,
+ * or a chain too small for the header: it never fits), or the error of a
+ * broken chain. */
 static int enqueue_one(struct virtqueue *vq, const struct packet *pkt, uint16_t *used_idx,
                        uint16_t *avail_left)
 {
@@ -314,8 +316,10 @@ static int enqueue_one(struct virtqueue *vq, const struct packet *pkt, uint16_t 
         if (hdr_done < vq->hdr_len) {
             err = rx_copy(&c, (const uint8_t *)&h, vq->hdr_len, num_buffers_at,
                           offsetof(struct virtio_net_hdr_mrg_rxbuf, num_buffers));
-            if (err)
+            if (err) {
+                err = err == -ENOSPC ? -EMSGSIZE : err;
                 goto rewind;        /* the header must fit the first chain */
+            }
             hdr_done = vq->hdr_len;
         }
         /* Without MRG_RXBUF the whole frame goes into this one chain. */
@@ -326,6 +330,7 @@ static int enqueue_one(struct virtqueue *vq, const struct packet *pkt, uint16_t 
             data_done += c.chain_written - before;
             err = 0;
         } else if (err) {
+            err = err == -ENOSPC ? -EMSGSIZE : err;
             goto rewind;
         } else {
             data_done = pkt->len;
@@ -373,9 +378,12 @@ int virtqueue_enqueue(struct virtqueue *vq, struct packet *const *packets, unsig
             left = (uint16_t)n_avail;
         }
         err = enqueue_one(vq, packets[i], &used_idx, &left);
-        if (err == -ENOSPC) {
+        if (err == -EMSGSIZE) {
             (*dropped)++;
             err = 0;
+        } else if (err == -ENOSPC) {
+            err = 0;
+            break;          /* in order: the rest waits for more buffers */
         } else if (err) {
             break;
         } else {
@@ -386,6 +394,32 @@ int virtqueue_enqueue(struct virtqueue *vq, struct packet *const *packets, unsig
         *dropped = n - sent;
     used_ring_publish(vq, used_idx);
     return err ? err : (int)sent;
+}
+
+int virtqueue_enqueue_retrying(struct virtqueue *vq, struct packet *const *packets, unsigned n,
+                               unsigned max_retries, unsigned *dropped, unsigned *retries,
+                               unsigned *not_taken)
+{
+    unsigned done = 0, sent = 0, never_fit = 0;
+    *retries = 0;
+    for (;;) {
+        unsigned d;
+        int r = virtqueue_enqueue(vq, packets + done, n - done, &d);
+        if (r < 0) {
+            *dropped = n - sent;
+            *not_taken = 0;
+            return r;
+        }
+        sent += (unsigned)r;
+        never_fit += d;
+        done += (unsigned)r + d;
+        if (done == n || (r == 0 && d == 0) || *retries == max_retries)
+            break;
+        (*retries)++;
+    }
+    *not_taken = n - done;
+    *dropped = never_fit + *not_taken;
+    return (int)sent;
 }
 
 bool virtqueue_has_avail(struct virtqueue *vq)

@@ -73,12 +73,25 @@ int virtqueue_chain_next(struct virtqueue_chain *chain, struct virtqueue_buf *bu
 int virtqueue_dequeue(struct virtqueue *vq, struct packet **packets, unsigned max,
                       unsigned *dropped);
 
-/* Guest receive: copies packets[0..n) into guest buffers (several per
- * packet with MRG_RXBUF).  A packet with no room is dropped and counted in
- * *dropped, without taking any buffer.  Returns the number delivered, or a
- * negative errno when the guest broke the ring. */
+/* Guest receive: copies packets[0..n) in order into guest buffers (several
+ * per packet with MRG_RXBUF), then publishes them as used.  It stops at the
+ * first packet the guest has posted too few buffers for; a packet that can
+ * never fit (larger than a chain without MRG_RXBUF) is skipped and counted
+ * in *dropped.  Returns the number delivered, or a negative errno when the
+ * guest broke the ring (then *dropped = n - delivered).  Otherwise
+ * packets[delivered + *dropped .. n) were not taken: the caller may try them
+ * again once the guest has posted more buffers, or drop them. */
 int virtqueue_enqueue(struct virtqueue *vq, struct packet *const *packets, unsigned n,
                       unsigned *dropped);
+
+/* virtqueue_enqueue() that, when the ring fills part-way, tries the rest
+ * again up to `max_retries` times while each try moves something (a polling
+ * driver recycles buffers meanwhile; OVS's tx-retries-max).  Packets still
+ * not taken are dropped: *dropped counts them and those that never fit,
+ * *not_taken only the former; *retries the tries after the first. */
+int virtqueue_enqueue_retrying(struct virtqueue *vq, struct packet *const *packets, unsigned n,
+                               unsigned max_retries, unsigned *dropped, unsigned *retries,
+                               unsigned *not_taken);
 
 /* Whether the driver has published buffers we have not taken.  With
  * EVENT_IDX it first asks the driver to kick at the next one. */

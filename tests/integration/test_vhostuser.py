@@ -3,7 +3,8 @@
 
 Covers: ARP and ICMP echo answered by the guest (icmpecho), counted bursts
 both ways without loss, VLAN isolation between two guests, the guest
-restarting (quit, and SIGKILL) with pontoond staying up, client mode
+restarting (quit, and SIGKILL) with pontoond staying up, a guest that stops
+reading (full ring: dropped and counted, tx-retries-max), client mode
 (testpmd serves the socket) across a pontoond restart, a 2-queue guest whose
 two queues both carry traffic, and `vhost/show`.
 
@@ -194,6 +195,44 @@ def test_counted_bursts_both_ways_without_loss(pontoon, daemon, net, guests):
     arrived = settle(lambda: rx_packets(h)) - host_before
     assert sent <= arrived <= sent + 5, f"host received {arrived} of {sent} frames"
     assert vhost_show(pontoon, vh)["queues"][1]["packets"] >= sent
+
+
+def test_full_guest_ring_drops_counts_and_recovers(pontoon, daemon, net, guests):
+    """A guest that stops reading: its receive ring fills, the rest is
+    dropped and counted (tx failure drops), nothing else breaks, and once it
+    reads again frames arrive.  options:tx-retries-max as OVS takes it."""
+    vh, sock, h = vhost_and_host(pontoon, net)
+    mac = net.next_mac()
+    g = guests.start(sock, forward_mode="rxonly", mac=mac, queue_size=256)
+    wait_vhost_state(pontoon, vh, "connected", active_pairs=1)
+    h.exec("ip", "neigh", "replace", GUEST_IP, "lladdr", mac, "dev", h.ifname,
+           "nud", "permanent")
+    s = vhost_show(pontoon, vh)
+    assert (s["tx_retries_max"], s["tx_failure_drops"]) == (8, 0), s
+
+    g.cmd("stop", until="Done.")                 # the guest no longer polls its rings
+    send_paced_udp(h, GUEST_IP, 1000, 10000)
+    s = settle(lambda: vhost_show(pontoon, vh)["tx_failure_drops"])
+    # At most one ring's worth (256 buffers, a frame each) went in.
+    assert 1000 - 256 <= s <= 1000, vhost_show(pontoon, vh)
+    assert f"tx failure drops: {s}" in pontoon("vhost/show", vh)
+
+    g.cmd("start", until="packet forwarding")
+    before = g.stats()["rx"]
+    send_paced_udp(h, GUEST_IP, 200, 10000)
+    got = settle(lambda: g.stats()["rx"]) - before
+    assert got >= 200, f"the guest got {got} of 200 after it started reading again"
+
+    pontoon("set", "Interface", vh, "options:tx-retries-max=0")
+    ph.wait_until(lambda: vhost_show(pontoon, vh)["tx_retries_max"] == 0, timeout=5,
+                  what="tx-retries-max=0 to apply")
+    assert "(at most 0 per burst)" in pontoon("vhost/show", vh)
+    # Out of OVS's range 0-32: the default, and a warning in the log.
+    pontoon("set", "Interface", vh, "options:tx-retries-max=33")
+    ph.wait_until(lambda: vhost_show(pontoon, vh)["tx_retries_max"] == 8, timeout=5,
+                  what="tx-retries-max=33 to fall back to 8")
+    assert 'options:tx-retries-max="33" is not 0-32' in daemon.log()
+    assert vhost_show(pontoon, vh)["state"] == "connected"
 
 
 def test_guests_on_different_vlans_are_isolated(pontoon, daemon, net, guests):

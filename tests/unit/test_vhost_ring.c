@@ -386,18 +386,89 @@ static void test_enqueue_mergeable(void **state)
     assert_int_equal(g->base[BUF_OFF + 0x2000 + 33], 149);
 }
 
-static void test_enqueue_no_room(void **state)
+static void test_enqueue_stops_without_room(void **state)
 {
     struct guest *g = *state;
     rx_chains(g, 2, 64);
     make_packet(g->pkts[0], 150);        /* needs three */
-    make_packet(g->pkts[1], 40);         /* fits in one */
+    make_packet(g->pkts[1], 40);         /* fits in one, but comes after */
     unsigned dropped;
+    assert_int_equal(virtqueue_enqueue(&g->vq, g->pkts, 2, &dropped), 0);
+    assert_int_equal(dropped, 0);        /* not taken: the caller may try again */
+    assert_int_equal(g->used->idx, 0);
+    assert_int_equal(g->vq.last_avail_idx, 0);
+    /* The guest posts a third buffer: the first packet goes, in order. */
+    set_desc(g, 2, GPA_BASE + BUF_OFF + 2 * 0x1000, 64, VRING_DESC_F_WRITE, 0);
+    publish(g, 2);
     assert_int_equal(virtqueue_enqueue(&g->vq, g->pkts, 2, &dropped), 1);
-    assert_int_equal(dropped, 1);
+    assert_int_equal(dropped, 0);
+    assert_int_equal(g->used->idx, 3);
+    assert_int_equal(g->vq.last_avail_idx, 3);
+}
+
+/* Four 40-byte packets, two one-buffer chains posted. */
+static void two_buffers_four_packets(struct guest *g)
+{
+    rx_chains(g, 2, 64);
+    for (int i = 0; i < 4; i++)
+        make_packet(g->pkts[i], 40);
+}
+
+static void test_enqueue_retry_stops_without_progress(void **state)
+{
+    struct guest *g = *state;
+    two_buffers_four_packets(g);
+    unsigned dropped, retries, not_taken;
+    assert_int_equal(virtqueue_enqueue_retrying(&g->vq, g->pkts, 4, 8, &dropped, &retries,
+                                                &not_taken), 2);
+    /* One retry after the first try moved two; it moved nothing: stop. */
+    assert_int_equal(retries, 1);
+    assert_int_equal(not_taken, 2);
+    assert_int_equal(dropped, 2);
+    assert_int_equal(g->used->idx, 2);
+}
+
+static void test_enqueue_retry_max_zero(void **state)
+{
+    struct guest *g = *state;
+    two_buffers_four_packets(g);
+    unsigned dropped, retries, not_taken;
+    assert_int_equal(virtqueue_enqueue_retrying(&g->vq, g->pkts, 4, 0, &dropped, &retries,
+                                                &not_taken), 2);
+    assert_int_equal(retries, 0);
+    assert_int_equal(not_taken, 2);
+    assert_int_equal(dropped, 2);
+}
+
+static void test_enqueue_retry_empty_ring(void **state)
+{
+    struct guest *g = *state;
+    for (int i = 0; i < 4; i++)
+        make_packet(g->pkts[i], 40);
+    unsigned dropped, retries, not_taken;
+    assert_int_equal(virtqueue_enqueue_retrying(&g->vq, g->pkts, 4, 8, &dropped, &retries,
+                                                &not_taken), 0);
+    assert_int_equal(retries, 0);      /* nothing moved: a guest that is not reading */
+    assert_int_equal(not_taken, 4);
+    assert_int_equal(dropped, 4);
+}
+
+static void test_enqueue_retry_never_fit_counts_as_progress(void **state)
+{
+    struct guest *g = *state;
+    g->vq.mrg_rxbuf = false;
+    rx_chains(g, 1, 100);
+    make_packet(g->pkts[0], 200);      /* larger than any chain: dropped, not retried */
+    make_packet(g->pkts[1], 40);
+    make_packet(g->pkts[2], 40);       /* no buffer left */
+    unsigned dropped, retries, not_taken;
+    assert_int_equal(virtqueue_enqueue_retrying(&g->vq, g->pkts, 3, 8, &dropped, &retries,
+                                                &not_taken), 1);
+    assert_int_equal(retries, 1);
+    assert_int_equal(not_taken, 1);
+    assert_int_equal(dropped, 2);
     assert_int_equal(g->used->idx, 1);
-    assert_int_equal(g->used->ring[0].id, 0);      /* the dropped one took nothing */
-    assert_int_equal(g->vq.last_avail_idx, 1);
+    assert_int_equal(g->used->ring[0].len, 12 + 40);
 }
 
 static void test_enqueue_single_chain(void **state)
@@ -504,7 +575,11 @@ int main(void)
         T(test_indirect_with_next),
         T(test_attach_checks),
         T(test_enqueue_mergeable),
-        T(test_enqueue_no_room),
+        T(test_enqueue_stops_without_room),
+        T(test_enqueue_retry_stops_without_progress),
+        T(test_enqueue_retry_max_zero),
+        T(test_enqueue_retry_empty_ring),
+        T(test_enqueue_retry_never_fit_counts_as_progress),
         T(test_enqueue_single_chain),
         T(test_enqueue_readonly_buffer),
         T(test_notify_event_idx),
