@@ -61,6 +61,7 @@ struct switch_state {
     bool worker_isolated[DP_MAX_WORKERS];
     bool busy_poll;
     uint32_t poll_after_traffic_us;
+    uint64_t stats_written_ms;      /* Interface.statistics last written (iface_stats.c) */
     bool rebalance_requested;       /* dpif-netdev/pmd-rxq-rebalance */
     uint64_t history_ns[PMD_HISTORY];   /* when each load sample was taken */
     unsigned history_head;          /* next sample slot */

@@ -16,6 +16,7 @@
 #include "control/control_client.h"
 #include "control/control_server.h"
 #include "control/db.h"
+#include "control/iface_stats.h"
 #include "control/link_monitor.h"
 #include "control/switch_commands.h"
 #include "control/switch_state.h"
@@ -307,6 +308,7 @@ static int run(struct daemon *d, int signal_fd)
                 last_slow_ms = now_ms;
                 switch_expire_fdbs(&d->switch_state, clock_monotonic_ms());
                 pmd_sample_load(&d->switch_state, pmd_now_ns());
+                iface_stats_write(&d->switch_state, now_ms);
                 /* Changes committed with --no-wait come with no reload request. */
                 int64_t version;
                 if (db_data_version(d->db, &version) == 0 && version != d->data_version)

@@ -4,6 +4,8 @@ Each test: a pontoond of its own, hosts in namespaces joined by veth pairs
 whose host-side ends are ports of the bridge; ping and scapy-built frames.
 """
 
+import json
+
 import pytest
 from scapy.layers.l2 import Dot1Q, Ether
 from scapy.packet import Raw
@@ -233,6 +235,44 @@ def test_retag_live(pontoon, daemon, net):
 
 
 # ---------------------------------------------------------------- 12 with traffic
+def libvirt_statistics(pontoon, port):
+    """Interface.statistics read the way libvirt reads it for domifstat."""
+    out = pontoon("--if-exists", "--format=list", "--data=json", "--no-headings",
+                  "--columns=statistics", "list", "Interface", port).strip()
+    if not out:
+        return None
+    kind, pairs = json.loads(out)
+    assert kind == "map", out
+    return dict(pairs)
+
+
+def test_interface_statistics_for_libvirt(pontoon, daemon, net):
+    """The daemon writes Interface.statistics (every 5 s, as OVS) with the
+    counters libvirt's domifstat reads, from the switch's side of each port."""
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    bridge(pontoon, net, a, b)
+    a.ping_until(b)
+    a.exec("ping", "-c", "20", "-i", "0.01", "-q", b.ip)
+
+    def counted():
+        sa, sb = libvirt_statistics(pontoon, a.port), libvirt_statistics(pontoon, b.port)
+        if not sa or not sb or sa.get("rx_packets", 0) < 21 or sb.get("rx_packets", 0) < 21:
+            return None
+        return sa, sb
+    sa, sb = ph.wait_until(counted, timeout=15, interval=0.5,
+                           what="statistics with the 20 pings in them")
+    keys = {"rx_packets", "rx_bytes", "rx_dropped", "rx_errors",
+            "tx_packets", "tx_bytes", "tx_dropped", "tx_errors"}
+    assert set(sa) == keys and set(sb) == keys, (sa, sb)
+    # a's requests came in on a's port and left on b's; the replies the other way.
+    assert sb["tx_packets"] >= 21 and sa["tx_packets"] >= 21, (sa, sb)
+    assert sa["rx_bytes"] >= 21 * 98 and sa["rx_errors"] == 0, sa
+    assert pontoon("get", "Interface", a.port, "statistics:rx_packets").strip().isdigit()
+    # libvirt asks with --if-exists also for ports that are gone.
+    assert libvirt_statistics(pontoon, net.name("nope")) is None
+
+
 def test_libvirt_plug_line_with_traffic(pontoon, daemon, net):
     """libvirt's verbatim add-port line puts two hosts on VLAN 2; they ping."""
     from test_cli import libvirt_plug_argv, IFACE_ID0, IFACE_ID1

@@ -1,0 +1,142 @@
+/* Interface.statistics: see iface_stats.h. */
+#include "control/iface_stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/db.h"
+#include "control/schema.h"
+#include "datapath/datapath.h"
+#include "netdev/netdev.h"
+#include "netdev/netdev_vhostuser.h"
+#include "util/log.h"
+
+static void set_counter(struct datum *d, const struct column_def *col, const char *key,
+                        uint64_t value)
+{
+    union atom k = { .string = (char *)key };
+    union atom v = { .integer = (int64_t)(value & INT64_MAX) };
+    datum_map_set(d, col, &k, &v);
+}
+
+void iface_statistics(const struct dp_port_stats *dp, const struct netdev_stats *netdev,
+                      const uint64_t vhost[2], const struct column_def *col, struct datum *out)
+{
+    static const struct netdev_stats none;
+    const struct netdev_stats *n = netdev ? netdev : &none;
+    datum_init_empty(out);
+    out->values = NULL;
+    set_counter(out, col, "rx_packets", dp->rx_packets);
+    set_counter(out, col, "rx_bytes", dp->rx_bytes);
+    set_counter(out, col, "rx_dropped", dp->rx_dropped + n->rx_dropped);
+    set_counter(out, col, "rx_errors", n->rx_errors);
+    set_counter(out, col, "tx_packets", dp->tx_packets);
+    set_counter(out, col, "tx_bytes", dp->tx_bytes);
+    set_counter(out, col, "tx_dropped", dp->tx_dropped);
+    set_counter(out, col, "tx_errors", n->tx_errors);
+    if (vhost) {
+        set_counter(out, col, "ovs_tx_retries", vhost[0]);
+        set_counter(out, col, "ovs_tx_failure_drops", vhost[1]);
+    }
+}
+
+uint64_t iface_stats_interval_ms(const char *text)
+{
+    if (!text || !*text)
+        return IFACE_STATS_INTERVAL_MS;
+    char *end;
+    unsigned long long ms = strtoull(text, &end, 10);
+    /* As OVS: shorter than the default means the default. */
+    if (*end || ms < IFACE_STATS_INTERVAL_MS)
+        return IFACE_STATS_INTERVAL_MS;
+    return ms;
+}
+
+/* A snapshot of the counters: workers add to them while we read. */
+static void read_dp_stats(const struct dp_port_stats *s, struct dp_port_stats *out)
+{
+    out->rx_packets = __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED);
+    out->rx_bytes = __atomic_load_n(&s->rx_bytes, __ATOMIC_RELAXED);
+    out->rx_dropped = __atomic_load_n(&s->rx_dropped, __ATOMIC_RELAXED);
+    out->tx_packets = __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED);
+    out->tx_bytes = __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED);
+    out->tx_dropped = __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED);
+}
+
+static void running_statistics(const struct running_iface *iface, const struct column_def *col,
+                               struct datum *out)
+{
+    struct dp_port_stats dp;
+    read_dp_stats(iface->stats, &dp);
+    struct netdev_stats ns;
+    const struct netdev_stats *netdev = NULL;
+    if (iface->netdev && iface->netdev->class->get_stats) {
+        memset(&ns, 0, sizeof ns);
+        iface->netdev->class->get_stats(iface->netdev, &ns);
+        netdev = &ns;
+    }
+    struct netdev_vhostuser_status vs;
+    uint64_t vhost[2];
+    bool is_vhost = iface->netdev && netdev_vhostuser_get_status(iface->netdev, &vs) == 0;
+    if (is_vhost) {
+        vhost[0] = vs.tx_retries;
+        vhost[1] = vs.tx_failure_drops;
+    }
+    iface_statistics(&dp, netdev, is_vhost ? vhost : NULL, col, out);
+}
+
+static bool any_changed(struct switch_state *st, const struct column_def *col)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+        if (!row)
+            continue;
+        struct datum now;
+        running_statistics(st->ifaces[i], col, &now);
+        bool same = datum_equals(&now, db_row_get(row, "statistics"), col);
+        datum_destroy(&now, col);
+        if (!same)
+            return true;
+    }
+    return false;
+}
+
+void iface_stats_write(struct switch_state *st, uint64_t now_ms)
+{
+    const struct db_row *root = db_root_row(st->db);
+    uint64_t interval = iface_stats_interval_ms(
+        root ? db_row_get_map_string(root, "other_config", "stats-update-interval") : NULL);
+    if (st->stats_written_ms && now_ms - st->stats_written_ms < interval)
+        return;
+    st->stats_written_ms = now_ms;
+
+    const struct column_def *col;
+    char *err = NULL;
+    if (schema_find_column(schema_find_table("Interface"), "statistics", &col, &err) < 0) {
+        free(err);
+        return;
+    }
+    if (!any_changed(st, col))
+        return;
+    /* Short wait: a command holding the database only delays this to the
+     * next interval. */
+    if (db_begin(st->db, 100, &err) < 0) {
+        log_warn("cannot write interface statistics: %s", err);
+        free(err);
+        return;
+    }
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+        if (!row)
+            continue;
+        struct datum now;
+        running_statistics(st->ifaces[i], col, &now);
+        if (!datum_equals(&now, db_row_get(row, "statistics"), col))
+            db_row_set(row, "statistics", &now);
+        datum_destroy(&now, col);
+    }
+    if (db_commit(st->db, &err) < 0) {
+        log_warn("cannot write interface statistics: %s", err);
+        free(err);
+    }
+}
