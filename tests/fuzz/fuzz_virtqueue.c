@@ -78,6 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pkts[i]->len = 60 + 700 * (unsigned)i;
         memset(pkts[i]->data, i, pkts[i]->len);
     }
-    virtqueue_enqueue(&vq, pkts, 4, &dropped);
+    int sent = virtqueue_enqueue(&vq, pkts, 4, &dropped);
+    /* The retrying form on what is left: it must account for every packet. */
+    unsigned retries, not_taken;
+    int more = virtqueue_enqueue_retrying(&vq, pkts, 4, 8, &dropped, &retries, &not_taken);
+    if (sent > 4 || more > 4 || (more >= 0 && (unsigned)more + dropped != 4) ||
+        not_taken > dropped || retries > 8)
+        __builtin_trap();
     return 0;
 }
