@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control/db.h"
+#include "control/iface_columns.h"
 #include "control/switch_state.h"
 #include "netdev/netdev_vhostuser.h"
 #include "util/log.h"
@@ -515,95 +516,6 @@ fail:
     return NULL;
 }
 
-/* Interface.status the daemon reports: for vhost-user ports, whether a guest
- * is attached and how many queues it uses (shown by `show`); empty otherwise. */
-static void iface_status(const struct running_iface *iface, struct datum *status)
-{
-    datum_init_empty(status);
-    struct netdev_vhostuser_status vhost;
-    if (!iface->netdev || netdev_vhostuser_get_status(iface->netdev, &vhost) < 0)
-        return;
-    unsigned ready = 0;
-    for (unsigned q = 0; q < vhost.n_queues; q++)
-        ready += vhost.queues[q].ready;
-    char queues[16];
-    snprintf(queues, sizeof queues, "%u", ready);
-    /* Keys in sorted order, as a datum keeps them. */
-    const char *keys[2] = { "vhost-queues-ready", "vhost-state" };
-    const char *values[2] = { queues, vhost.connected ? "connected" : "waiting" };
-    status->n = 2;
-    status->keys = calloc(2, sizeof *status->keys);
-    status->values = calloc(2, sizeof *status->values);
-    for (int i = 0; i < 2; i++) {
-        status->keys[i].string = strdup(keys[i]);
-        status->values[i].string = strdup(values[i]);
-    }
-}
-
-/* Whether ofport, error or status of an Interface row differ from the running state. */
-static bool status_differs(const struct running_iface *iface, const struct db_row *row)
-{
-    const struct datum *error = db_row_get(row, "error");
-    const struct datum *ofport = db_row_get(row, "ofport");
-    if ((error->n != 0) != (iface->error != NULL) ||
-        (error->n && strcmp(error->keys[0].string, iface->error)) ||
-        ofport->n != 1 || ofport->keys[0].integer != (int64_t)iface->ofport)
-        return true;
-    const struct column_def *col;
-    char *err = NULL;
-    if (schema_find_column(row->table, "status", &col, &err) < 0) {
-        free(err);
-        return false;
-    }
-    struct datum status;
-    iface_status(iface, &status);
-    bool differs = !datum_equals(&status, db_row_get(row, "status"), col);
-    datum_destroy(&status, col);
-    return differs;
-}
-
-/* Writes ofport, error and status of every interface back to the database,
- * in one transaction, and only when something differs from what is stored. */
-static void write_status(struct switch_state *st)
-{
-    bool differs = false;
-    for (size_t i = 0; i < st->n_ifaces && !differs; i++) {
-        const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
-        differs = row && status_differs(st->ifaces[i], row);
-    }
-    if (!differs)
-        return;
-    char *err = NULL;
-    if (db_begin(st->db, 5000, &err) < 0) {
-        log_warn("cannot write interface status: %s", err);
-        free(err);
-        return;
-    }
-    for (size_t i = 0; i < st->n_ifaces; i++) {
-        const struct running_iface *iface = st->ifaces[i];
-        struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
-        if (!row)
-            continue;
-        struct datum error = DATUM_EMPTY;
-        if (iface->error) {
-            error.n = 1;
-            error.keys = calloc(1, sizeof *error.keys);
-            error.keys[0].string = strdup(iface->error);
-        }
-        db_row_set(row, "error", &error);
-        struct datum ofport = { 1, calloc(1, sizeof *ofport.keys), NULL };
-        ofport.keys[0].integer = iface->ofport;
-        db_row_set(row, "ofport", &ofport);
-        struct datum status;
-        iface_status(iface, &status);
-        db_row_set(row, "status", &status);
-    }
-    if (db_commit(st->db, &err) < 0) {
-        log_warn("cannot write interface status: %s", err);
-        free(err);
-    }
-}
-
 int switch_reconcile(struct switch_state *st)
 {
     struct reconcile_run run = { 0 };
@@ -692,6 +604,6 @@ int switch_reconcile(struct switch_state *st)
     free(gone);
     free(run.closing);
     free(run.flush);
-    write_status(st);
+    iface_columns_write(st);
     return result;
 }

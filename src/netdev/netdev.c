@@ -129,20 +129,41 @@ int netdev_get_mac(const char *name, uint8_t mac[6])
     return 0;
 }
 
-static int carrier_attr_cb(const struct nlmsghdr *nlh, void *arg)
+static int link_attr_cb(const struct nlattr *attr, void *arg)
 {
-    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-    /* IFF_LOWER_UP is only set while the device is up and has carrier:
-     * an administratively down member has no usable link either. */
-    *(bool *)arg = ifi->ifi_flags & IFF_LOWER_UP;
+    struct netdev_link *link = arg;
+    switch (mnl_attr_get_type(attr)) {
+    case IFLA_MTU:
+        if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+            link->mtu = mnl_attr_get_u32(attr);
+        break;
+    case IFLA_ADDRESS:
+        if (mnl_attr_get_payload_len(attr) == 6) {
+            memcpy(link->mac, mnl_attr_get_payload(attr), 6);
+            link->has_mac = true;
+        }
+        break;
+    }
     return MNL_CB_OK;
 }
 
-/* Netlink rather than /sys/class/net/X/carrier: sysfs shows the namespace it
- * was mounted in, which need not be ours. */
-int netdev_get_carrier(const char *name, bool *carrier)
+static int link_msg_cb(const struct nlmsghdr *nlh, void *arg)
 {
-    *carrier = false;
+    struct netdev_link *link = arg;
+    const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+    link->ifindex = ifi->ifi_index;
+    link->up = ifi->ifi_flags & IFF_UP;
+    /* IFF_LOWER_UP is only set while the device is up and has carrier:
+     * an administratively down member has no usable link either. */
+    link->carrier = ifi->ifi_flags & IFF_LOWER_UP;
+    return mnl_attr_parse(nlh, sizeof *ifi, link_attr_cb, link);
+}
+
+/* Netlink rather than /sys/class/net/X: sysfs shows the namespace it was
+ * mounted in, which need not be ours. */
+int netdev_get_link(const char *name, struct netdev_link *link)
+{
+    memset(link, 0, sizeof *link);
     if (strlen(name) >= IFNAMSIZ)
         return -EINVAL;
     struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
@@ -175,10 +196,20 @@ int netdev_get_carrier(const char *name, bool *carrier)
         err = -errno;
         goto out;
     }
-    if (mnl_cb_run(buf, (size_t)n, seq, portid, carrier_attr_cb, carrier) < 0)
+    if (mnl_cb_run(buf, (size_t)n, seq, portid, link_msg_cb, link) < 0)
         err = errno ? -errno : -EIO;
 out:
     mnl_socket_close(nl);
+    if (err)
+        memset(link, 0, sizeof *link);
+    return err;
+}
+
+int netdev_get_carrier(const char *name, bool *carrier)
+{
+    struct netdev_link link;
+    int err = netdev_get_link(name, &link);
+    *carrier = link.carrier;
     return err;
 }
 

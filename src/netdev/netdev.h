@@ -71,4 +71,15 @@ int netdev_set_up(const char *name, bool up);
 int netdev_get_mac(const char *name, uint8_t mac[6]);
 int netdev_get_carrier(const char *name, bool *carrier);
 
+/* What the kernel reports of a device in our namespace (one RTM_GETLINK). */
+struct netdev_link {
+    int ifindex;
+    bool up;                /* IFF_UP */
+    bool carrier;           /* IFF_LOWER_UP: up and with carrier */
+    unsigned mtu;
+    uint8_t mac[6];
+    bool has_mac;
+};
+int netdev_get_link(const char *name, struct netdev_link *link);
+
 #endif

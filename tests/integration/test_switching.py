@@ -273,6 +273,38 @@ def test_interface_statistics_for_libvirt(pontoon, daemon, net):
     assert libvirt_statistics(pontoon, net.name("nope")) is None
 
 
+def test_interface_link_columns(pontoon, daemon, net):
+    """admin_state, link_state, ifindex, mac_in_use and mtu as the kernel
+    reports the device, kept current when it changes (as ovs-vswitchd)."""
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    bridge(pontoon, net, a, b)
+    info = ph.link_info(a.port)
+
+    def columns():
+        return {c: pontoon("get", "Interface", a.port, c).strip()
+                for c in ("admin_state", "link_state", "ifindex", "mac_in_use", "mtu")}
+    want = {"admin_state": "up", "link_state": "up", "ifindex": str(info["ifindex"]),
+            "mac_in_use": f'"{info["address"]}"', "mtu": str(info["mtu"])}
+    ph.wait_until(lambda: columns() == want, timeout=5, what=f"link columns {want}")
+
+    ph.sh("ip", "link", "set", a.port, "mtu", "1400")
+    ph.wait_until(lambda: columns()["mtu"] == "1400", timeout=5, what="mtu 1400")
+    ph.sh("ip", "link", "set", a.port, "down")
+    ph.wait_until(lambda: columns()["admin_state"] == "down"
+                  and columns()["link_state"] == "down", timeout=5, what="port down")
+    # The host's end going down takes the carrier only.
+    ph.sh("ip", "link", "set", a.port, "up")
+    a.exec("ip", "link", "set", a.ifname, "down")
+    ph.wait_until(lambda: columns()["admin_state"] == "up"
+                  and columns()["link_state"] == "down", timeout=5, what="no carrier")
+    a.exec("ip", "link", "set", a.ifname, "up")
+    ph.wait_until(lambda: columns()["link_state"] == "up", timeout=5, what="carrier back")
+    # A port whose device is gone has none of them (and an error).
+    pontoon("add-port", net.name("br0"), net.name("gone"))
+    assert pontoon("get", "Interface", net.name("gone"), "link_state").strip() == "[]"
+
+
 def test_libvirt_plug_line_with_traffic(pontoon, daemon, net):
     """libvirt's verbatim add-port line puts two hosts on VLAN 2; they ping."""
     from test_cli import libvirt_plug_argv, IFACE_ID0, IFACE_ID1

@@ -371,6 +371,9 @@ def test_vhost_show(pontoon, daemon, net, guests):
     # ... and `show` (from the Interface's status column the daemon writes).
     ph.wait_until(lambda: 'status: {vhost-queues-ready="2", vhost-state=connected}'
                   in pontoon("show"), timeout=5, what="show to report the guest")
+    # No kernel device: the link is the guest, as OVS shows it.
+    assert pontoon("get", "Interface", vh, "link_state").strip() == "up"
+    assert pontoon("get", "Interface", vh, "admin_state").strip() == "up"
 
     text = pontoon("vhost/show", vh)
     assert text.startswith(f"{vh}:\n"), text
@@ -388,6 +391,7 @@ def test_vhost_show(pontoon, daemon, net, guests):
     assert "vhost: waiting" in pontoon("dpif/show")
     ph.wait_until(lambda: "vhost-state=waiting" in pontoon("show"), timeout=5,
                   what="show to report the guest gone")
+    assert pontoon("get", "Interface", vh, "link_state").strip() == "down"
 
     err = pontoon.run("vhost/show", h.port)
     assert err.returncode != 0 and "not a vhost-user port" in err.stderr, err

@@ -1,0 +1,158 @@
+/* Interface columns the daemon writes: see iface_columns.h. */
+#include "control/iface_columns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/datum.h"
+#include "control/db.h"
+#include "control/schema.h"
+#include "netdev/netdev.h"
+#include "netdev/netdev_vhostuser.h"
+#include "util/log.h"
+
+enum {
+    COL_ADMIN_STATE, COL_ERROR, COL_IFINDEX, COL_LINK_STATE, COL_MAC_IN_USE, COL_MTU,
+    COL_OFPORT, COL_STATUS, N_COLS
+};
+static const char *const column_names[N_COLS] = {
+    "admin_state", "error", "ifindex", "link_state", "mac_in_use", "mtu", "ofport", "status",
+};
+
+static void set_string(struct datum *d, const char *value)
+{
+    d->n = 1;
+    d->keys = calloc(1, sizeof *d->keys);
+    d->keys[0].string = strdup(value);
+}
+
+static void set_integer(struct datum *d, int64_t value)
+{
+    d->n = 1;
+    d->keys = calloc(1, sizeof *d->keys);
+    d->keys[0].integer = value;
+}
+
+/* Interface.status: for vhost-user ports, whether a guest is attached and
+ * how many queues it uses (shown by `show`); empty otherwise. */
+static void vhost_status(const struct netdev_vhostuser_status *vhost, struct datum *status)
+{
+    unsigned ready = 0;
+    for (unsigned q = 0; q < vhost->n_queues; q++)
+        ready += vhost->queues[q].ready;
+    char queues[16];
+    snprintf(queues, sizeof queues, "%u", ready);
+    /* Keys in sorted order, as a datum keeps them. */
+    const char *keys[2] = { "vhost-queues-ready", "vhost-state" };
+    const char *values[2] = { queues, vhost->connected ? "connected" : "waiting" };
+    status->n = 2;
+    status->keys = calloc(2, sizeof *status->keys);
+    status->values = calloc(2, sizeof *status->values);
+    for (int i = 0; i < 2; i++) {
+        status->keys[i].string = strdup(keys[i]);
+        status->values[i].string = strdup(values[i]);
+    }
+}
+
+/* The kernel's view of a device of ours: none when it is missing or lives in
+ * another namespace now (a tap handed to a guest's). */
+static void device_columns(const char *name, struct datum out[N_COLS])
+{
+    struct netdev_link link;
+    if (netdev_get_link(name, &link) < 0)
+        return;
+    set_string(&out[COL_ADMIN_STATE], link.up ? "up" : "down");
+    set_string(&out[COL_LINK_STATE], link.carrier ? "up" : "down");
+    set_integer(&out[COL_IFINDEX], link.ifindex);
+    if (link.mtu)
+        set_integer(&out[COL_MTU], link.mtu);
+    if (link.has_mac) {
+        char mac[18];
+        snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", link.mac[0], link.mac[1],
+                 link.mac[2], link.mac[3], link.mac[4], link.mac[5]);
+        set_string(&out[COL_MAC_IN_USE], mac);
+    }
+}
+
+static void build_columns(const struct running_iface *iface, struct datum out[N_COLS])
+{
+    for (int c = 0; c < N_COLS; c++)
+        datum_init_empty(&out[c]);
+    if (iface->error)
+        set_string(&out[COL_ERROR], iface->error);
+    set_integer(&out[COL_OFPORT], iface->ofport);
+    struct netdev_vhostuser_status vhost;
+    if (iface->netdev && netdev_vhostuser_get_status(iface->netdev, &vhost) == 0) {
+        vhost_status(&vhost, &out[COL_STATUS]);
+        /* No kernel device: the link is the guest (as OVS's vhost ports). */
+        set_string(&out[COL_ADMIN_STATE], "up");
+        set_string(&out[COL_LINK_STATE], vhost.connected ? "up" : "down");
+    } else if (!strcmp(iface->type, "patch")) {
+        if (!iface->error) {
+            set_string(&out[COL_ADMIN_STATE], "up");
+            set_string(&out[COL_LINK_STATE], "up");
+        }
+    } else if (iface->netdev) {
+        device_columns(iface->name, out);
+    }
+}
+
+static void destroy_columns(struct datum cols[N_COLS], const struct column_def *defs[N_COLS])
+{
+    for (int c = 0; c < N_COLS; c++)
+        datum_destroy(&cols[c], defs[c]);
+}
+
+static bool row_differs(const struct db_row *row, const struct datum cols[N_COLS],
+                        const struct column_def *defs[N_COLS])
+{
+    for (int c = 0; c < N_COLS; c++)
+        if (!datum_equals(&cols[c], db_row_get(row, column_names[c]), defs[c]))
+            return true;
+    return false;
+}
+
+void iface_columns_write(struct switch_state *st)
+{
+    const struct table_def *table = schema_find_table("Interface");
+    const struct column_def *defs[N_COLS];
+    for (int c = 0; c < N_COLS; c++) {
+        char *err = NULL;
+        if (schema_find_column(table, column_names[c], &defs[c], &err) < 0) {
+            log_err("schema: %s", err);
+            free(err);
+            return;
+        }
+    }
+    /* Built once: the link columns cost a netlink request each. */
+    struct datum (*cols)[N_COLS] = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *cols);
+    if (!cols)
+        return;
+    bool differs = false;
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        build_columns(st->ifaces[i], cols[i]);
+        const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+        differs = differs || (row && row_differs(row, cols[i], defs));
+    }
+    char *err = NULL;
+    if (differs && db_begin(st->db, 5000, &err) < 0) {
+        log_warn("cannot write interface status: %s", err);
+        free(err);
+        differs = false;
+    }
+    if (differs) {
+        for (size_t i = 0; i < st->n_ifaces; i++) {
+            struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+            for (int c = 0; row && c < N_COLS; c++)
+                db_row_set(row, column_names[c], &cols[i][c]);   /* takes the value */
+        }
+        if (db_commit(st->db, &err) < 0) {
+            log_warn("cannot write interface status: %s", err);
+            free(err);
+        }
+    }
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        destroy_columns(cols[i], defs);
+    free(cols);
+}

@@ -1,0 +1,14 @@
+/* The Interface columns the daemon writes back after each reconcile, as
+ * ovs-vswitchd does: ofport, error, status (vhost-user: the guest), and the
+ * device as the kernel reports it: admin_state, link_state, ifindex,
+ * mac_in_use, mtu.  (statistics: iface_stats.h.) */
+#ifndef PONTOON_CONTROL_IFACE_COLUMNS_H
+#define PONTOON_CONTROL_IFACE_COLUMNS_H
+
+#include "control/switch_state.h"
+
+/* Writes them for every running interface, in one transaction, and only
+ * when a row differs from what is stored. */
+void iface_columns_write(struct switch_state *st);
+
+#endif
