@@ -16,8 +16,10 @@
 /* The columns ovs-vsctl's show prints for each table, in its order. */
 static const char *const bridge_fields[] = { "controller", "fail_mode", "datapath_type", NULL };
 static const char *const port_fields[] = { "tag", "trunks", NULL };
-/* "status" only ever holds what pontoond reports for vhost-user ports. */
-static const char *const iface_fields[] = { "type", "options", "error", "status", NULL };
+static const char *const iface_fields[] = { "type", "options", "error", NULL };
+/* Beyond ovs-vsctl: a vhost-user port's status tells whether its guest is
+ * there (a kernel device's status, its driver, stays in `list`). */
+static const char *const vhost_iface_fields[] = { "type", "options", "error", "status", NULL };
 static const char *const root_fields[] = { "ovs_version", NULL };
 
 struct show_out {
@@ -165,7 +167,9 @@ static void show_switch(struct db *db, struct show_out *out)
             show_fields(out, port, port_fields, 2);
             FOR_EACH_CHILD(iface, db, ifaces, port, "interfaces", k) {
                 json_t *up_iface = show_node(out, "Interface", "interfaces", NULL, iface, 3);
-                show_fields(out, iface, iface_fields, 3);
+                const char *type = db_row_get_string(iface, "type");
+                bool vhost = !strncmp(type, "dpdkvhostuser", strlen("dpdkvhostuser"));
+                show_fields(out, iface, vhost ? vhost_iface_fields : iface_fields, 3);
                 show_node_end(out, up_iface);
             }
             show_node_end(out, up_port);

@@ -13,11 +13,12 @@
 #include "util/log.h"
 
 enum {
-    COL_ADMIN_STATE, COL_ERROR, COL_IFINDEX, COL_LINK_STATE, COL_MAC_IN_USE, COL_MTU,
-    COL_OFPORT, COL_STATUS, N_COLS
+    COL_ADMIN_STATE, COL_DUPLEX, COL_ERROR, COL_IFINDEX, COL_LINK_SPEED, COL_LINK_STATE,
+    COL_MAC_IN_USE, COL_MTU, COL_OFPORT, COL_STATUS, N_COLS
 };
 static const char *const column_names[N_COLS] = {
-    "admin_state", "error", "ifindex", "link_state", "mac_in_use", "mtu", "ofport", "status",
+    "admin_state", "duplex", "error", "ifindex", "link_speed", "link_state", "mac_in_use",
+    "mtu", "ofport", "status",
 };
 
 static void set_string(struct datum *d, const char *value)
@@ -72,6 +73,24 @@ static void device_columns(const char *name, struct datum out[N_COLS])
         snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", link.mac[0], link.mac[1],
                  link.mac[2], link.mac[3], link.mac[4], link.mac[5]);
         set_string(&out[COL_MAC_IN_USE], mac);
+    }
+    struct netdev_ethtool eth;
+    if (netdev_get_ethtool(name, &eth) < 0)
+        return;
+    if (eth.speed_mbps)
+        set_integer(&out[COL_LINK_SPEED], (int64_t)eth.speed_mbps * 1000000);
+    if (eth.duplex >= 0)
+        set_string(&out[COL_DUPLEX], eth.duplex ? "full" : "half");
+    /* As OVS's status for a kernel device; keys in sorted order. */
+    const char *keys[3] = { "driver_name", "driver_version", "firmware_version" };
+    const char *values[3] = { eth.driver, eth.version, eth.fw_version };
+    struct datum *status = &out[COL_STATUS];
+    status->n = 3;
+    status->keys = calloc(3, sizeof *status->keys);
+    status->values = calloc(3, sizeof *status->values);
+    for (int i = 0; i < 3; i++) {
+        status->keys[i].string = strdup(keys[i]);
+        status->values[i].string = strdup(values[i]);
     }
 }
 

@@ -1,7 +1,9 @@
 /* The Interface columns the daemon writes back after each reconcile, as
- * ovs-vswitchd does: ofport, error, status (vhost-user: the guest), and the
- * device as the kernel reports it: admin_state, link_state, ifindex,
- * mac_in_use, mtu.  (statistics: iface_stats.h.) */
+ * ovs-vswitchd does: ofport, error, and the device as the kernel reports it:
+ * admin_state, link_state, ifindex, mac_in_use, mtu, link_speed, duplex and
+ * status (driver_name, driver_version, firmware_version); for vhost-user
+ * ports, status and link_state tell of the guest.  (statistics:
+ * iface_stats.h.) */
 #ifndef PONTOON_CONTROL_IFACE_COLUMNS_H
 #define PONTOON_CONTROL_IFACE_COLUMNS_H
 

@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <pthread.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -203,6 +206,35 @@ out:
     if (err)
         memset(link, 0, sizeof *link);
     return err;
+}
+
+int netdev_get_ethtool(const char *name, struct netdev_ethtool *info)
+{
+    memset(info, 0, sizeof *info);
+    info->duplex = -1;
+    struct ethtool_drvinfo drv = { .cmd = ETHTOOL_GDRVINFO };
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_data = (void *)&drv;
+    int err = netdev_ifreq(name, SIOCETHTOOL, &ifr);
+    if (err)
+        return err;
+    snprintf(info->driver, sizeof info->driver, "%s", drv.driver);
+    snprintf(info->version, sizeof info->version, "%s", drv.version);
+    snprintf(info->fw_version, sizeof info->fw_version, "%s", drv.fw_version);
+    /* The legacy query is enough for speed and duplex, and every driver
+     * that has link settings answers it. */
+    struct ethtool_cmd cmd = { .cmd = ETHTOOL_GSET };
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_data = (void *)&cmd;
+    if (netdev_ifreq(name, SIOCETHTOOL, &ifr) == 0) {
+        uint32_t speed = ethtool_cmd_speed(&cmd);
+        if (speed != (uint32_t)SPEED_UNKNOWN && speed != 0)
+            info->speed_mbps = speed;
+        if (cmd.duplex == DUPLEX_FULL || cmd.duplex == DUPLEX_HALF)
+            info->duplex = cmd.duplex == DUPLEX_FULL;
+    }
+    return 0;
 }
 
 int netdev_get_carrier(const char *name, bool *carrier)

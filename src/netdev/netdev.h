@@ -82,4 +82,12 @@ struct netdev_link {
 };
 int netdev_get_link(const char *name, struct netdev_link *link);
 
+/* What ethtool reports of a device in our namespace. */
+struct netdev_ethtool {
+    char driver[32], version[32], fw_version[32];
+    uint32_t speed_mbps;    /* 0: unknown */
+    int duplex;             /* 1 full, 0 half, -1 unknown */
+};
+int netdev_get_ethtool(const char *name, struct netdev_ethtool *info);
+
 #endif

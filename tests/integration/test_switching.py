@@ -287,6 +287,12 @@ def test_interface_link_columns(pontoon, daemon, net):
     want = {"admin_state": "up", "link_state": "up", "ifindex": str(info["ifindex"]),
             "mac_in_use": f'"{info["address"]}"', "mtu": str(info["mtu"])}
     ph.wait_until(lambda: columns() == want, timeout=5, what=f"link columns {want}")
+    # ethtool's view, as OVS prints it for a veth; `show` keeps to OVS's columns.
+    assert pontoon("get", "Interface", a.port, "link_speed").strip() == "10000000000"
+    assert pontoon("get", "Interface", a.port, "duplex").strip() == "full"
+    assert pontoon("get", "Interface", a.port, "status").strip() == \
+        '{driver_name=veth, driver_version="1.0", firmware_version=""}'
+    assert "driver_name" not in pontoon("show")
 
     ph.sh("ip", "link", "set", a.port, "mtu", "1400")
     ph.wait_until(lambda: columns()["mtu"] == "1400", timeout=5, what="mtu 1400")
