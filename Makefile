@@ -101,9 +101,16 @@ install: all
 	install -m 755 $(BUILD)/pontoon $(DESTDIR)$(PREFIX)/bin/pontoon
 	install -m 755 $(BUILD)/pontoond $(DESTDIR)$(PREFIX)/sbin/pontoond
 
+# For clients that run the Open vSwitch tools by name (libvirt, os-vif):
+# links ovs-vsctl and ovs-appctl to pontoon.  Not part of `install`: it would
+# shadow a real Open vSwitch installed beside.
+install-ovs-names: install
+	ln -sf pontoon $(DESTDIR)$(PREFIX)/bin/ovs-vsctl
+	ln -sf pontoon $(DESTDIR)$(PREFIX)/bin/ovs-appctl
+
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests check install clean demo test fuzz
+.PHONY: all tests check install install-ovs-names clean demo test fuzz
 .SECONDARY:
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

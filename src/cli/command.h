@@ -88,8 +88,16 @@ extern const struct cli_command_def runtime_forward_command;
 int cmd_show(struct cli_context *ctx);                   /* cli/show.c */
 int runtime_forward(struct cli_context *ctx);            /* cli/runtime.c */
 
-/* Runs one whole pontoon invocation; returns the exit status. */
+/* Runs one whole pontoon invocation; returns the exit status.  Installed
+ * (linked) as ovs-vsctl it is the same with that name on its errors; as
+ * ovs-appctl it takes ovs-appctl's arguments (cli/appctl.c). */
 int cli_run(int argc, char **argv, FILE *out, FILE *err);
+int cli_run_appctl(int argc, char **argv, FILE *out, FILE *err);
+/* Asks the daemon (a runtime command) and prints its answer; exit status. */
+int cli_run_runtime(const struct cli_options *opts, const struct cli_invocation *inv,
+                    FILE *out, FILE *err);
+/* "PROGRAM: message" on err; returns status. */
+int cli_report(FILE *err, const char *message, int status);
 void cli_print_help(FILE *out);                          /* cli/help.c */
 #ifndef PONTOON_VERSION
 #define PONTOON_VERSION "0.1.0"

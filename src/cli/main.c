@@ -58,21 +58,33 @@ const struct cli_command_def *cli_find_command(const char *name)
     return NULL;
 }
 
-static int report(FILE *err, const char *message, int status)
+/* The name errors start with: the OVS tool's when installed under its name. */
+static const char *program = "pontoon";
+
+static const char *program_name(const char *argv0)
 {
-    fprintf(err, "pontoon: %s\n", message);
+    const char *base = argv0 ? strrchr(argv0, '/') : NULL;
+    base = base ? base + 1 : argv0;
+    if (base && (!strcmp(base, "ovs-vsctl") || !strcmp(base, "ovs-appctl")))
+        return !strcmp(base, "ovs-vsctl") ? "ovs-vsctl" : "ovs-appctl";
+    return "pontoon";
+}
+
+int cli_report(FILE *err, const char *message, int status)
+{
+    fprintf(err, "%s: %s\n", program, message);
     return status;
 }
 
-static int run_runtime(const struct cli_options *opts, const struct cli_invocation *inv,
-                       FILE *out, FILE *err)
+int cli_run_runtime(const struct cli_options *opts, const struct cli_invocation *inv,
+                    FILE *out, FILE *err)
 {
     struct cli_context ctx = { .options = opts, .cmd = inv, .output = STRBUF_INIT };
     int status = 0;
     if (inv->def->run(&ctx)) {
         status = ctx.exit_code ? ctx.exit_code : 1;
         if (ctx.error)
-            report(err, ctx.error, status);
+            cli_report(err, ctx.error, status);
     }
     fputs(strbuf_cstr(&ctx.output), out);
     strbuf_free(&ctx.output);
@@ -114,11 +126,11 @@ static int wait_for_daemon(const struct cli_options *opts, FILE *err)
     if (rc == 0 || rc == -ENOENT || rc == -ECONNREFUSED) {
         status = 0;   /* no daemon: it applies the change when it starts */
     } else if (rc == -ETIMEDOUT) {
-        fprintf(err, "pontoon: timeout: pontoond did not apply the change within %d seconds\n",
-                opts->timeout_s);
+        fprintf(err, "%s: timeout: pontoond did not apply the change within %d seconds\n",
+                program, opts->timeout_s);
         status = EXIT_TIMEOUT;
     } else {
-        report(err, error ? error : strerror(-rc), 1);
+        cli_report(err, error ? error : strerror(-rc), 1);
         status = 1;
     }
     json_decref(result);
@@ -132,13 +144,13 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
     struct db *db = NULL;
     char *error = NULL;
     if (db_open(opts->db_path, &db, &error)) {
-        int status = report(err, error ? error : "cannot open the database", 1);
+        int status = cli_report(err, error ? error : "cannot open the database", 1);
         free(error);
         return status;
     }
     int timeout_ms = opts->timeout_s ? opts->timeout_s * 1000 : INT_MAX;
     if (db_begin(db, timeout_ms, &error)) {
-        int status = report(err, error ? error : "cannot start a transaction", 1);
+        int status = cli_report(err, error ? error : "cannot start a transaction", 1);
         free(error);
         db_close(db);
         return status;
@@ -148,7 +160,7 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
     if (!ctxs) {
         db_rollback(db);
         db_close(db);
-        return report(err, "out of memory", 1);
+        return cli_report(err, "out of memory", 1);
     }
     int status = 0;
     bool writes = false;
@@ -160,7 +172,7 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         if (cmds[i].def->run(ctx)) {
             status = ctx->exit_code ? ctx->exit_code : 1;
             if (ctx->error)
-                report(err, ctx->error, status);
+                cli_report(err, ctx->error, status);
             break;
         }
     }
@@ -168,7 +180,7 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
     if (status || !writes || opts->dry_run) {
         db_rollback(db);
     } else if (db_commit(db, &error)) {
-        status = report(err, error ? error : "cannot commit the transaction", 1);
+        status = cli_report(err, error ? error : "cannot commit the transaction", 1);
         free(error);
     }
     if (!status)
@@ -190,11 +202,14 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
 
 int cli_run(int argc, char **argv, FILE *out, FILE *err)
 {
+    program = program_name(argc > 0 ? argv[0] : NULL);
+    if (!strcmp(program, "ovs-appctl"))
+        return cli_run_appctl(argc, argv, out, err);
     struct cli_parse_result parsed;
     char *error = NULL;
     int status;
     if (cli_parse(argc, argv, cli_find_command, &parsed, &error)) {
-        status = report(err, error ? error : "invalid arguments", 1);
+        status = cli_report(err, error ? error : "invalid arguments", 1);
         goto done;
     }
     if (parsed.help) {
@@ -219,12 +234,12 @@ int cli_run(int argc, char **argv, FILE *out, FILE *err)
         if (inv->def->kind == COMMAND_RUNTIME && parsed.n_commands > 1) {
             error = xasprintf("'%s' asks the running daemon and cannot be chained "
                               "with other commands", inv->argv[0]);
-            status = report(err, error, 1);
+            status = cli_report(err, error, 1);
             goto done;
         }
     }
     if (parsed.commands[0].def->kind == COMMAND_RUNTIME)
-        status = run_runtime(opts, &parsed.commands[0], out, err);
+        status = cli_run_runtime(opts, &parsed.commands[0], out, err);
     else
         status = run_transaction(opts, parsed.commands, parsed.n_commands, out, err);
 

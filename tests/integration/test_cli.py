@@ -7,10 +7,13 @@ names prefixed so that no two runs share one.
 """
 
 import json
+import os
 import re
 import time
 
 import pytest
+
+import pontoon_harness as ph
 
 pytestmark = pytest.mark.cli
 
@@ -252,6 +255,30 @@ def test_libvirt_lines(pontoon, prefix):
     for dev in (vnet0, vnet1, vnet0, prefix + "vnet9"):
         pontoon("--timeout=5", "--", "--if-exists", "del-port", dev)
     assert lines(pontoon("list-ports", br)) == []
+
+
+def ovs_named(pontoon, workdir, name):
+    """The CLI linked under an OVS tool's name (as `make install-ovs-names`
+    does), bound to the same database and run dir."""
+    link = workdir / name
+    if not link.exists():
+        link.symlink_to(os.path.abspath(pontoon.binary))
+    return ph.Pontoon(pontoon.db, pontoon.run_dir, binary=link)
+
+
+def test_installed_as_ovs_vsctl(pontoon, workdir, prefix):
+    """libvirt runs `ovs-vsctl` by name: linked under it, the same CLI takes
+    its lines and says its errors as ovs-vsctl does."""
+    vsctl = ovs_named(pontoon, workdir, "ovs-vsctl")
+    br, vnet0 = prefix + "br0", prefix + "vnet0"
+    vsctl("add-br", br)
+    vsctl(*libvirt_plug_argv(br, vnet0, LIBVIRT_MAC0, IFACE_ID0, "tag=2"))
+    assert pontoon.get("Port", vnet0, "tag") == "2"
+    r = vsctl.run("add-br", br)
+    assert r.returncode == 1 and r.stderr == (
+        f"ovs-vsctl: cannot create a bridge named {br} because a bridge named {br} "
+        "already exists\n"), r.stderr
+    vsctl("--timeout=5", "--", "--if-exists", "del-port", vnet0)
 
 
 def test_openstack_and_neutron_lines(pontoon, prefix):

@@ -1,6 +1,8 @@
 """The daemon's life: restart keeps the configuration, devices that vanish
 and come back, runtime commands."""
 
+import json
+import os
 import re
 import signal
 
@@ -101,3 +103,31 @@ def test_runtime_commands(pontoon, daemon, net):
     assert ph.parse_fdb(pontoon("fdb/show", br)) is not None
     r = pontoon.run("fdb/show", net.name("nosuch"))
     assert r.returncode != 0
+
+
+def test_installed_as_ovs_appctl(pontoon, daemon, workdir, net):
+    """Linked as ovs-appctl it takes ovs-appctl's arguments: -t/--target
+    names the daemon (ovs-vswitchd, or the control socket), -T the timeout."""
+    from test_cli import ovs_named
+    appctl = ovs_named(pontoon, workdir, "ovs-appctl")
+    br = net.name("br0")
+    pontoon("add-br", br)
+    assert br in appctl("-t", "ovs-vswitchd", "dpif/show")
+    assert appctl("--target=ovs-vswitchd", "-T", "5", "version").startswith("pontoond")
+    sock = os.path.join(pontoon.run_dir, "pontoond.ctl")
+    assert br in appctl("-t", sock, "dpif/show")
+    assert "port  VLAN  MAC" in appctl("fdb/show", br)
+    data = json.loads(appctl("-f", "json", "dpif/show"))
+    assert [b["name"] for b in data] == [br], data
+    assert "usage: ovs-appctl" in appctl("--help")
+
+    def fails(*args, status=1):
+        r = appctl.run(*args)
+        assert r.returncode == status and r.stderr.startswith("ovs-appctl: "), (args, r)
+        return r.stderr
+    assert "ovsdb-server" in fails("-t", "ovsdb-server", "version")
+    assert "at least one non-option argument" in fails()
+    assert "requires an argument" in fails("-t")
+    assert "is not a valid command" in fails("add-br", "x", status=2)   # not an appctl command
+    assert "is not a valid command" in fails("nosuch/cmd", status=2)
+    assert pontoon.get("Open_vSwitch", ".", "bridges") != "[]"        # nothing changed
