@@ -456,8 +456,9 @@ void db_row_remove_ref(struct db_row *row, const char *column, const char *uuid)
     row->modified = true;
 }
 
-int db_write_ephemeral(struct db *db, const char *table_name, const char *uuid,
-                       const char *column, const struct datum *value, char **error)
+int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *column,
+                            size_t n, const char *const *uuids, const struct datum *values,
+                            int timeout_ms, char **error)
 {
     const struct table_def *table = schema_find_table(table_name);
     const struct column_def *col;
@@ -469,24 +470,66 @@ int db_write_ephemeral(struct db *db, const char *table_name, const char *uuid,
     if (schema_find_column(table, column, &col, error)) {
         return -1;
     }
-    if (!uuid || !uuid_is_valid(uuid)) {
-        *error = xasprintf("\"%s\" is not a valid UUID", uuid ? uuid : "");
+    for (size_t i = 0; i < n; i++) {
+        if (!uuids[i] || !uuid_is_valid(uuids[i])) {
+            *error = xasprintf("\"%s\" is not a valid UUID", uuids[i] ? uuids[i] : "");
+            return -1;
+        }
+        if (datum_check_size(&values[i], col, error)) {
+            return -1;
+        }
+    }
+    if (db->in_txn) {
+        *error = xasprintf("%s: a transaction is already in progress", db->path);
         return -1;
     }
-    if (datum_check_size(value, col, error)) {
+    /* What the daemon reports need not survive a power cut (it writes it
+     * again when it starts): commit without waiting for the disk.  The WAL
+     * keeps the file consistent either way; configuration, written by the
+     * CLI's own connection, stays synchronous. */
+    sqlite3_exec(db->sql, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    /* One transaction for all of them, and no reload: only these cells change. */
+    sqlite3_busy_timeout(db->sql, timeout_ms > 0 ? timeout_ms : INT_MAX);
+    int rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    sqlite3_busy_timeout(db->sql, 5000);
+    if (rc != SQLITE_OK) {
+        *error = xasprintf("%s: cannot start a transaction: %s", db->path,
+                           sqlite3_errmsg(db->sql));
+        sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
         return -1;
     }
-    char norm[37];
-    uuid_normalize(norm, uuid);
-    if (db_sql_write_column(db, table, norm, col, value, error)) {
-        return -1;
+    int result = 0;
+    for (size_t i = 0; i < n && !result; i++) {
+        char norm[37];
+        uuid_normalize(norm, uuids[i]);
+        if (db_sql_write_column(db, table, norm, col, &values[i], error))
+            result = -1;
     }
+    if (!result && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        *error = xasprintf("%s: cannot commit: %s", db->path, sqlite3_errmsg(db->sql));
+        result = -1;
+    }
+    if (result)
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    if (result)
+        return -1;
     /* Keep memory equal to the file without a full reload. */
-    struct db_row *row = find_by_uuid_in(&db->tables[db_table_index(table)], norm);
-    if (row) {
-        struct datum *slot = &row->columns[schema_column_index(table, col)];
-        datum_destroy(slot, col);
-        datum_clone(slot, value, col);
+    for (size_t i = 0; i < n; i++) {
+        char norm[37];
+        uuid_normalize(norm, uuids[i]);
+        struct db_row *row = find_by_uuid_in(&db->tables[db_table_index(table)], norm);
+        if (row) {
+            struct datum *slot = &row->columns[schema_column_index(table, col)];
+            datum_destroy(slot, col);
+            datum_clone(slot, &values[i], col);
+        }
     }
     return 0;
+}
+
+int db_write_ephemeral(struct db *db, const char *table_name, const char *uuid,
+                       const char *column, const struct datum *value, char **error)
+{
+    return db_write_ephemeral_rows(db, table_name, column, 1, &uuid, value, 5000, error);
 }

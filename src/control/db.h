@@ -93,5 +93,10 @@ void db_row_remove_ref(struct db_row *row, const char *column, const char *uuid)
  * of the caller's (the daemon reports ofport, error, link_state this way). */
 int db_write_ephemeral(struct db *db, const char *table, const char *uuid,
                        const char *column, const struct datum *value, char **error);
+/* The same for `column` of n rows, in one transaction (waiting up to
+ * timeout_ms for another writer), without reloading anything else. */
+int db_write_ephemeral_rows(struct db *db, const char *table, const char *column, size_t n,
+                            const char *const *uuids, const struct datum *values,
+                            int timeout_ms, char **error);
 
 #endif

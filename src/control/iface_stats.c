@@ -85,22 +85,6 @@ static void running_statistics(const struct running_iface *iface, const struct c
     iface_statistics(&dp, netdev, is_vhost ? vhost : NULL, col, out);
 }
 
-static bool any_changed(struct switch_state *st, const struct column_def *col)
-{
-    for (size_t i = 0; i < st->n_ifaces; i++) {
-        const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
-        if (!row)
-            continue;
-        struct datum now;
-        running_statistics(st->ifaces[i], col, &now);
-        bool same = datum_equals(&now, db_row_get(row, "statistics"), col);
-        datum_destroy(&now, col);
-        if (!same)
-            return true;
-    }
-    return false;
-}
-
 void iface_stats_write(struct switch_state *st, uint64_t now_ms)
 {
     const struct db_row *root = db_root_row(st->db);
@@ -116,27 +100,30 @@ void iface_stats_write(struct switch_state *st, uint64_t now_ms)
         free(err);
         return;
     }
-    if (!any_changed(st, col))
-        return;
-    /* Short wait: a command holding the database only delays this to the
-     * next interval. */
-    if (db_begin(st->db, 100, &err) < 0) {
-        log_warn("cannot write interface statistics: %s", err);
-        free(err);
-        return;
-    }
-    for (size_t i = 0; i < st->n_ifaces; i++) {
-        struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+    const char **uuids = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *uuids);
+    struct datum *values = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *values);
+    size_t n = 0;
+    for (size_t i = 0; uuids && values && i < st->n_ifaces; i++) {
+        const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
         if (!row)
             continue;
-        struct datum now;
-        running_statistics(st->ifaces[i], col, &now);
-        if (!datum_equals(&now, db_row_get(row, "statistics"), col))
-            db_row_set(row, "statistics", &now);
-        datum_destroy(&now, col);
+        running_statistics(st->ifaces[i], col, &values[n]);
+        if (datum_equals(&values[n], db_row_get(row, "statistics"), col)) {
+            datum_destroy(&values[n], col);
+            continue;
+        }
+        uuids[n++] = st->ifaces[i]->uuid;
     }
-    if (db_commit(st->db, &err) < 0) {
+    /* Only these cells, no reload: after traffic stops this runs once more,
+     * and an idle switch should not pay for a whole transaction. A command
+     * holding the database only delays it to the next interval. */
+    if (n && db_write_ephemeral_rows(st->db, "Interface", "statistics", n, uuids, values, 100,
+                                     &err) < 0) {
         log_warn("cannot write interface statistics: %s", err);
         free(err);
     }
+    for (size_t i = 0; i < n; i++)
+        datum_destroy(&values[i], col);
+    free(values);
+    free(uuids);
 }
