@@ -427,6 +427,29 @@ static void test_ephemeral_and_reload(void **state)
     assert_string_equal(error, "Interface does not contain a column whose name matches "
                         "\"nocolumn\"");
     free(error);
+
+    /* Several rows in one transaction; a row that is not there rolls back all. */
+    struct db_row *p6 = db_find_row(daemon, T("Interface"), "p6");
+    struct datum two[2] = { DATUM_EMPTY, DATUM_EMPTY };
+    assert_int_equal(datum_from_string(&two[0], col, "8", &error), 0);
+    assert_int_equal(datum_from_string(&two[1], col, "9", &error), 0);
+    const char *both[2] = { p5->uuid, p6->uuid };
+    const char *bad[2] = { p6->uuid, "00000000-0000-0000-0000-000000000000" };
+    assert_int_equal(db_write_ephemeral_rows(daemon, "Interface", "ofport", 2, bad, two, 100,
+                                             &error), -1);
+    free(error);
+    assert_int_equal(db_row_get_integer(p6, "ofport", -1), -1);
+    assert_int_equal(db_write_ephemeral_rows(daemon, "Interface", "ofport", 2, both, two, 100,
+                                             &error), 0);
+    assert_int_equal(db_row_get_integer(p5, "ofport", -1), 8);
+    assert_int_equal(db_row_get_integer(p6, "ofport", -1), 9);
+    assert_int_equal(db_reload(cli, &error), 0);
+    assert_int_equal(db_row_get_integer(db_find_row(cli, T("Interface"), "p6"), "ofport", -1),
+                     9);
+    datum_destroy(&two[0], col);
+    datum_destroy(&two[1], col);
+    assert_int_equal(db_write_ephemeral(daemon, "Interface", p5->uuid, "ofport", &ofport,
+                                        &error), 0);
     datum_destroy(&ofport, col);
 
     assert_int_equal(db_reload(cli, &error), 0);
