@@ -15,6 +15,7 @@
 #include "cli/parse.h"
 #include "control/control_client.h"
 #include "control/db.h"
+#include "control/schema.h"
 
 /* ovs-vsctl exits through SIGALRM on --timeout; scripts know 128 + 14. */
 #define EXIT_TIMEOUT 142
@@ -177,6 +178,19 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         }
     }
 
+    /* As ovs-vsctl: a change it waits for counts next_cfg up; the daemon
+     * sets cur_cfg to it once applied. */
+    struct db_row *root = writes && !status ? db_root_row(db) : NULL;
+    if (root && !opts->no_wait && !opts->dry_run) {
+        const struct column_def *next_cfg = NULL;
+        char *ignored = NULL;
+        if (schema_find_column(root->table, "next_cfg", &next_cfg, &ignored) == 0) {
+            struct datum next = { 1, calloc(1, sizeof *next.keys), NULL };
+            next.keys[0].integer = db_row_get_integer(root, "next_cfg", 0) + 1;
+            db_row_set_by_def(root, next_cfg, &next);
+        }
+        free(ignored);
+    }
     if (status || !writes || opts->dry_run) {
         db_rollback(db);
     } else if (db_commit(db, &error)) {

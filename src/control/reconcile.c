@@ -9,6 +9,7 @@
 
 #include "control/db.h"
 #include "control/iface_columns.h"
+#include "control/root_columns.h"
 #include "control/switch_state.h"
 #include "netdev/netdev_vhostuser.h"
 #include "util/log.h"
@@ -605,5 +606,6 @@ int switch_reconcile(struct switch_state *st)
     free(run.closing);
     free(run.flush);
     iface_columns_write(st);
+    root_columns_write(st);
     return result;
 }

@@ -131,3 +131,23 @@ def test_installed_as_ovs_appctl(pontoon, daemon, workdir, net):
     assert "is not a valid command" in fails("add-br", "x", status=2)   # not an appctl command
     assert "is not a valid command" in fails("nosuch/cmd", status=2)
     assert pontoon.get("Open_vSwitch", ".", "bridges") != "[]"        # nothing changed
+
+
+def test_cur_cfg_follows_next_cfg(pontoon, daemon, net):
+    """As with ovs-vsctl and ovs-vswitchd: each change the CLI waits for
+    counts next_cfg up, and the daemon sets cur_cfg to it once applied; it
+    also says what it can run (datapath_types, iface_types)."""
+    pontoon("add-br", net.name("br0"))
+    next_cfg = int(pontoon.get("Open_vSwitch", ".", "next_cfg"))
+    assert next_cfg >= 1
+    assert int(pontoon.get("Open_vSwitch", ".", "cur_cfg")) == next_cfg
+    pontoon("set", "Bridge", net.name("br0"), "other_config:x=1")
+    assert int(pontoon.get("Open_vSwitch", ".", "next_cfg")) == next_cfg + 1
+    assert int(pontoon.get("Open_vSwitch", ".", "cur_cfg")) == next_cfg + 1
+    pontoon("--no-wait", "set", "Bridge", net.name("br0"), "other_config:x=2")
+    assert int(pontoon.get("Open_vSwitch", ".", "next_cfg")) == next_cfg + 1
+    pontoon("--dry-run", "set", "Bridge", net.name("br0"), "other_config:x=3")
+    assert int(pontoon.get("Open_vSwitch", ".", "next_cfg")) == next_cfg + 1
+    assert pontoon.get("Open_vSwitch", ".", "datapath_types") == "[netdev]"
+    types = pontoon.get("Open_vSwitch", ".", "iface_types")
+    assert types == "[dpdkvhostuser, dpdkvhostuserclient, internal, patch, system, tap]", types
