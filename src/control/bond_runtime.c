@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control/bond_runtime.h"
+#include "control/bond_columns.h"
 #include "control/db.h"
 #include "control/switch_state.h"
 #include "packet/headers.h"
@@ -143,6 +144,11 @@ struct running_bond *bond_configure(struct switch_state *st, const char *bridge,
         }
         snprintf(bond->name, sizeof bond->name, "%s", bs.name);
         snprintf(bond->bridge, sizeof bond->bridge, "%s", bridge);
+        /* As OVS: the member that was active before a restart stays so. */
+        uint8_t active_mac[6];
+        if (bond_columns_parse_mac(db_row_get_string(port_row, "bond_active_slave"),
+                                   active_mac))
+            bond_set_active_member_mac(bond->bond, active_mac);
         st->bonds[st->n_bonds++] = bond;
         log_info("bond %s: created on bridge %s", bond->name, bridge);
     } else {

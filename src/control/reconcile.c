@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control/db.h"
+#include "control/bond_columns.h"
 #include "control/iface_columns.h"
 #include "control/root_columns.h"
 #include "control/switch_state.h"
@@ -607,5 +608,6 @@ int switch_reconcile(struct switch_state *st)
     free(run.flush);
     iface_columns_write(st);
     root_columns_write(st);
+    bond_columns_write(st);
     return result;
 }

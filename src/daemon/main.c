@@ -15,6 +15,7 @@
 
 #include "control/control_client.h"
 #include "control/control_server.h"
+#include "control/bond_columns.h"
 #include "control/db.h"
 #include "control/iface_stats.h"
 #include "control/link_monitor.h"
@@ -303,6 +304,7 @@ static int run(struct daemon *d, int signal_fd)
                     break;
                 uint64_t now_ms = clock_monotonic_ms();
                 bonds_run(&d->switch_state, now_ms);
+                bond_columns_write(&d->switch_state);
                 if (now_ms - last_slow_ms < 1000)
                     break;
                 last_slow_ms = now_ms;

@@ -230,6 +230,21 @@ def check_lacp_stats(sw):
         assert m["tx_pdus"] > 0 and m["rx_pdus"] > 0, m
 
 
+def check_bond_columns(sw, links, lacp):
+    """What ovs-vswitchd writes of a bond: Port bond_active_slave is the active
+    member's MAC, each member's lacp_current says its partner is current
+    (empty without LACP)."""
+    def active_slave_right():
+        active = sw.active_member()
+        mac = ph.link_info(active, ns=sw.ns)["address"] if active else "00:00:00:00:00:00"
+        return sw.cli.get("Port", "bond0", "bond_active_slave") == f'"{mac}"'
+    ph.wait_until(active_slave_right, timeout=3, what=f"{sw.tag}: bond_active_slave")
+    want = "[]" if lacp == "off" else "true"
+    ph.wait_until(lambda: all(sw.cli.get("Interface", l, "lacp_current") == want
+                              for l in links),
+                  timeout=3, what=f"{sw.tag}: lacp_current {want}")
+
+
 def runtime_commands(t, src, dst):
     """bond/set-active-member, bond/disable-member, bond/enable-member move
     an active-backup bond's traffic as they say.  Done on both switches
@@ -244,6 +259,7 @@ def runtime_commands(t, src, dst):
             out = sw("bond/set-active-member", "bond0", links[i])
             assert links[i] in out, out
             assert sw.active_member() == links[i]
+            check_bond_columns(sw, links, "active")
         assert carrier() == t.a_links[i]
         src.ping_until(dst, timeout=3)
     for sw, links in ((sa, t.a_links), (sb, t.b_links)):
@@ -282,6 +298,8 @@ def test_pontoon_to_pontoon_bond(net, new_switch, mode, lacp):
         assert b["lacp_status"] == ("off" if lacp == "off" else "negotiated"), b
         assert all(m["enabled"] and m["may_enable"] and m["carrier"] for m in b["members"]), b
         assert sum(m["active"] for m in b["members"]) == 1, b
+    for sw, links in ((sa, t.a_links), (sb, t.b_links)):
+        check_bond_columns(sw, links, lacp)
     for ha in t.hosts_a:
         for hb in t.hosts_b:
             ha.ping_until(hb, timeout=5)
@@ -638,3 +656,22 @@ def test_members_added_to_and_removed_from_a_live_bond(net, new_switch):
     sa("del-bond-iface", "bond0", a[1])
     assert "cannot delete the last interface" in sa.cli.fails("del-bond-iface", "bond0", a[2])
     assert sa("get", "Port", "bond0", "interfaces").count(",") == 0
+
+
+def test_active_member_survives_a_restart(net, new_switch):
+    """As OVS: the daemon writes the active member's MAC to Port
+    bond_active_slave and, started again, makes that member active rather
+    than the first one to come up (no needless failover)."""
+    t = bt.BondPair(net, new_switch, n_links=2, n_hosts=1)
+    t.configure("active-backup", "off")         # no primary, no LACP: both up at once
+    sa = t.sa
+    sa.wait_bond(lacp=False, timeout=10)
+    first = sa.active_member()                  # what a fresh start picks
+    other = next(l for l in t.a_links if l != first)
+    sa("bond/set-active-member", "bond0", other)
+    check_bond_columns(sa, t.a_links, "off")
+    assert sa.daemon.stop() == 0
+    sa.start()
+    sa.wait_bond(lacp=False, timeout=10)
+    assert sa.active_member() == other, sa.bond_json()
+    check_bond_columns(sa, t.a_links, "off")
