@@ -35,6 +35,19 @@ static void set_integer(struct datum *d, int64_t value)
     d->keys[0].integer = value;
 }
 
+/* A string-to-string map from keys already in sorted order (as a datum keeps them). */
+static void set_string_map(struct datum *d, const char *const *keys, const char *const *values,
+                           size_t n)
+{
+    d->n = n;
+    d->keys = calloc(n, sizeof *d->keys);
+    d->values = calloc(n, sizeof *d->values);
+    for (size_t i = 0; i < n; i++) {
+        d->keys[i].string = strdup(keys[i]);
+        d->values[i].string = strdup(values[i]);
+    }
+}
+
 /* Interface.status: for vhost-user ports, whether a guest is attached and
  * how many queues it uses (shown by `show`); empty otherwise. */
 static void vhost_status(const struct netdev_vhostuser_status *vhost, struct datum *status)
@@ -44,16 +57,9 @@ static void vhost_status(const struct netdev_vhostuser_status *vhost, struct dat
         ready += vhost->queues[q].ready;
     char queues[16];
     snprintf(queues, sizeof queues, "%u", ready);
-    /* Keys in sorted order, as a datum keeps them. */
     const char *keys[2] = { "vhost-queues-ready", "vhost-state" };
     const char *values[2] = { queues, vhost->connected ? "connected" : "waiting" };
-    status->n = 2;
-    status->keys = calloc(2, sizeof *status->keys);
-    status->values = calloc(2, sizeof *status->values);
-    for (int i = 0; i < 2; i++) {
-        status->keys[i].string = strdup(keys[i]);
-        status->values[i].string = strdup(values[i]);
-    }
+    set_string_map(status, keys, values, 2);
 }
 
 /* The kernel's view of a device of ours: none when it is missing or lives in
@@ -81,17 +87,10 @@ static void device_columns(const char *name, struct datum out[N_COLS])
         set_integer(&out[COL_LINK_SPEED], (int64_t)eth.speed_mbps * 1000000);
     if (eth.duplex >= 0)
         set_string(&out[COL_DUPLEX], eth.duplex ? "full" : "half");
-    /* As OVS's status for a kernel device; keys in sorted order. */
+    /* As OVS's status for a kernel device. */
     const char *keys[3] = { "driver_name", "driver_version", "firmware_version" };
     const char *values[3] = { eth.driver, eth.version, eth.fw_version };
-    struct datum *status = &out[COL_STATUS];
-    status->n = 3;
-    status->keys = calloc(3, sizeof *status->keys);
-    status->values = calloc(3, sizeof *status->values);
-    for (int i = 0; i < 3; i++) {
-        status->keys[i].string = strdup(keys[i]);
-        status->values[i].string = strdup(values[i]);
-    }
+    set_string_map(&out[COL_STATUS], keys, values, 3);
 }
 
 static void build_columns(const struct running_iface *iface, struct datum out[N_COLS])
