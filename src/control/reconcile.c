@@ -9,6 +9,7 @@
 
 #include "control/db.h"
 #include "control/bond_columns.h"
+#include "control/bridge_columns.h"
 #include "control/iface_columns.h"
 #include "control/root_columns.h"
 #include "control/switch_state.h"
@@ -609,5 +610,6 @@ int switch_reconcile(struct switch_state *st)
     iface_columns_write(st);
     root_columns_write(st);
     bond_columns_write(st);
+    bridge_columns_write(st);
     return result;
 }

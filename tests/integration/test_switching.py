@@ -311,6 +311,19 @@ def test_interface_link_columns(pontoon, daemon, net):
     assert pontoon("get", "Interface", net.name("gone"), "link_state").strip() == "[]"
 
 
+def test_bridge_datapath_id(pontoon, daemon, net):
+    """datapath_id as ovs-vswitchd writes it (neutron's agents wait for it):
+    0000 and the bridge's MAC, or other_config:datapath-id when valid."""
+    br = bridge(pontoon, net)
+    ph.wait_until(lambda: ph.link_exists(br), timeout=5, what=f"internal port {br}")
+    mac = ph.link_info(br)["address"].replace(":", "")
+    ph.wait_until(lambda: pontoon.get("Bridge", br, "datapath_id") == f'"0000{mac}"',
+                  timeout=5, what="datapath_id from the bridge's MAC")
+    assert pontoon.get("Bridge", br, "datapath_version") == '"<built-in>"'
+    pontoon("set", "Bridge", br, "other_config:datapath-id=00000000000000AB")
+    assert pontoon.get("Bridge", br, "datapath_id") == '"00000000000000ab"'
+
+
 def test_libvirt_plug_line_with_traffic(pontoon, daemon, net):
     """libvirt's verbatim add-port line puts two hosts on VLAN 2; they ping."""
     from test_cli import libvirt_plug_argv, IFACE_ID0, IFACE_ID1

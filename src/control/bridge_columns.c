@@ -1,0 +1,77 @@
+/* Bridge columns the daemon writes: see bridge_columns.h. */
+#include "control/bridge_columns.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/datum.h"
+#include "control/db.h"
+#include "control/schema.h"
+#include "netdev/netdev.h"
+#include "util/log.h"
+
+bool bridge_datapath_id(const char *configured, const uint8_t *mac, char out[17])
+{
+    if (configured && strlen(configured) == 16) {
+        bool hex = true;
+        for (int i = 0; i < 16; i++)
+            hex = hex && isxdigit((unsigned char)configured[i]);
+        if (hex) {
+            for (int i = 0; i < 16; i++)
+                out[i] = (char)tolower((unsigned char)configured[i]);
+            out[16] = '\0';
+            return true;
+        }
+    }
+    if (!mac)
+        return false;
+    snprintf(out, 17, "0000%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+    return true;
+}
+
+static void write_string(struct db *db, const struct db_row *row, const struct column_def *col,
+                         const char *text)
+{
+    struct datum value = DATUM_EMPTY;
+    if (text) {
+        value.n = 1;
+        value.keys = calloc(1, sizeof *value.keys);
+        value.keys[0].string = strdup(text);
+    }
+    char *err = NULL;
+    if (!datum_equals(&value, db_row_get(row, col->name), col) &&
+        db_write_ephemeral(db, "Bridge", row->uuid, col->name, &value, &err) < 0) {
+        log_warn("cannot write Bridge %s: %s", col->name, err);
+        free(err);
+    }
+    datum_destroy(&value, col);
+}
+
+void bridge_columns_write(struct switch_state *st)
+{
+    const struct table_def *table = schema_find_table("Bridge");
+    const struct column_def *dpid_col, *version_col;
+    char *err = NULL;
+    if (schema_find_column(table, "datapath_id", &dpid_col, &err) < 0 ||
+        schema_find_column(table, "datapath_version", &version_col, &err) < 0) {
+        free(err);
+        return;
+    }
+    for (size_t i = 0; i < st->n_bridges; i++) {
+        const char *name = st->bridges[i]->name;
+        const struct db_row *row = db_find_row(st->db, table, name);
+        if (!row)
+            continue;
+        /* The bridge's MAC is its internal port's, a device of ours. */
+        uint8_t mac[6];
+        bool have_mac = netdev_get_mac(name, mac) == 0;
+        char dpid[17];
+        bool have = bridge_datapath_id(db_row_get_map_string(row, "other_config", "datapath-id"),
+                                       have_mac ? mac : NULL, dpid);
+        write_string(st->db, row, dpid_col, have ? dpid : NULL);
+        write_string(st->db, row, version_col, "<built-in>");
+    }
+}
