@@ -13,12 +13,12 @@
 #include "util/log.h"
 
 enum {
-    COL_ADMIN_STATE, COL_DUPLEX, COL_ERROR, COL_IFINDEX, COL_LINK_SPEED, COL_LINK_STATE,
-    COL_MAC_IN_USE, COL_MTU, COL_OFPORT, COL_STATUS, N_COLS
+    COL_ADMIN_STATE, COL_DUPLEX, COL_ERROR, COL_IFINDEX, COL_LINK_RESETS, COL_LINK_SPEED,
+    COL_LINK_STATE, COL_MAC_IN_USE, COL_MTU, COL_OFPORT, COL_STATUS, N_COLS
 };
 static const char *const column_names[N_COLS] = {
-    "admin_state", "duplex", "error", "ifindex", "link_speed", "link_state", "mac_in_use",
-    "mtu", "ofport", "status",
+    "admin_state", "duplex", "error", "ifindex", "link_resets", "link_speed", "link_state",
+    "mac_in_use", "mtu", "ofport", "status",
 };
 
 static void set_string(struct datum *d, const char *value)
@@ -64,11 +64,19 @@ static void vhost_status(const struct netdev_vhostuser_status *vhost, struct dat
 
 /* The kernel's view of a device of ours: none when it is missing or lives in
  * another namespace now (a tap handed to a guest's). */
-static void device_columns(const char *name, struct datum out[N_COLS])
+static void device_columns(struct running_iface *iface, struct datum out[N_COLS])
 {
+    const char *name = iface->name;
     struct netdev_link link;
     if (netdev_get_link(name, &link) < 0)
         return;
+    /* link_resets: carrier changes since we opened it (the kernel counts
+     * them from the device's creation). */
+    if (!iface->carrier_changes_known) {
+        iface->carrier_changes_known = true;
+        iface->carrier_changes_at_open = link.carrier_changes;
+    }
+    set_integer(&out[COL_LINK_RESETS], link.carrier_changes - iface->carrier_changes_at_open);
     set_string(&out[COL_ADMIN_STATE], link.up ? "up" : "down");
     set_string(&out[COL_LINK_STATE], link.carrier ? "up" : "down");
     set_integer(&out[COL_IFINDEX], link.ifindex);
@@ -93,7 +101,7 @@ static void device_columns(const char *name, struct datum out[N_COLS])
     set_string_map(&out[COL_STATUS], keys, values, 3);
 }
 
-static void build_columns(const struct running_iface *iface, struct datum out[N_COLS])
+static void build_columns(struct running_iface *iface, struct datum out[N_COLS])
 {
     for (int c = 0; c < N_COLS; c++)
         datum_init_empty(&out[c]);
@@ -112,7 +120,7 @@ static void build_columns(const struct running_iface *iface, struct datum out[N_
             set_string(&out[COL_LINK_STATE], "up");
         }
     } else if (iface->netdev) {
-        device_columns(iface->name, out);
+        device_columns(iface, out);
     }
 }
 

@@ -39,6 +39,8 @@ struct running_iface {
     int rxq_pinned_cpu[DP_MAX_RXQ]; /* other_config:pmd-rxq-affinity, -1 if none */
     uint64_t rxq_busy_history[DP_MAX_RXQ][PMD_HISTORY];   /* busy_ns at each sample */
     bool seen;                      /* still configured in this reconcile */
+    bool carrier_changes_known;     /* carrier_changes_at_open was read */
+    uint32_t carrier_changes_at_open;   /* for Interface.link_resets */
 };
 
 struct running_bridge {

@@ -140,6 +140,10 @@ static int link_attr_cb(const struct nlattr *attr, void *arg)
         if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
             link->mtu = mnl_attr_get_u32(attr);
         break;
+    case IFLA_CARRIER_CHANGES:
+        if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+            link->carrier_changes = mnl_attr_get_u32(attr);
+        break;
     case IFLA_ADDRESS:
         if (mnl_attr_get_payload_len(attr) == 6) {
             memcpy(link->mac, mnl_attr_get_payload(attr), 6);

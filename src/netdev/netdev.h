@@ -79,6 +79,7 @@ struct netdev_link {
     unsigned mtu;
     uint8_t mac[6];
     bool has_mac;
+    uint32_t carrier_changes;   /* IFLA_CARRIER_CHANGES: since the device was made */
 };
 int netdev_get_link(const char *name, struct netdev_link *link);
 

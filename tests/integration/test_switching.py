@@ -299,13 +299,17 @@ def test_interface_link_columns(pontoon, daemon, net):
     ph.sh("ip", "link", "set", a.port, "down")
     ph.wait_until(lambda: columns()["admin_state"] == "down"
                   and columns()["link_state"] == "down", timeout=5, what="port down")
-    # The host's end going down takes the carrier only.
+    # The host's end going down takes the carrier only; link_resets counts
+    # the carrier's changes since the switch opened the port.
     ph.sh("ip", "link", "set", a.port, "up")
+    ph.wait_until(lambda: columns()["link_state"] == "up", timeout=5, what="port up")
+    resets = int(pontoon.get("Interface", a.port, "link_resets"))
     a.exec("ip", "link", "set", a.ifname, "down")
     ph.wait_until(lambda: columns()["admin_state"] == "up"
                   and columns()["link_state"] == "down", timeout=5, what="no carrier")
     a.exec("ip", "link", "set", a.ifname, "up")
     ph.wait_until(lambda: columns()["link_state"] == "up", timeout=5, what="carrier back")
+    assert int(pontoon.get("Interface", a.port, "link_resets")) == resets + 2
     # A port whose device is gone has none of them (and an error).
     pontoon("add-port", net.name("br0"), net.name("gone"))
     assert pontoon("get", "Interface", net.name("gone"), "link_state").strip() == "[]"
