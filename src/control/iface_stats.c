@@ -52,22 +52,11 @@ uint64_t iface_stats_interval_ms(const char *text)
     return ms;
 }
 
-/* A snapshot of the counters: workers add to them while we read. */
-static void read_dp_stats(const struct dp_port_stats *s, struct dp_port_stats *out)
-{
-    out->rx_packets = __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED);
-    out->rx_bytes = __atomic_load_n(&s->rx_bytes, __ATOMIC_RELAXED);
-    out->rx_dropped = __atomic_load_n(&s->rx_dropped, __ATOMIC_RELAXED);
-    out->tx_packets = __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED);
-    out->tx_bytes = __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED);
-    out->tx_dropped = __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED);
-}
-
 static void running_statistics(const struct running_iface *iface, const struct column_def *col,
                                struct datum *out)
 {
     struct dp_port_stats dp;
-    read_dp_stats(iface->stats, &dp);
+    dp_port_stats_read(iface->stats, &dp);
     struct netdev_stats ns;
     const struct netdev_stats *netdev = NULL;
     if (iface->netdev && iface->netdev->class->get_stats) {

@@ -346,6 +346,16 @@ int datapath_worker_cpu(const struct datapath *dp, unsigned worker)
     return worker < dp->n_workers ? dp->workers[worker]->cpu : -1;
 }
 
+void dp_port_stats_read(const struct dp_port_stats *s, struct dp_port_stats *out)
+{
+    out->rx_packets = __atomic_load_n(&s->rx_packets, __ATOMIC_RELAXED);
+    out->rx_bytes = __atomic_load_n(&s->rx_bytes, __ATOMIC_RELAXED);
+    out->rx_dropped = __atomic_load_n(&s->rx_dropped, __ATOMIC_RELAXED);
+    out->tx_packets = __atomic_load_n(&s->tx_packets, __ATOMIC_RELAXED);
+    out->tx_bytes = __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED);
+    out->tx_dropped = __atomic_load_n(&s->tx_dropped, __ATOMIC_RELAXED);
+}
+
 void datapath_worker_stats(const struct datapath *dp, unsigned worker,
                            struct dp_worker_stats *stats)
 {

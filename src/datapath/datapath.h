@@ -157,6 +157,8 @@ int datapath_start(const int *cpus, unsigned n_workers, struct datapath **out);
 void datapath_stop(struct datapath *dp);
 unsigned datapath_n_workers(const struct datapath *dp);
 int datapath_worker_cpu(const struct datapath *dp, unsigned worker);
+/* A copy of a port's counters, each read atomically (workers add to them). */
+void dp_port_stats_read(const struct dp_port_stats *s, struct dp_port_stats *out);
 /* A consistent-enough copy of a worker's counters (each read atomically). */
 void datapath_worker_stats(const struct datapath *dp, unsigned worker,
                            struct dp_worker_stats *stats);
