@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/db.h"
 #include "util/strbuf.h"
 
 enum global_option {
@@ -148,6 +149,30 @@ static int parse_data(const char *value, enum data_format *data)
     return 0;
 }
 
+/* --db as ovs-vsctl takes it names an OVSDB server ("unix:/var/run/openvswitch/
+ * db.sock"); Pontoon has none and keeps its database in a file.  OVS's default
+ * remote means the default database; any other remote is an error rather than
+ * a new empty database file named after it. */
+static int parse_db_option(const char *value, const char **db_path, char **error)
+{
+    static const char *const default_remotes[] = {
+        "unix:/var/run/openvswitch/db.sock", "unix:/run/openvswitch/db.sock",
+    };
+    static const char *const schemes[] = { "unix:", "punix:", "tcp:", "ptcp:", "ssl:", "pssl:" };
+    for (size_t i = 0; i < sizeof default_remotes / sizeof default_remotes[0]; i++)
+        if (!strcmp(value, default_remotes[i])) {
+            *db_path = NULL;
+            return 0;
+        }
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (!strncmp(value, schemes[i], strlen(schemes[i])))
+            return fail(error, xasprintf("--db=%s: Pontoon has no database server to connect "
+                                         "to; --db takes the database file (default "
+                                         "$PONTOON_DB, else %s)", value, DB_DEFAULT_PATH));
+    *db_path = value;
+    return 0;
+}
+
 static int apply_global_option(const struct global_option_def *o, const char *value,
                                struct cli_parse_result *r, struct option_list *pending,
                                char **error)
@@ -155,7 +180,8 @@ static int apply_global_option(const struct global_option_def *o, const char *va
     struct cli_options *opts = &r->options;
     switch (o->id) {
     case OPT_DB:
-        opts->db_path = value;
+        if (parse_db_option(value, &opts->db_path, error))
+            return -1;
         break;
     case OPT_RUN_DIR:
         opts->run_dir = value;

@@ -281,6 +281,20 @@ def test_installed_as_ovs_vsctl(pontoon, workdir, prefix):
     vsctl("--timeout=5", "--", "--if-exists", "del-port", vnet0)
 
 
+def test_db_option_as_ovs_scripts_give_it(pontoon, workdir, prefix):
+    """`--db=unix:/var/run/openvswitch/db.sock` (OVS's default remote, in
+    many scripts) means the default database; any other server address is
+    refused instead of becoming a new, empty database file."""
+    br = prefix + "br0"
+    pontoon("add-br", br)
+    assert br in pontoon("--db=unix:/var/run/openvswitch/db.sock", "list-br")
+    before = sorted(os.listdir("."))
+    msg = pontoon.fails("--db=tcp:127.0.0.1:6640", "add-br", prefix + "br1")
+    assert "no database server" in msg, msg
+    assert sorted(os.listdir(".")) == before
+    assert lines(pontoon("list-br")) == [br]
+
+
 def test_openstack_and_neutron_lines(pontoon, prefix):
     p = prefix
     br, brint, dev, idev = p + "br0", p + "br-int", p + "tapvm", p + "qr-1"

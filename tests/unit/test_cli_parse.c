@@ -149,6 +149,26 @@ static void test_global_option_errors(void **state)
     EXPECT_ERROR("option '--no' is ambiguous", "--no", "list-br");
 }
 
+static void test_db_remote(void **state)
+{
+    /* OVS's default OVSDB remote: the default database. */
+    struct cli_parse_result r;
+    char *error = NULL;
+    assert_int_equal(PARSE(&r, &error, "--db=unix:/var/run/openvswitch/db.sock", "list-br"), 0);
+    assert_null(r.options.db_path);
+    cli_parse_result_free(&r);
+    assert_int_equal(PARSE(&r, &error, "--db=/tmp/x.db", "list-br"), 0);
+    assert_string_equal(r.options.db_path, "/tmp/x.db");
+    cli_parse_result_free(&r);
+    /* Any other server: an error, not a new database file named after it. */
+    EXPECT_ERROR("--db=tcp:127.0.0.1:6640: Pontoon has no database server to connect to; "
+                 "--db takes the database file (default $PONTOON_DB, else "
+                 "/var/lib/pontoon/conf.db)", "--db=tcp:127.0.0.1:6640", "list-br");
+    EXPECT_ERROR("--db=unix:/tmp/other.sock: Pontoon has no database server to connect to; "
+                 "--db takes the database file (default $PONTOON_DB, else "
+                 "/var/lib/pontoon/conf.db)", "--db", "unix:/tmp/other.sock", "list-br");
+}
+
 static void test_chain(void **state)
 {
     struct cli_parse_result r;
@@ -267,6 +287,7 @@ int main(void)
         cmocka_unit_test(test_global_options),
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_global_option_errors),
+        cmocka_unit_test(test_db_remote),
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_libvirt_line),
         cmocka_unit_test(test_global_command_options_go_to_first),
