@@ -43,6 +43,10 @@ struct cli_invocation {
     const char *id;               /* --id=@name (create) */
 };
 
+/* A command's exit_code meaning "not yet": run the whole chain again
+ * (wait-until); never an exit status. */
+#define CLI_EXIT_RETRY (-1000)
+
 struct cli_context {
     struct db *db;                /* loaded inside the write transaction */
     const struct cli_options *options;

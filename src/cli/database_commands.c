@@ -240,6 +240,51 @@ out:
     return rc;
 }
 
+/* ---- wait-until, comment ---- */
+
+/* Like find's conditions, on one record; it need not exist yet.  Not yet:
+ * CLI_EXIT_RETRY, and the CLI runs the whole chain again once the database
+ * has had a chance to change (ovs-vsctl waits the same way). */
+static int cmd_wait_until(struct cli_context *ctx)
+{
+    char **argv = ctx->cmd->argv;
+    const struct table_def *t = must_find_table(ctx, argv[1]);
+    if (!t)
+        return -1;
+    size_t n = (size_t)(ctx->cmd->argc - 3);
+    struct condition *conds = calloc(n + 1, sizeof *conds);
+    if (!conds)
+        return cli_fail(ctx, "out of memory");
+    char *error = NULL;
+    size_t parsed = 0;
+    int rc = -1;
+    for (; parsed < n; parsed++)
+        if (condition_parse(t, argv[3 + parsed], &conds[parsed], &error)) {
+            fail_with(ctx, error);
+            goto out;
+        }
+    const struct db_row *row = db_find_row(ctx->db, t, argv[2]);
+    bool holds = row != NULL;
+    for (size_t c = 0; c < n && holds; c++)
+        holds = condition_holds(&conds[c], row);
+    rc = 0;
+    if (!holds) {
+        ctx->exit_code = CLI_EXIT_RETRY;
+        rc = -1;
+    }
+out:
+    for (size_t c = 0; c < parsed; c++)
+        condition_destroy(&conds[c]);
+    free(conds);
+    return rc;
+}
+
+static int cmd_comment(struct cli_context *ctx)
+{
+    (void)ctx;      /* for the reader of a script; changes nothing */
+    return 0;
+}
+
 /* ---- get ---- */
 
 /* Appends one COLUMN[:KEY] of `row` (nothing for a missing key under
@@ -511,5 +556,11 @@ const struct cli_command_def database_commands[] = {
     { "destroy", 1, -1, "--if-exists,--all", COMMAND_WRITE, cmd_destroy,
       "[--if-exists] [--all] destroy TABLE [RECORD]...",
       "delete RECORDs (or with --all every record) of TABLE" },
+    { "wait-until", 2, -1, "", COMMAND_READ, cmd_wait_until,
+      "wait-until TABLE RECORD [COLUMN[:KEY]=VALUE]...",
+      "wait until RECORD exists and its columns have the given values (with --timeout: "
+      "at most that long)" },
+    { "comment", 0, -1, "", COMMAND_READ, cmd_comment, "comment [ARG]...",
+      "do nothing (a note in a script or a `--` chain)" },
     { NULL, 0, 0, NULL, 0, NULL, NULL, NULL },
 };

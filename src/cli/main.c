@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -16,6 +17,7 @@
 #include "control/control_client.h"
 #include "control/db.h"
 #include "control/schema.h"
+#include "util/clock.h"
 
 /* ovs-vsctl exits through SIGALRM on --timeout; scripts know 128 + 14. */
 #define EXIT_TIMEOUT 142
@@ -150,32 +152,57 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         return status;
     }
     int timeout_ms = opts->timeout_s ? opts->timeout_s * 1000 : INT_MAX;
-    if (db_begin(db, timeout_ms, &error)) {
-        int status = cli_report(err, error ? error : "cannot start a transaction", 1);
-        free(error);
-        db_close(db);
-        return status;
-    }
-
+    uint64_t deadline_ms = opts->timeout_s ? clock_monotonic_ms() + (uint64_t)timeout_ms
+                                           : UINT64_MAX;
     struct cli_context *ctxs = calloc(n, sizeof *ctxs);
     if (!ctxs) {
-        db_rollback(db);
         db_close(db);
         return cli_report(err, "out of memory", 1);
     }
     int status = 0;
     bool writes = false;
-    for (size_t i = 0; i < n; i++) {
-        struct cli_context *ctx = &ctxs[i];
-        *ctx = (struct cli_context){ .db = db, .options = opts, .cmd = &cmds[i],
-                                     .output = STRBUF_INIT };
-        writes |= cmds[i].def->kind == COMMAND_WRITE;
-        if (cmds[i].def->run(ctx)) {
-            status = ctx->exit_code ? ctx->exit_code : 1;
-            if (ctx->error)
-                cli_report(err, ctx->error, status);
-            break;
+    for (;;) {
+        if (db_begin(db, timeout_ms, &error)) {
+            status = cli_report(err, error ? error : "cannot start a transaction", 1);
+            free(error);
+            free(ctxs);
+            db_close(db);
+            return status;
         }
+        status = 0;
+        writes = false;
+        for (size_t i = 0; i < n; i++) {
+            struct cli_context *ctx = &ctxs[i];
+            *ctx = (struct cli_context){ .db = db, .options = opts, .cmd = &cmds[i],
+                                         .output = STRBUF_INIT };
+            writes |= cmds[i].def->kind == COMMAND_WRITE;
+            if (cmds[i].def->run(ctx)) {
+                status = ctx->exit_code ? ctx->exit_code : 1;
+                if (ctx->error && status != CLI_EXIT_RETRY)
+                    cli_report(err, ctx->error, status);
+                break;
+            }
+        }
+        if (status != CLI_EXIT_RETRY)
+            break;
+        /* wait-until: not yet.  Let go of the database (the daemon writes
+         * what is waited for), then run the whole chain again, as
+         * ovs-vsctl does. */
+        db_rollback(db);
+        for (size_t i = 0; i < n; i++) {
+            strbuf_free(&ctxs[i].output);
+            free(ctxs[i].error);
+        }
+        memset(ctxs, 0, n * sizeof *ctxs);   /* a later round may stop sooner */
+        if (clock_monotonic_ms() >= deadline_ms) {
+            fprintf(err, "%s: timeout: still waiting after %d seconds\n", program,
+                    opts->timeout_s);
+            free(ctxs);
+            db_close(db);
+            return EXIT_TIMEOUT;
+        }
+        struct timespec pause = { 0, 100 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
     }
 
     /* As ovs-vsctl: a change it waits for counts next_cfg up; the daemon

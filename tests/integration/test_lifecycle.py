@@ -5,6 +5,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import time
 
 import pontoon_harness as ph
 
@@ -151,3 +153,33 @@ def test_cur_cfg_follows_next_cfg(pontoon, daemon, net):
     assert pontoon.get("Open_vSwitch", ".", "datapath_types") == "[netdev]"
     types = pontoon.get("Open_vSwitch", ".", "iface_types")
     assert types == "[dpdkvhostuser, dpdkvhostuserclient, internal, patch, system, tap]", types
+
+
+def test_wait_until_and_comment(pontoon, daemon, net):
+    """ovs-vsctl's wait-until: returns once the record exists with the given
+    values (here, the ofport the daemon writes), runs the chain again until
+    then, and with --timeout gives up (exit 142) leaving nothing changed.
+    comment changes nothing."""
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    pontoon("add-br", br)
+    pontoon("--no-wait", "add-port", br, a.port)
+    pontoon("--timeout=10", "wait-until", "Interface", a.port, "link_state=up",
+            "--", "comment", "the port", "is", "up")
+    assert pontoon.get("Interface", a.port, "link_state") == "up"
+    # A record that appears later: another command adds it meanwhile.
+    late = net.name("late")
+    waiter = subprocess.Popen([pontoon.binary, "--timeout=10", "wait-until", "Bridge", late],
+                              env=pontoon.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    time.sleep(0.5)
+    assert waiter.poll() is None, waiter.communicate()
+    pontoon("add-br", late)
+    out, errs = waiter.communicate(timeout=10)
+    assert waiter.returncode == 0, errs
+    # Never true: the timeout, and the chain's other commands did not apply.
+    r = pontoon.run("--timeout=1", "set", "Bridge", br, "other_config:x=1", "--",
+                    "wait-until", "Interface", a.port, "mtu=1234")
+    assert r.returncode == 142 and "timeout" in r.stderr, r
+    assert pontoon.get("Bridge", br, "other_config") == "{}"
+    assert pontoon("comment", "only a note") == ""
