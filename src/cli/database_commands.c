@@ -202,6 +202,39 @@ static bool condition_holds(const struct condition *c, const struct db_row *row)
     return datum_equals(&value, &c->want, &c->want_col);
 }
 
+/* The conditions argv[0..n) of find and wait-until, parsed once.  NULL with
+ * *error set (or NULL: out of memory) when one does not parse. */
+static struct condition *conditions_parse(const struct table_def *t, char **argv, size_t n,
+                                          char **error)
+{
+    struct condition *conds = calloc(n + 1, sizeof *conds);
+    if (!conds)
+        return NULL;
+    for (size_t parsed = 0; parsed < n; parsed++)
+        if (condition_parse(t, argv[parsed], &conds[parsed], error)) {
+            for (size_t c = 0; c < parsed; c++)
+                condition_destroy(&conds[c]);
+            free(conds);
+            return NULL;
+        }
+    return conds;
+}
+
+static bool conditions_hold(const struct condition *conds, size_t n, const struct db_row *row)
+{
+    for (size_t c = 0; c < n; c++)
+        if (!condition_holds(&conds[c], row))
+            return false;
+    return true;
+}
+
+static void conditions_destroy(struct condition *conds, size_t n)
+{
+    for (size_t c = 0; c < n; c++)
+        condition_destroy(&conds[c]);
+    free(conds);
+}
+
 static int cmd_find(struct cli_context *ctx)
 {
     char **argv = ctx->cmd->argv;
@@ -209,34 +242,23 @@ static int cmd_find(struct cli_context *ctx)
     if (!t)
         return -1;
     size_t n = (size_t)(ctx->cmd->argc - 2);
-    struct condition *conds = calloc(n + 1, sizeof *conds);
-    if (!conds)
-        return cli_fail(ctx, "out of memory");
     char *error = NULL;
-    size_t parsed = 0;
-    int rc = -1;
-    for (; parsed < n; parsed++)
-        if (condition_parse(t, argv[2 + parsed], &conds[parsed], &error))
-            goto out;
-
+    struct condition *conds = conditions_parse(t, argv + 2, n, &error);
+    if (!conds)
+        return fail_with(ctx, error ? error : xasprintf("out of memory"));
     struct record_table rt;
-    if (record_table_init(&rt, t, ctx->cmd->columns, &error))
-        goto out;
-    struct db_row *row;
-    DB_FOR_EACH_ROW(row, ctx->db, t, i) {
-        bool match = true;
-        for (size_t c = 0; c < n && match; c++)
-            match = condition_holds(&conds[c], row);
-        if (match)
-            record_table_add_row(&rt, row);
+    int rc = -1;
+    if (record_table_init(&rt, t, ctx->cmd->columns, &error) == 0) {
+        struct db_row *row;
+        DB_FOR_EACH_ROW(row, ctx->db, t, i) {
+            if (conditions_hold(conds, n, row))
+                record_table_add_row(&rt, row);
+        }
+        rc = print_records(ctx, &rt);
     }
-    rc = print_records(ctx, &rt);
-out:
     if (rc)
         fail_with(ctx, error);
-    for (size_t c = 0; c < parsed; c++)
-        condition_destroy(&conds[c]);
-    free(conds);
+    conditions_destroy(conds, n);
     return rc;
 }
 
@@ -252,31 +274,17 @@ static int cmd_wait_until(struct cli_context *ctx)
     if (!t)
         return -1;
     size_t n = (size_t)(ctx->cmd->argc - 3);
-    struct condition *conds = calloc(n + 1, sizeof *conds);
-    if (!conds)
-        return cli_fail(ctx, "out of memory");
     char *error = NULL;
-    size_t parsed = 0;
-    int rc = -1;
-    for (; parsed < n; parsed++)
-        if (condition_parse(t, argv[3 + parsed], &conds[parsed], &error)) {
-            fail_with(ctx, error);
-            goto out;
-        }
+    struct condition *conds = conditions_parse(t, argv + 3, n, &error);
+    if (!conds)
+        return fail_with(ctx, error ? error : xasprintf("out of memory"));
     const struct db_row *row = db_find_row(ctx->db, t, argv[2]);
-    bool holds = row != NULL;
-    for (size_t c = 0; c < n && holds; c++)
-        holds = condition_holds(&conds[c], row);
-    rc = 0;
-    if (!holds) {
-        ctx->exit_code = CLI_EXIT_RETRY;
-        rc = -1;
-    }
-out:
-    for (size_t c = 0; c < parsed; c++)
-        condition_destroy(&conds[c]);
-    free(conds);
-    return rc;
+    bool holds = row && conditions_hold(conds, n, row);
+    conditions_destroy(conds, n);
+    if (holds)
+        return 0;
+    ctx->exit_code = CLI_EXIT_RETRY;
+    return -1;
 }
 
 static int cmd_comment(struct cli_context *ctx)
