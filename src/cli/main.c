@@ -212,8 +212,8 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         const struct column_def *next_cfg = NULL;
         char *ignored = NULL;
         if (schema_find_column(root->table, "next_cfg", &next_cfg, &ignored) == 0) {
-            struct datum next = { 1, calloc(1, sizeof *next.keys), NULL };
-            next.keys[0].integer = db_row_get_integer(root, "next_cfg", 0) + 1;
+            struct datum next;
+            datum_init_integer(&next, db_row_get_integer(root, "next_cfg", 0) + 1);
             db_row_set_by_def(root, next_cfg, &next);
         }
         free(ignored);

@@ -9,7 +9,6 @@
 #include "control/datum.h"
 #include "control/db.h"
 #include "control/schema.h"
-#include "util/log.h"
 
 bool bond_columns_parse_mac(const char *text, uint8_t mac[6])
 {
@@ -26,19 +25,6 @@ bool bond_columns_parse_mac(const char *text, uint8_t mac[6])
     return !zero;
 }
 
-static void write_cell(struct db *db, const char *table, const char *uuid,
-                       const struct db_row *row, const struct column_def *col,
-                       struct datum *value)
-{
-    char *err = NULL;
-    if (!datum_equals(value, db_row_get(row, col->name), col) &&
-        db_write_ephemeral(db, table, uuid, col->name, value, &err) < 0) {
-        log_warn("cannot write %s %s: %s", table, col->name, err);
-        free(err);
-    }
-    datum_destroy(value, col);
-}
-
 static void write_active_slave(struct switch_state *st, const struct running_bond *bond,
                                const struct column_def *col)
 {
@@ -51,9 +37,9 @@ static void write_active_slave(struct switch_state *st, const struct running_bon
     char text[18];
     snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
              mac[4], mac[5]);
-    struct datum value = { 1, calloc(1, sizeof *value.keys), NULL };
-    value.keys[0].string = strdup(text);
-    write_cell(st->db, "Port", bond->uuid, row, col, &value);
+    struct datum value;
+    datum_init_string(&value, text);
+    db_report_ephemeral(st->db, row, col, &value);
 }
 
 static void write_lacp_current(struct switch_state *st, const struct running_bond *bond,
@@ -66,12 +52,9 @@ static void write_lacp_current(struct switch_state *st, const struct running_bon
             continue;
         struct datum value = DATUM_EMPTY;
         struct lacp_member_status s;
-        if (bond->lacp && lacp_find_member_status(bond->lacp, iface->ofport, &s) == 0) {
-            value.n = 1;
-            value.keys = calloc(1, sizeof *value.keys);
-            value.keys[0].boolean = s.rx_state == LACP_RX_CURRENT;
-        }
-        write_cell(st->db, "Interface", iface->uuid, row, col, &value);
+        if (bond->lacp && lacp_find_member_status(bond->lacp, iface->ofport, &s) == 0)
+            datum_init_boolean(&value, s.rx_state == LACP_RX_CURRENT);
+        db_report_ephemeral(st->db, row, col, &value);
     }
 }
 

@@ -10,7 +10,6 @@
 #include "control/db.h"
 #include "control/schema.h"
 #include "netdev/netdev.h"
-#include "util/log.h"
 
 bool bridge_datapath_id(const char *configured, const uint8_t *mac, char out[17])
 {
@@ -30,24 +29,6 @@ bool bridge_datapath_id(const char *configured, const uint8_t *mac, char out[17]
     snprintf(out, 17, "0000%02x%02x%02x%02x%02x%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
              mac[5]);
     return true;
-}
-
-static void write_string(struct db *db, const struct db_row *row, const struct column_def *col,
-                         const char *text)
-{
-    struct datum value = DATUM_EMPTY;
-    if (text) {
-        value.n = 1;
-        value.keys = calloc(1, sizeof *value.keys);
-        value.keys[0].string = strdup(text);
-    }
-    char *err = NULL;
-    if (!datum_equals(&value, db_row_get(row, col->name), col) &&
-        db_write_ephemeral(db, "Bridge", row->uuid, col->name, &value, &err) < 0) {
-        log_warn("cannot write Bridge %s: %s", col->name, err);
-        free(err);
-    }
-    datum_destroy(&value, col);
 }
 
 void bridge_columns_write(struct switch_state *st)
@@ -71,7 +52,11 @@ void bridge_columns_write(struct switch_state *st)
         char dpid[17];
         bool have = bridge_datapath_id(db_row_get_map_string(row, "other_config", "datapath-id"),
                                        have_mac ? mac : NULL, dpid);
-        write_string(st->db, row, dpid_col, have ? dpid : NULL);
-        write_string(st->db, row, version_col, "<built-in>");
+        struct datum value = DATUM_EMPTY;
+        if (have)
+            datum_init_string(&value, dpid);
+        db_report_ephemeral(st->db, row, dpid_col, &value);
+        datum_init_string(&value, "<built-in>");
+        db_report_ephemeral(st->db, row, version_col, &value);
     }
 }

@@ -181,6 +181,30 @@ void datum_init_empty(struct datum *d)
     d->values = NULL;
 }
 
+/* One atom, for a scalar or optional column. */
+static union atom *datum_init_one(struct datum *d)
+{
+    d->n = 1;
+    d->keys = datum_xmalloc(sizeof *d->keys);
+    d->values = NULL;
+    return &d->keys[0];
+}
+
+void datum_init_string(struct datum *d, const char *value)
+{
+    datum_init_one(d)->string = datum_xstrdup(value);
+}
+
+void datum_init_integer(struct datum *d, int64_t value)
+{
+    datum_init_one(d)->integer = value;
+}
+
+void datum_init_boolean(struct datum *d, bool value)
+{
+    datum_init_one(d)->boolean = value;
+}
+
 void datum_destroy(struct datum *d, const struct column_def *col)
 {
     for (size_t i = 0; i < d->n; i++) {

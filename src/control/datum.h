@@ -28,6 +28,10 @@ struct datum {
 #define DATUM_EMPTY { 0, NULL, NULL }
 
 void datum_init_empty(struct datum *d);
+/* A value of one atom (scalar and optional columns); the string is copied. */
+void datum_init_string(struct datum *d, const char *value);
+void datum_init_integer(struct datum *d, int64_t value);
+void datum_init_boolean(struct datum *d, bool value);
 void datum_destroy(struct datum *d, const struct column_def *col);
 void datum_clone(struct datum *dst, const struct datum *src, const struct column_def *col);
 bool datum_equals(const struct datum *a, const struct datum *b, const struct column_def *col);

@@ -16,6 +16,7 @@
 
 #include "control/datum_private.h"
 #include "control/db_private.h"
+#include "util/log.h"
 #include "util/strbuf.h"
 
 size_t db_table_index(const struct table_def *table)
@@ -532,4 +533,16 @@ int db_write_ephemeral(struct db *db, const char *table_name, const char *uuid,
                        const char *column, const struct datum *value, char **error)
 {
     return db_write_ephemeral_rows(db, table_name, column, 1, &uuid, value, 5000, error);
+}
+
+void db_report_ephemeral(struct db *db, const struct db_row *row, const struct column_def *col,
+                         struct datum *value)
+{
+    char *error = NULL;
+    if (!datum_equals(value, &row->columns[schema_column_index(row->table, col)], col) &&
+        db_write_ephemeral(db, row->table->name, row->uuid, col->name, value, &error) < 0) {
+        log_warn("cannot write %s %s: %s", row->table->name, col->name, error);
+        free(error);
+    }
+    datum_destroy(value, col);
 }

@@ -93,6 +93,10 @@ void db_row_remove_ref(struct db_row *row, const char *column, const char *uuid)
  * of the caller's (the daemon reports ofport, error, link_state this way). */
 int db_write_ephemeral(struct db *db, const char *table, const char *uuid,
                        const char *column, const struct datum *value, char **error);
+/* The daemon's reports: writes `value` (taken, left empty) to an ephemeral
+ * cell of `row` when it differs from what is stored; a failure is logged. */
+void db_report_ephemeral(struct db *db, const struct db_row *row, const struct column_def *col,
+                         struct datum *value);
 /* The same for `column` of n rows, in one transaction (waiting up to
  * timeout_ms for another writer), without reloading anything else. */
 int db_write_ephemeral_rows(struct db *db, const char *table, const char *column, size_t n,

@@ -21,20 +21,6 @@ static const char *const column_names[N_COLS] = {
     "mac_in_use", "mtu", "ofport", "status",
 };
 
-static void set_string(struct datum *d, const char *value)
-{
-    d->n = 1;
-    d->keys = calloc(1, sizeof *d->keys);
-    d->keys[0].string = strdup(value);
-}
-
-static void set_integer(struct datum *d, int64_t value)
-{
-    d->n = 1;
-    d->keys = calloc(1, sizeof *d->keys);
-    d->keys[0].integer = value;
-}
-
 /* A string-to-string map from keys already in sorted order (as a datum keeps them). */
 static void set_string_map(struct datum *d, const char *const *keys, const char *const *values,
                            size_t n)
@@ -76,25 +62,25 @@ static void device_columns(struct running_iface *iface, struct datum out[N_COLS]
         iface->carrier_changes_known = true;
         iface->carrier_changes_at_open = link.carrier_changes;
     }
-    set_integer(&out[COL_LINK_RESETS], link.carrier_changes - iface->carrier_changes_at_open);
-    set_string(&out[COL_ADMIN_STATE], link.up ? "up" : "down");
-    set_string(&out[COL_LINK_STATE], link.carrier ? "up" : "down");
-    set_integer(&out[COL_IFINDEX], link.ifindex);
+    datum_init_integer(&out[COL_LINK_RESETS], link.carrier_changes - iface->carrier_changes_at_open);
+    datum_init_string(&out[COL_ADMIN_STATE], link.up ? "up" : "down");
+    datum_init_string(&out[COL_LINK_STATE], link.carrier ? "up" : "down");
+    datum_init_integer(&out[COL_IFINDEX], link.ifindex);
     if (link.mtu)
-        set_integer(&out[COL_MTU], link.mtu);
+        datum_init_integer(&out[COL_MTU], link.mtu);
     if (link.has_mac) {
         char mac[18];
         snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", link.mac[0], link.mac[1],
                  link.mac[2], link.mac[3], link.mac[4], link.mac[5]);
-        set_string(&out[COL_MAC_IN_USE], mac);
+        datum_init_string(&out[COL_MAC_IN_USE], mac);
     }
     struct netdev_ethtool eth;
     if (netdev_get_ethtool(name, &eth) < 0)
         return;
     if (eth.speed_mbps)
-        set_integer(&out[COL_LINK_SPEED], (int64_t)eth.speed_mbps * 1000000);
+        datum_init_integer(&out[COL_LINK_SPEED], (int64_t)eth.speed_mbps * 1000000);
     if (eth.duplex >= 0)
-        set_string(&out[COL_DUPLEX], eth.duplex ? "full" : "half");
+        datum_init_string(&out[COL_DUPLEX], eth.duplex ? "full" : "half");
     /* As OVS's status for a kernel device. */
     const char *keys[3] = { "driver_name", "driver_version", "firmware_version" };
     const char *values[3] = { eth.driver, eth.version, eth.fw_version };
@@ -106,18 +92,18 @@ static void build_columns(struct running_iface *iface, struct datum out[N_COLS])
     for (int c = 0; c < N_COLS; c++)
         datum_init_empty(&out[c]);
     if (iface->error)
-        set_string(&out[COL_ERROR], iface->error);
-    set_integer(&out[COL_OFPORT], iface->ofport);
+        datum_init_string(&out[COL_ERROR], iface->error);
+    datum_init_integer(&out[COL_OFPORT], iface->ofport);
     struct netdev_vhostuser_status vhost;
     if (iface->netdev && netdev_vhostuser_get_status(iface->netdev, &vhost) == 0) {
         vhost_status(&vhost, &out[COL_STATUS]);
         /* No kernel device: the link is the guest (as OVS's vhost ports). */
-        set_string(&out[COL_ADMIN_STATE], "up");
-        set_string(&out[COL_LINK_STATE], vhost.connected ? "up" : "down");
+        datum_init_string(&out[COL_ADMIN_STATE], "up");
+        datum_init_string(&out[COL_LINK_STATE], vhost.connected ? "up" : "down");
     } else if (!strcmp(iface->type, "patch")) {
         if (!iface->error) {
-            set_string(&out[COL_ADMIN_STATE], "up");
-            set_string(&out[COL_LINK_STATE], "up");
+            datum_init_string(&out[COL_ADMIN_STATE], "up");
+            datum_init_string(&out[COL_LINK_STATE], "up");
         }
     } else if (iface->netdev) {
         device_columns(iface, out);

@@ -7,7 +7,6 @@
 #include "control/datum.h"
 #include "control/db.h"
 #include "control/schema.h"
-#include "util/log.h"
 
 /* Sorted, as a set keeps them. */
 static const char *const datapath_types[] = { "netdev" };
@@ -24,18 +23,6 @@ static void string_set(struct datum *d, const char *const *values, size_t n)
         d->keys[i].string = strdup(values[i]);
 }
 
-static void write_if_differs(struct db *db, const struct db_row *root,
-                             const struct column_def *col, struct datum *value)
-{
-    char *err = NULL;
-    if (!datum_equals(value, db_row_get(root, col->name), col) &&
-        db_write_ephemeral(db, "Open_vSwitch", root->uuid, col->name, value, &err) < 0) {
-        log_warn("cannot write Open_vSwitch %s: %s", col->name, err);
-        free(err);
-    }
-    datum_destroy(value, col);
-}
-
 void root_columns_write(struct switch_state *st)
 {
     const struct db_row *root = db_root_row(st->db);
@@ -47,12 +34,11 @@ void root_columns_write(struct switch_state *st)
         free(err);
         return;
     }
-    struct datum cur = { 1, calloc(1, sizeof *cur.keys), NULL };
-    cur.keys[0].integer = db_row_get_integer(root, "next_cfg", 0);
-    write_if_differs(st->db, root, cur_cfg, &cur);
-    struct datum types;
-    string_set(&types, datapath_types, sizeof datapath_types / sizeof datapath_types[0]);
-    write_if_differs(st->db, root, dp_types, &types);
-    string_set(&types, iface_types, sizeof iface_types / sizeof iface_types[0]);
-    write_if_differs(st->db, root, if_types, &types);
+    struct datum value;
+    datum_init_integer(&value, db_row_get_integer(root, "next_cfg", 0));
+    db_report_ephemeral(st->db, root, cur_cfg, &value);
+    string_set(&value, datapath_types, sizeof datapath_types / sizeof datapath_types[0]);
+    db_report_ephemeral(st->db, root, dp_types, &value);
+    string_set(&value, iface_types, sizeof iface_types / sizeof iface_types[0]);
+    db_report_ephemeral(st->db, root, if_types, &value);
 }
