@@ -193,13 +193,14 @@ int db_data_version(struct db *db, int64_t *version)
     return db_sql_data_version(db, version);
 }
 
-int db_begin(struct db *db, int timeout_ms, char **error)
+/* BEGIN IMMEDIATE (the write lock), waiting up to timeout_ms for another
+ * writer; timeout_ms <= 0 waits indefinitely, like ovs-vsctl without --timeout. */
+static int begin_immediate(struct db *db, int timeout_ms, char **error)
 {
     if (db->in_txn) {
         *error = xasprintf("%s: a transaction is already in progress", db->path);
         return -1;
     }
-    /* timeout_ms <= 0 waits indefinitely, like ovs-vsctl without --timeout. */
     sqlite3_busy_timeout(db->sql, timeout_ms > 0 ? timeout_ms : INT_MAX);
     int rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sqlite3_busy_timeout(db->sql, 5000);
@@ -213,6 +214,13 @@ int db_begin(struct db *db, int timeout_ms, char **error)
                            sqlite3_errmsg(db->sql));
         return -1;
     }
+    return 0;
+}
+
+int db_begin(struct db *db, int timeout_ms, char **error)
+{
+    if (begin_immediate(db, timeout_ms, error))
+        return -1;
     db->in_txn = true;
     if (reload_if_stale(db, error)) {
         db_sql_exec(db, "ROLLBACK", NULL);
@@ -480,22 +488,13 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
             return -1;
         }
     }
-    if (db->in_txn) {
-        *error = xasprintf("%s: a transaction is already in progress", db->path);
-        return -1;
-    }
     /* What the daemon reports need not survive a power cut (it writes it
      * again when it starts): commit without waiting for the disk.  The WAL
      * keeps the file consistent either way; configuration, written by the
      * CLI's own connection, stays synchronous. */
     sqlite3_exec(db->sql, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
     /* One transaction for all of them, and no reload: only these cells change. */
-    sqlite3_busy_timeout(db->sql, timeout_ms > 0 ? timeout_ms : INT_MAX);
-    int rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    sqlite3_busy_timeout(db->sql, 5000);
-    if (rc != SQLITE_OK) {
-        *error = xasprintf("%s: cannot start a transaction: %s", db->path,
-                           sqlite3_errmsg(db->sql));
+    if (begin_immediate(db, timeout_ms, error)) {
         sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
         return -1;
     }
@@ -513,10 +512,8 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
     if (result)
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-    if (result)
-        return -1;
     /* Keep memory equal to the file without a full reload. */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !result; i++) {
         char norm[37];
         uuid_normalize(norm, uuids[i]);
         struct db_row *row = find_by_uuid_in(&db->tables[db_table_index(table)], norm);
@@ -526,7 +523,7 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
             datum_clone(slot, &values[i], col);
         }
     }
-    return 0;
+    return result;
 }
 
 int db_write_ephemeral(struct db *db, const char *table_name, const char *uuid,
