@@ -66,10 +66,12 @@ static const char *program = "pontoon";
 
 static const char *program_name(const char *argv0)
 {
+    static const char *const ovs_names[] = { "ovs-vsctl", "ovs-appctl" };
     const char *base = argv0 ? strrchr(argv0, '/') : NULL;
     base = base ? base + 1 : argv0;
-    if (base && (!strcmp(base, "ovs-vsctl") || !strcmp(base, "ovs-appctl")))
-        return !strcmp(base, "ovs-vsctl") ? "ovs-vsctl" : "ovs-appctl";
+    for (size_t i = 0; base && i < sizeof ovs_names / sizeof ovs_names[0]; i++)
+        if (!strcmp(base, ovs_names[i]))
+            return ovs_names[i];
     return "pontoon";
 }
 
