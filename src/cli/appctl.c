@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include "control/control_client.h"
-#include "util/strbuf.h"
 
 static void appctl_help(FILE *out)
 {
@@ -67,11 +66,8 @@ static int resolve_target(const char *target, const char **run_dir, char **owned
         *run_dir = *owned;
         return 0;
     }
-    char *message = xasprintf("cannot contact \"%s\": the only target is ovs-vswitchd "
-                              "(pontoond) or its control socket", target);
-    int status = cli_report(err, message, 1);
-    free(message);
-    return status;
+    return cli_reportf(err, 1, "cannot contact \"%s\": the only target is ovs-vswitchd "
+                       "(pontoond) or its control socket", target);
 }
 
 int cli_run_appctl(int argc, char **argv, FILE *out, FILE *err)
@@ -99,32 +95,20 @@ int cli_run_appctl(int argc, char **argv, FILE *out, FILE *err)
             char *end;
             long t = strtol(value, &end, 10);
             if (!missing && (end == value || *end || t < 0 || t > INT_MAX / 1000)) {
-                char *message = xasprintf("value %s on -T or --timeout is invalid", value);
-                int status = cli_report(err, message, 1);
-                free(message);
-                return status;
+                return cli_reportf(err, 1, "value %s on -T or --timeout is invalid", value);
             }
             opts.timeout_s = (int)t;
         } else if ((value = option_value(argc, argv, &i, 'f', "format", &missing))) {
             if (!missing && strcmp(value, "json") && strcmp(value, "text")) {
-                char *message = xasprintf("unknown output format \"%s\"", value);
-                int status = cli_report(err, message, 1);
-                free(message);
-                return status;
+                return cli_reportf(err, 1, "unknown output format \"%s\"", value);
             }
             opts.format_given = !strcmp(value, "json");
             opts.format = FORMAT_JSON;
         } else {
-            char *message = xasprintf("unrecognized option '%s' (use --help for help)", arg);
-            int status = cli_report(err, message, 1);
-            free(message);
-            return status;
+            return cli_reportf(err, 1, "unrecognized option '%s' (use --help for help)", arg);
         }
         if (missing) {
-            char *message = xasprintf("option '%s' requires an argument", arg);
-            int status = cli_report(err, message, 1);
-            free(message);
-            return status;
+            return cli_reportf(err, 1, "option '%s' requires an argument", arg);
         }
     }
     if (i >= argc)

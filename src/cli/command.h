@@ -102,6 +102,8 @@ int cli_run_runtime(const struct cli_options *opts, const struct cli_invocation 
                     FILE *out, FILE *err);
 /* "PROGRAM: message" on err; returns status. */
 int cli_report(FILE *err, const char *message, int status);
+int cli_reportf(FILE *err, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void cli_print_help(FILE *out);                          /* cli/help.c */
 #ifndef PONTOON_VERSION
 #define PONTOON_VERSION "0.1.0"

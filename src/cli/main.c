@@ -81,6 +81,17 @@ int cli_report(FILE *err, const char *message, int status)
     return status;
 }
 
+int cli_reportf(FILE *err, int status, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    fprintf(err, "%s: ", program);
+    vfprintf(err, fmt, args);
+    fputc('\n', err);
+    va_end(args);
+    return status;
+}
+
 int cli_run_runtime(const struct cli_options *opts, const struct cli_invocation *inv,
                     FILE *out, FILE *err)
 {
@@ -131,9 +142,8 @@ static int wait_for_daemon(const struct cli_options *opts, FILE *err)
     if (rc == 0 || rc == -ENOENT || rc == -ECONNREFUSED) {
         status = 0;   /* no daemon: it applies the change when it starts */
     } else if (rc == -ETIMEDOUT) {
-        fprintf(err, "%s: timeout: pontoond did not apply the change within %d seconds\n",
-                program, opts->timeout_s);
-        status = EXIT_TIMEOUT;
+        status = cli_reportf(err, EXIT_TIMEOUT, "timeout: pontoond did not apply the change "
+                             "within %d seconds", opts->timeout_s);
     } else {
         cli_report(err, error ? error : strerror(-rc), 1);
         status = 1;
@@ -197,11 +207,10 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         }
         memset(ctxs, 0, n * sizeof *ctxs);   /* a later round may stop sooner */
         if (clock_monotonic_ms() >= deadline_ms) {
-            fprintf(err, "%s: timeout: still waiting after %d seconds\n", program,
-                    opts->timeout_s);
             free(ctxs);
             db_close(db);
-            return EXIT_TIMEOUT;
+            return cli_reportf(err, EXIT_TIMEOUT, "timeout: still waiting after %d seconds",
+                               opts->timeout_s);
         }
         struct timespec pause = { 0, 100 * 1000 * 1000 };
         nanosleep(&pause, NULL);
@@ -275,9 +284,8 @@ int cli_run(int argc, char **argv, FILE *out, FILE *err)
     for (size_t i = 0; i < parsed.n_commands; i++) {
         const struct cli_invocation *inv = &parsed.commands[i];
         if (inv->def->kind == COMMAND_RUNTIME && parsed.n_commands > 1) {
-            error = xasprintf("'%s' asks the running daemon and cannot be chained "
-                              "with other commands", inv->argv[0]);
-            status = cli_report(err, error, 1);
+            status = cli_reportf(err, 1, "'%s' asks the running daemon and cannot be chained "
+                                 "with other commands", inv->argv[0]);
             goto done;
         }
     }
