@@ -46,6 +46,8 @@ const struct cli_command_def runtime_commands[] = {
     { "vhost/show", 0, 1, "", COMMAND_RUNTIME, runtime_forward, "vhost/show [PORT]",
       "show vhost-user ports: connection, features, queues and their counters, tx retries "
       "and drops on a full guest ring" },
+    { "vlog/reopen", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "vlog/reopen",
+      "reopen the daemon's log file, after logrotate renamed it (as SIGHUP does)" },
     { "list-commands", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "list-commands",
       "list the commands the running daemon accepts" },
     { "version", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "version",

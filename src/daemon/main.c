@@ -21,6 +21,7 @@
 #include "control/link_monitor.h"
 #include "control/switch_commands.h"
 #include "control/switch_state.h"
+#include "daemon/detach.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
 #include "netdev/netdev_vhostuser.h"
@@ -32,10 +33,16 @@ struct daemon_options {
     const char *db_path;
     const char *run_dir;
     const char *pidfile;
+    const char *log_file;
     bool detach;
     bool syslog;
     enum log_level log_level;
 };
+
+/* --log-file with no FILE; its directory is created when missing, as a
+ * package would have done. */
+#define LOG_FILE_DEFAULT_DIR "/var/log/pontoon"
+#define LOG_FILE_DEFAULT LOG_FILE_DEFAULT_DIR "/pontoond.log"
 
 struct daemon {
     struct db *db;
@@ -52,7 +59,7 @@ static void usage(void)
            "\n"
            "SYNOPSIS\n"
            "  pontoond [--detach] [--pidfile[=FILE]] [--db=FILE] [--run-dir=DIR]\n"
-           "           [--log-level=LEVEL] [--syslog]\n"
+           "           [--log-file[=FILE]] [--syslog] [--log-level=LEVEL]\n"
            "\n"
            "DESCRIPTION\n"
            "  pontoond owns the datapath: it opens the ports configured in the database\n"
@@ -68,30 +75,58 @@ static void usage(void)
            "                    %s)\n"
            "  --run-dir=DIR     directory of the control socket (default:\n"
            "                    $PONTOON_RUN_DIR, else %s)\n"
-           "  --detach          run in the background once the switch is up\n"
+           "  --detach          run in the background once the switch is up (see\n"
+           "                    DETACHING)\n"
            "  --pidfile[=FILE]  write the process id to FILE (default DIR/pontoond.pid)\n"
-           "  --log-level=LEVEL err, warn, info (default) or dbg\n"
-           "  --syslog          log to syslog instead of standard error\n"
+           "  --log-file[=FILE] append log lines to FILE (default:\n"
+           "                    %s, its directory created\n"
+           "                    when missing); opened before detaching, so that a\n"
+           "                    bad FILE fails the start\n"
+           "  --syslog          log to syslog (facility daemon) instead of standard\n"
+           "                    error; with --log-file, lines go to both\n"
+           "  --log-level=LEVEL err, warn, info (default) or dbg, for every destination\n"
            "  -h, --help        this help\n"
            "  -V, --version     print the version\n"
            "\n"
+           "DETACHING\n"
+           "  With --detach the command returns once the switch is up, with status 0,\n"
+           "  so that `pontoond --detach && pontoon add-br br0` works; if the switch\n"
+           "  cannot start it returns 1 with the reason on standard error, and no\n"
+           "  daemon is left.  The daemon runs on in a new session with no\n"
+           "  controlling terminal; its standard input, output and error are /dev/null.\n"
+           "\n"
+           "LOGGING\n"
+           "  In the foreground, log lines go to standard error (not with --syslog),\n"
+           "  and to the log file and syslog when given.  Detached, they go only to\n"
+           "  the log file and syslog: with neither, a detached daemon logs nothing.\n"
+           "  While a detaching daemon starts, warnings and errors also go to\n"
+           "  standard error.  Lines on standard error and in the log file read\n"
+           "    2026-12-07T03:30:05.123Z|pontoond|info|bridge br0: created\n"
+           "  with the time in UTC.\n"
+           "\n"
            "SIGNALS\n"
            "  SIGTERM, SIGINT   clean shutdown\n"
-           "  SIGHUP            re-read the database\n"
+           "  SIGHUP            reopen the log file (after logrotate renamed it) and\n"
+           "                    re-read the database; `pontoon vlog/reopen` reopens\n"
+           "                    the log file alone\n"
            "\n"
            "EXIT STATUS\n"
            "  0 after a clean shutdown, 1 when the switch cannot start.\n",
-           DB_DEFAULT_PATH, DEFAULT_RUN_DIR);
+           DB_DEFAULT_PATH, DEFAULT_RUN_DIR, LOG_FILE_DEFAULT);
 }
 
 static int parse_options(int argc, char **argv, struct daemon_options *opts)
 {
-    enum { OPT_DB = 256, OPT_RUN_DIR, OPT_PIDFILE, OPT_DETACH, OPT_LOG_LEVEL, OPT_SYSLOG };
+    enum {
+        OPT_DB = 256, OPT_RUN_DIR, OPT_PIDFILE, OPT_DETACH, OPT_LOG_FILE, OPT_LOG_LEVEL,
+        OPT_SYSLOG,
+    };
     static const struct option long_options[] = {
         { "db", required_argument, NULL, OPT_DB },
         { "run-dir", required_argument, NULL, OPT_RUN_DIR },
         { "pidfile", optional_argument, NULL, OPT_PIDFILE },
         { "detach", no_argument, NULL, OPT_DETACH },
+        { "log-file", optional_argument, NULL, OPT_LOG_FILE },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "syslog", no_argument, NULL, OPT_SYSLOG },
         { "help", no_argument, NULL, 'h' },
@@ -114,6 +149,7 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
                 pidfile_default = true;
             break;
         case OPT_DETACH: opts->detach = true; break;
+        case OPT_LOG_FILE: opts->log_file = optarg ? optarg : LOG_FILE_DEFAULT; break;
         case OPT_SYSLOG: opts->syslog = true; break;
         case OPT_LOG_LEVEL:
             if (log_level_from_string(optarg, &opts->log_level) < 0) {
@@ -177,6 +213,54 @@ static void on_link_event(const struct link_event *event, void *aux)
     }
 }
 
+/* "vlog/reopen", as ovs-appctl's: for logrotate's postrotate (as is SIGHUP). */
+static void command_vlog_reopen(int argc, const char *const *argv, struct control_reply *reply,
+                                void *aux)
+{
+    const char *path = log_file_path();
+    if (!path) {
+        reply->error = xasprintf("no log file to reopen: pontoond runs without --log-file");
+        return;
+    }
+    int r = log_file_reopen();
+    if (r < 0)
+        reply->error = xasprintf("cannot reopen log file %s: %s", path, strerror(-r));
+    else
+        reply->text = strdup("");
+}
+
+/* Opens --log-file before anything else runs, so that a bad path fails the
+ * start on the launching terminal.  Creates the default file's directory. */
+static int open_log_file(const char *path)
+{
+    if (!strcmp(path, LOG_FILE_DEFAULT)) {
+        if (mkdir(LOG_FILE_DEFAULT_DIR, 0755) == 0) {
+            chmod(LOG_FILE_DEFAULT_DIR, 0755);      /* whatever the umask */
+        } else if (errno != EEXIST) {
+            fprintf(stderr, "pontoond: cannot create log directory %s: %s\n",
+                    LOG_FILE_DEFAULT_DIR, strerror(errno));
+            return -1;
+        }
+    }
+    int r = log_file_open(path);
+    if (r < 0) {
+        fprintf(stderr, "pontoond: cannot open log file %s: %s\n", path, strerror(-r));
+        return -1;
+    }
+    return 0;
+}
+
+/* Were fd 0, 1 or 2 closed at start, the log file or a socket would take its
+ * number, and be written to as standard error or replaced by /dev/null. */
+static void open_standard_streams(void)
+{
+    int fd;
+    while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
+        continue;
+    if (fd > STDERR_FILENO)
+        close(fd);
+}
+
 static int write_pidfile(const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -187,45 +271,6 @@ static int write_pidfile(const char *path)
     fprintf(f, "%ld\n", (long)getpid());
     fclose(f);
     return 0;
-}
-
-/* Forks; the parent waits until the child reports the switch is up, so that
- * `pontoond --detach && pontoon ...` works.  Returns the pipe to report on. */
-static int detach_start(void)
-{
-    int fds[2];
-    if (pipe(fds) < 0)
-        return -1;
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid > 0) {
-        close(fds[1]);
-        char status = 1;
-        if (read(fds[0], &status, 1) != 1)
-            status = 1;
-        _exit(status);
-    }
-    close(fds[0]);
-    setsid();
-    return fds[1];
-}
-
-static void detach_finish(int report_fd, char status)
-{
-    if (report_fd < 0)
-        return;
-    if (write(report_fd, &status, 1) < 0)
-        log_warn("detach: %s", strerror(errno));
-    close(report_fd);
-    if (status == 0) {
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDOUT_FILENO);
-            close(null);
-        }
-    }
 }
 
 static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
@@ -284,6 +329,12 @@ static int run(struct daemon *d, int signal_fd)
                 if (read(signal_fd, &info, sizeof info) != sizeof info)
                     break;
                 if (info.ssi_signo == SIGHUP) {
+                    int r = log_file_reopen();
+                    if (r < 0)
+                        log_err("cannot reopen log file %s: %s", log_file_path(),
+                                strerror(-r));
+                    else if (log_file_path())
+                        log_info("SIGHUP: log file %s reopened", log_file_path());
                     log_info("SIGHUP: re-reading the database");
                     d->reconcile_pending = true;
                 } else {
@@ -342,12 +393,21 @@ int main(int argc, char **argv)
     struct daemon_options opts = { 0 };
     if (parse_options(argc, argv, &opts) < 0)
         return 1;
+    open_standard_streams();
     log_init("pontoond", opts.log_level, opts.syslog);
+    if (opts.log_file && open_log_file(opts.log_file) < 0)
+        return 1;
 
     int report_fd = -1;
-    if (opts.detach && (report_fd = detach_start()) < 0) {
-        log_err("cannot detach: %s", strerror(errno));
-        return 1;
+    if (opts.detach) {
+        /* Until the switch is up, what goes wrong shows on the launching
+         * terminal too; detach_finish then turns standard error off. */
+        log_stderr_set_level(LOG_LEVEL_WARN);
+        if ((report_fd = detach_start()) < 0) {
+            log_err("cannot detach: %s", strerror(errno));
+            log_file_close();
+            return 1;
+        }
     }
 
     /* Signals arrive through a signalfd; block them before any thread starts
@@ -383,6 +443,7 @@ int main(int argc, char **argv)
     if (control_server_open(opts.run_dir, &d.control) < 0)
         goto out;
     control_server_register(d.control, "reload", "", 0, 0, command_reload, &d);
+    control_server_register(d.control, "vlog/reopen", "", 0, 0, command_vlog_reopen, NULL);
     switch_commands_register(d.control, &d.switch_state);
     if (opts.pidfile && write_pidfile(opts.pidfile) < 0)
         goto out;
@@ -396,7 +457,6 @@ int main(int argc, char **argv)
     status = run(&d, signal_fd) < 0;
 out:
     free(error);
-    detach_finish(report_fd, 1);
     if (switch_initialized)
         switch_state_destroy(&d.switch_state);
     control_server_close(d.control);
@@ -409,5 +469,9 @@ out:
     if (signal_fd >= 0)
         close(signal_fd);
     log_info("pontoond stopped");
+    log_file_close();
+    /* A failed start is reported last, so that when the launching command
+     * returns the daemon has cleaned up. */
+    detach_finish(report_fd, 1);
     return status;
 }
