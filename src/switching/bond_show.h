@@ -1,5 +1,5 @@
 /* Text for bond/show, lacp/show and lacp/show-stats, in Open vSwitch 3.1's
- * exact layouts (see shared/compat/ovs-3.1-outputs.txt).  Each call appends one
+ * exact layouts (see tests/data/compat/ovs-3.1-outputs.txt).  Each call appends one
  * bond's block; the caller loops over bonds for the no-argument forms.  JSON
  * output should be built from the same status structs (bond.h, lacp.h). */
 #ifndef PONTOON_SWITCHING_BOND_SHOW_H

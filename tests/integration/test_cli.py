@@ -2,7 +2,7 @@
 
 Configuration commands run against this test's database (PONTOON_DB) and
 return at once when no daemon listens on PONTOON_RUN_DIR.  Expected texts are
-Open vSwitch 3.1's (/work/shared/compat/ovs-3.1-errors.txt, clients.md), with
+Open vSwitch 3.1's (tests/data/compat/ovs-3.1-errors.txt, clients.md), with
 names prefixed so that no two runs share one.
 """
 
