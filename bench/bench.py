@@ -31,11 +31,14 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent / "tests" / "lib")]  # programs
+
+import programs  # noqa: E402
 from bench_report import LABELS, SWITCHES, compute_targets, report
 from benchlib import REPO, BenchError, Runner, interrupt_on_signals, log, make_all
 from ovs_daemons import OVS_SCHEMA, OvsDaemons
-from packages import apt_install, apt_install_ovs
 from pontoon_daemon import PontoonDaemon
 from procstat import CpuMeter, proc_cpu_seconds, proc_sched_ns, proc_sched_runs, proc_status_kib
 from report import write_json
@@ -439,24 +442,11 @@ def bench_switch(r, kind, prefix, args):
 
 # ---------------------------------------------------------------- setup
 
-def ensure_ovs():
-    if shutil.which("ovs-vswitchd") and os.path.exists(OVS_SCHEMA):
-        return True
-    log("Open vSwitch not installed: apt-get install -y openvswitch-switch")
-    if not apt_install_ovs(["openvswitch-switch"]):
-        return False
-    return shutil.which("ovs-vswitchd") is not None
-
-
 def ensure_tools(need_ovs):
-    missing = [t for t in ("iperf3", "ethtool", "ping") if not shutil.which(t)]
-    if missing:
-        pkgs = {"iperf3": "iperf3", "ethtool": "ethtool", "ping": "iputils-ping"}
-        log(f"installing {missing}")
-        apt_install([pkgs[m] for m in missing])
+    """Raises programs.MissingProgram (naming the package) for a missing tool."""
+    programs.require("ip", "iperf3", "ethtool", "ping", "sysctl", "cat", "make")
     if need_ovs:
-        return ensure_ovs()
-    return True
+        programs.require("ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", OVS_SCHEMA)
 
 
 def build(args):
@@ -513,9 +503,11 @@ def main(argv):
     if os.geteuid() != 0:
         print("bench/run: needs root (network namespaces)", file=sys.stderr)
         return 1
-    if not ensure_tools("ovs" in args.only):
-        log("Open vSwitch unavailable: skipping it")
-        args.only = [s for s in args.only if s != "ovs"]
+    try:
+        ensure_tools("ovs" in args.only)
+    except programs.MissingProgram as e:
+        print(f"bench/run: {e}", file=sys.stderr)
+        return 1
     build(args)
 
     r = Runner(verbose=args.verbose)

@@ -151,9 +151,14 @@ def interrupt_on_signals():
     signal.signal(signal.SIGHUP, on_term)
 
 
-def git_describe():
-    return subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                          capture_output=True, text=True).stdout.strip()
+def git_describe(repo=REPO):
+    """The commit the bench runs, or "unknown" where git is absent or the
+    tree is not a git checkout (a tarball, a fresh root without git)."""
+    if not shutil.which("git"):
+        return "unknown"
+    p = subprocess.run(["git", "-C", str(repo), "describe", "--always", "--dirty"],
+                       capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 and p.stdout.strip() else "unknown"
 
 
 def make_all(build):

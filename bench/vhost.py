@@ -40,7 +40,7 @@ from benchlib import (BenchError, Runner, interrupt_on_signals, log, make_all,  
                       pid_alive, remove_or_keep)
 from dpdk_guest import DPDK_RUN_DIR, TESTPMD, DpdkError, Guests, HugePages  # noqa: E402
 from ovs_daemons import OVS_SCHEMA, OvsDaemons  # noqa: E402
-from packages import apt_install_ovs  # noqa: E402
+import programs  # noqa: E402
 from pontoon_daemon import PontoonDaemon  # noqa: E402
 from procstat import proc_cpu_seconds  # noqa: E402
 from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
@@ -120,8 +120,8 @@ class OvsDpdk:
     def start(self):
         a, ovs = self.args, self.ovs
         if not os.path.exists(OVS_DPDK_VSWITCHD):
-            raise BenchError(f"{OVS_DPDK_VSWITCHD} missing (apt-get install "
-                             "openvswitch-switch-dpdk)")
+            raise BenchError(f"{OVS_DPDK_VSWITCHD} missing: it comes from the Debian package "
+                             "openvswitch-switch-dpdk; run scripts/install-deps.sh")
         ovs.start_db()
         extra = f"--file-prefix={self.file_prefix} --huge-dir={self.huge.dir} --no-pci"
         ovs.vsctl(["--no-wait", "set", "Open_vSwitch", ".",
@@ -361,16 +361,12 @@ def report(doc, out):
 
 # ---------------------------------------------------------------- main
 
-def ensure_packages(need_ovs):
-    pkgs = []
-    if not shutil.which(TESTPMD):
-        pkgs.append("dpdk")
-    if need_ovs and not (os.path.exists(OVS_DPDK_VSWITCHD) and os.path.exists(OVS_SCHEMA)):
-        pkgs.append("openvswitch-switch-dpdk")
-    if not pkgs:
-        return
-    log(f"apt-get install {' '.join(pkgs)}")
-    apt_install_ovs(pkgs)
+def ensure_tools(need_ovs):
+    """Raises programs.MissingProgram (naming the package) for a missing tool."""
+    programs.require(TESTPMD, "mount", "umount")
+    if need_ovs:
+        programs.require("ovsdb-tool", "ovsdb-server", "ovs-vsctl", "ovs-appctl",
+                         OVS_DPDK_VSWITCHD, OVS_SCHEMA)
 
 
 def parse_args(argv):
@@ -406,7 +402,11 @@ def main(argv):
     if os.geteuid() != 0:
         print("bench/run --vhost: needs root (hugepages, DPDK)", file=sys.stderr)
         return 1
-    ensure_packages("ovs" in args.only)
+    try:
+        ensure_tools("ovs" in args.only)
+    except programs.MissingProgram as e:
+        print(f"bench/run --vhost: {e}", file=sys.stderr)
+        return 1
     if "pontoon" in args.only and not args.no_make:
         make_all(args.build)
 

@@ -27,8 +27,8 @@ kernel's IP autoconfiguration ran):
     pontoon.count=N           pings to send (default 5)
     pontoon.linger=S pontoon.echoes=N
 
-`ensure_packages()` installs qemu-system-x86, busybox-static and
-linux-image-amd64 with apt when missing; `build()` returns (kernel,
+`ensure_packages()` fails, naming the package, when QEMU, busybox-static
+or a Debian kernel is missing (scripts/install-deps.sh installs them); `build()` returns (kernel,
 initramfs) and caches the initramfs under /tmp keyed by kernel version and
 a hash of its contents, so reruns do not rebuild it.
 """
@@ -39,18 +39,15 @@ import io
 import lzma
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
-PACKAGES = {                      # Debian package: a file it provides
-    "qemu-system-x86": "/usr/bin/qemu-system-x86_64",
-    "busybox-static": "/bin/busybox",
-}
-KERNEL_PACKAGE = "linux-image-amd64"
+import programs
+
 BUSYBOX = "/bin/busybox"
 QEMU = "qemu-system-x86_64"
+MODULES = "/lib/modules"
 CACHE_DIR = Path("/tmp")
 
 # The modules virtio-net needs, leaves first; dependencies from modules.dep
@@ -160,25 +157,13 @@ class GuestImageError(Exception):
     pass
 
 
-def _apt_install(packages):
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    cmd = ["apt-get", "install", "-y", "-q", "--no-install-recommends"] + packages
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    if r.returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, timeout=600)
-        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
-    if r.returncode != 0:
-        raise GuestImageError(f"apt-get install {' '.join(packages)} failed:\n"
-                              f"{r.stdout[-3000:]}\n{r.stderr[-3000:]}")
-
-
 def find_kernel():
     """(version, vmlinuz path, modules dir) of an installed kernel that has
     virtio_net as a module or built in; the newest first.  None if none."""
     found = []
     for vmlinuz in Path("/boot").glob("vmlinuz-*"):
         version = vmlinuz.name[len("vmlinuz-"):]
-        moddir = Path("/lib/modules") / version
+        moddir = Path(MODULES) / version
         if (moddir / "modules.dep").exists():
             found.append((version, vmlinuz, moddir))
     if not found:
@@ -194,18 +179,13 @@ def find_kernel():
 
 
 def ensure_packages():
-    """Installs QEMU, busybox-static and a Debian kernel when missing."""
-    missing = [p for p, f in PACKAGES.items() if not os.path.exists(f)]
+    """Raises MissingProgram (naming its package) unless QEMU, busybox-static
+    and a Debian kernel with its modules are here."""
+    programs.require(QEMU, BUSYBOX, "zstd")
     if find_kernel() is None:
-        missing.append(KERNEL_PACKAGE)
-    if missing:
-        _apt_install(missing)
-    if find_kernel() is None:
-        raise GuestImageError(f"no /boot/vmlinuz-* with /lib/modules/<version>/modules.dep "
-                              f"after installing {KERNEL_PACKAGE}")
-    for p, f in PACKAGES.items():
-        if not os.path.exists(f):
-            raise GuestImageError(f"{f} missing after installing {p}")
+        raise programs.MissingProgram(
+            f"no /boot/vmlinuz-* with {MODULES}/<version>/modules.dep: the guest's kernel comes "
+            f"from the Debian package {programs.package_of(MODULES)}; run scripts/install-deps.sh")
 
 
 def _module_name(path):
@@ -256,8 +236,6 @@ def _read_module(path):
             return zstandard.ZstdDecompressor().decompress(data, max_output_size=64 << 20)
         except ImportError:
             pass
-        if not shutil.which("zstd"):
-            _apt_install(["zstd"])
         r = subprocess.run(["zstd", "-dc", path], capture_output=True, timeout=60)
         if r.returncode != 0:
             raise GuestImageError(f"zstd -dc {path}: {r.stderr.decode(errors='replace')}")

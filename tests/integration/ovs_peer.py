@@ -3,8 +3,9 @@ inside one network namespace, with its own run/db/log directory, as a peer
 for interop tests.  Same approach as bench/bench.py: started with --detach,
 PIDs from their pidfiles, stopped by PID (SIGTERM, then SIGKILL).
 
-ensure_ovs() installs openvswitch-switch when missing and stops the daemons
-the package itself started (and only those).
+ensure_ovs() fails with the package to install when Open vSwitch is
+missing (scripts/install-deps.sh installs it and stops the package's own
+daemons).
 """
 
 import os
@@ -16,14 +17,11 @@ import time
 from pathlib import Path
 
 import pontoon_harness as ph
+import programs
 
+OVS_PKGDATADIR = "/usr/share/openvswitch"
 OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema"
 OFFLOADS_OFF = ["tx", "off", "rx", "off", "tso", "off", "gso", "off", "gro", "off"]
-
-
-def _pids_of(name):
-    p = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True)
-    return {int(x) for x in p.stdout.split()}
 
 
 def _alive(pid):
@@ -39,27 +37,9 @@ def _alive(pid):
 
 
 def ensure_ovs():
-    """True when ovs-vswitchd is usable (installing openvswitch-switch if needed)."""
-    if shutil.which("ovs-vswitchd") and os.path.exists(OVS_SCHEMA):
-        return True
-    before = _pids_of("ovs-vswitchd") | _pids_of("ovsdb-server")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True)
-    p = subprocess.run(["apt-get", "install", "-y", "-q", "openvswitch-switch"], env=env,
-                       capture_output=True)
-    if p.returncode != 0:
-        return False
-    if os.path.isdir("/run/systemd/system"):
-        subprocess.run(["systemctl", "disable", "--now", "openvswitch-switch"],
-                       capture_output=True)
-    for name in ("ovs-vswitchd", "ovsdb-server"):
-        try:
-            pid = int(Path(f"/var/run/openvswitch/{name}.pid").read_text().strip())
-        except (FileNotFoundError, ValueError):
-            continue
-        if pid not in before and _alive(pid):
-            os.kill(pid, signal.SIGTERM)
-    return shutil.which("ovs-vswitchd") is not None and os.path.exists(OVS_SCHEMA)
+    """Raises MissingProgram (naming its package) unless Open vSwitch is here."""
+    programs.require("ovsdb-tool", "ovsdb-server", "ovs-vswitchd", "ovs-vsctl", "ovs-appctl",
+                     OVS_SCHEMA)
 
 
 class OvsPeer:
@@ -70,7 +50,7 @@ class OvsPeer:
         self.dir = tempfile.mkdtemp(prefix=f"{prefix}-ovs-", dir="/tmp")
         d = self.dir
         self.env = dict(os.environ, OVS_RUNDIR=d, OVS_DBDIR=d, OVS_LOGDIR=d,
-                        OVS_SYSCONFDIR=d, OVS_PKGDATADIR="/usr/share/openvswitch")
+                        OVS_SYSCONFDIR=d, OVS_PKGDATADIR=OVS_PKGDATADIR)
         self.db = f"unix:{d}/db.sock"
         self.ctl = f"{d}/ovs-vswitchd.ctl"
         self.pids = {}

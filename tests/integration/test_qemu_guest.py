@@ -27,8 +27,8 @@ virtio-net-pci device that has MSI-X, whatever the backend; the vhost-user
 guest therefore runs with `vectors=0` (no MSI-X, legacy INTx), which avoids
 it.
 
-Needs root; installs qemu-system-x86, busybox-static and linux-image-amd64
-with apt when missing.
+Needs root and qemu-system-x86, busybox-static and linux-image-amd64
+(scripts/install-deps.sh installs them).
 """
 
 import json
@@ -147,7 +147,7 @@ class Qemu:
 def image():
     try:
         return gi.build()
-    except gi.GuestImageError as e:
+    except (gi.GuestImageError, gi.programs.MissingProgram) as e:
         pytest.fail(f"guest image: {e}")
 
 
@@ -181,7 +181,7 @@ def start_guest(qemus, image, workdir, tap, mac, ip, peer, name="guest", **kw):
 def libvirt_plug(pontoon, br, tap, mac, tag=None):
     """What libvirt 9.0 does for <interface type='bridge'> with an
     openvswitch virtualport once QEMU has made the tap: bring it up, then
-    one ovs-vsctl line (from ../shared/compat/clients.md)."""
+    one ovs-vsctl line (from tests/data/compat/clients.md)."""
     ph.disable_ipv6(tap)
     ph.sh("ip", "link", "set", tap, "up")
     args = ["--timeout=5", "--", "--may-exist", "add-port", br, tap]

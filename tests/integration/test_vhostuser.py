@@ -9,8 +9,8 @@ reading (full ring: dropped and counted, tx-retries-max), client mode
 two queues both carry traffic, and `vhost/show`.
 
 Needs root, 2 MiB hugepages (raised before each guest starts; a session
-fixture gives back what was added) and dpdk-testpmd (installed with apt when
-missing).
+fixture gives back what was added) and dpdk-testpmd (Debian's dpdk-dev;
+scripts/install-deps.sh installs it).
 """
 
 import json

@@ -18,6 +18,8 @@ import tempfile
 import threading
 import time
 
+import programs
+
 TESTPMD = "dpdk-testpmd"
 HUGEPAGES_2M = "/sys/kernel/mm/hugepages/hugepages-2048kB"
 DPDK_RUN_DIR = "/var/run/dpdk"
@@ -29,17 +31,8 @@ class DpdkError(Exception):
 
 
 def ensure_testpmd():
-    """Installs Debian's dpdk package when dpdk-testpmd is missing."""
-    if shutil.which(TESTPMD):
-        return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    install = ["apt-get", "install", "-y", "-q", "dpdk"]
-    r = subprocess.run(install, capture_output=True, text=True, env=env, timeout=900)
-    if r.returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env, timeout=600)
-        r = subprocess.run(install, capture_output=True, text=True, env=env, timeout=900)
-    if r.returncode != 0 or not shutil.which(TESTPMD):
-        raise DpdkError(f"cannot install dpdk (for {TESTPMD}):\n{r.stdout}\n{r.stderr}")
+    """Raises MissingProgram (naming its package) when dpdk-testpmd is absent."""
+    programs.require(TESTPMD)
 
 
 def _read_int(name):
