@@ -1,13 +1,21 @@
 #!/bin/bash
-# Pontoon demo: one bridge, two hosts on VLAN 2 access ports, one on VLAN 3,
-# and a trunk port; VLAN 2 hosts ping each other, the VLAN 3 host cannot.
-# Needs root and a built tree (build/pontoond, build/pontoon; BUILD=dir to
-# use another).  Every name carries a random prefix, addresses come from
-# 198.18.0.0/15, and everything is torn down on exit.
+# Pontoon demo, the README's first command: installs the Debian packages
+# (scripts/install-deps.sh), builds, then one bridge, two hosts on VLAN 2
+# access ports, one on VLAN 3, and a trunk port; VLAN 2 hosts ping each
+# other, the VLAN 3 host cannot.  Needs root and nothing else a fresh
+# Debian 12 machine lacks (make comes with the packages).  BUILD=dir builds
+# into another directory.  Every name carries a random prefix, addresses come
+# from 198.18.0.0/15, and everything is torn down on exit.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
+if [[ $(id -u) != 0 ]]; then
+    echo "demo.sh: the demo builds network namespaces; run as root" >&2
+    exit 1
+fi
+"$REPO/scripts/install-deps.sh"
+make -s -C "$REPO" -j"$(nproc)" BUILD="$BUILD" all
 P=pd$(od -An -N2 -tx1 /dev/urandom | tr -d ' \n')   # e.g. pd3fa1
 TMP=$(mktemp -d "/tmp/$P-XXXXXX")
 export PONTOON_DB=$TMP/conf.db PONTOON_RUN_DIR=$TMP/run

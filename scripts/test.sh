@@ -1,8 +1,13 @@
 #!/bin/bash
-# The whole test suite, as CI runs it: installs dependencies, builds Pontoon
-# twice (optimized, and with ASan + UBSan), runs the unit tests under both,
-# then the integration tests (real namespaces, veth pairs, taps) against the
-# sanitizer build so memory errors under real traffic fail the run.
+# The whole test suite, the README's second command and what CI runs:
+# installs the Debian packages (scripts/install-deps.sh; make comes with
+# them), checks that every program the tests run comes from one of those
+# packages (scripts/check-deps.py), builds Pontoon twice (optimized, and with
+# ASan + UBSan), runs the unit tests under both, then the integration tests
+# (real namespaces, veth pairs, taps) against the sanitizer build so memory
+# errors under real traffic fail the run, and the benchmark's short mode.
+# The integration tests and the benchmark run with a PATH holding only the
+# programs scripts/programs.txt lists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
@@ -10,6 +15,10 @@ if [ "$(id -u)" != 0 ]; then
     exit 1
 fi
 scripts/install-deps.sh
+
+echo "== dependencies: every program the tests run, and the package it comes from"
+test_path="$PWD/build/test-path"
+/usr/bin/python3 scripts/check-deps.py --path-dir "$test_path"
 
 jobs=$(nproc)
 echo "== build (optimized)"
@@ -41,12 +50,12 @@ done
 
 echo "== integration tests (against build-asan)"
 set +e
-PONTOON_BUILD="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+PATH="$test_path" PONTOON_BUILD="$PWD/build-asan" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
     tests/integration "$@"
 integration=$?
 echo "== benchmark, short mode (proves it runs; figures are not asserted)"
 bench_status=0
-bench/run --quick --no-make --build "$PWD/build" || bench_status=$?
+PATH="$test_path" bench/run --quick --no-make --build "$PWD/build" || bench_status=$?
 set -e
 if [ "$bench_status" != 0 ]; then
     echo "test.sh: the benchmark failed to run" >&2
