@@ -9,7 +9,7 @@
 
 #include "control/db.h"
 
-#define DB_MAX_TABLES 8
+#define DB_MAX_TABLES 16
 
 struct db_rows {
     struct db_row **rows;         /* live rows, insertion (rowid) order */

@@ -1,5 +1,6 @@
 /* The Open vSwitch 3.1 configuration schema (vswitch.ovsschema), reduced to
- * the four tables Pontoon uses.  Columns are listed in alphabetical order,
+ * the four tables Pontoon uses, and Pontoon's own tables for the host (NIC,
+ * Macvtap), which OVS does not have.  Columns are listed in alphabetical order,
  * the order in which ovs-vsctl `list` prints them.  Columns that reference
  * tables Pontoon does not have (Controller, Mirror, QoS...) keep their OVS
  * type but carry no ref_table, so they hold plain uuids. */
@@ -160,6 +161,28 @@ static const struct column_def interface_columns[] = {
     SCALAR("type", B_STR),
 };
 
+/* Pontoon's host tables.  NIC: what the daemon keeps applied to a host
+ * network device (interrupt/RPS/XPS steering, channel count).  Macvtap: a
+ * macvtap device the daemon keeps created on its lower device. */
+static const char *const macvtap_modes[] = { "bridge", "passthru", "private", "vepa", NULL };
+
+static const struct column_def nic_columns[] = {
+    OPTIONAL("channels", B_INT_RANGE(1, 4096)),
+    SCALAR("name", B_STR),
+    SMAP("other_config"),
+    SMAP_E("status"),
+    OPTIONAL("steering", B_STR),
+};
+
+static const struct column_def macvtap_columns[] = {
+    SMAP("external_ids"),
+    SCALAR("lower", B_STR),
+    OPTIONAL("mac", B_STR),
+    SCALAR("mode", B_ENUM(macvtap_modes)),
+    SCALAR("name", B_STR),
+    SMAP_E("status"),
+};
+
 static const struct table_def open_vswitch_table = {
     "Open_vSwitch", open_vswitch_columns, N_ELEMS(open_vswitch_columns), true, NULL
 };
@@ -173,8 +196,15 @@ static const struct table_def interface_table = {
     "Interface", interface_columns, N_ELEMS(interface_columns), false, "name"
 };
 
+static const struct table_def nic_table = {
+    "NIC", nic_columns, N_ELEMS(nic_columns), true, "name"
+};
+static const struct table_def macvtap_table = {
+    "Macvtap", macvtap_columns, N_ELEMS(macvtap_columns), true, "name"
+};
+
 const struct table_def *const schema_tables[] = {
-    &open_vswitch_table, &bridge_table, &port_table, &interface_table,
+    &open_vswitch_table, &bridge_table, &port_table, &interface_table, &nic_table, &macvtap_table,
 };
 const size_t schema_n_tables = N_ELEMS(schema_tables);
 
