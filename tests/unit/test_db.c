@@ -579,6 +579,49 @@ static void test_schema_upgrade(void **state)
     free(error);
 }
 
+/* Version 1 had no host tables: opening such a file adds NIC and Macvtap
+ * and keeps what was there. */
+static void test_schema_upgrade_adds_host_tables(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    sqlite3 *sql;
+
+    snprintf(path, sizeof path, "%s/v1.db", f->dir);
+    struct db *db = open_db(path);
+    begin(db);
+    add_bridge(db, "br-v1");
+    commit(db);
+    db_close(db);
+    assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
+    exec_sql(sql, "DROP TABLE \"NIC\"");
+    exec_sql(sql, "DROP TABLE \"Macvtap\"");
+    exec_sql(sql, "PRAGMA user_version = 1");
+    sqlite3_close(sql);
+
+    db = open_db(path);
+    assert_non_null(db_find_row(db, T("Bridge"), "br-v1"));
+    begin(db);
+    struct db_row *nic = db_insert_row(db, T("NIC"));
+    db_row_set_string(nic, "name", "eth9");
+    db_row_set_string(nic, "steering", "performance");
+    struct db_row *mv = db_insert_row(db, T("Macvtap"));
+    db_row_set_string(mv, "name", "mv9");
+    db_row_set_string(mv, "lower", "eth9");
+    db_row_set_string(mv, "mode", "vepa");
+    commit(db);
+    db_close(db);
+
+    db = open_db(path);
+    struct db_row *row = db_find_row(db, T("NIC"), "eth9");
+    assert_non_null(row);
+    assert_string_equal(db_row_get_string(row, "steering"), "performance");
+    row = db_find_row(db, T("Macvtap"), "mv9");
+    assert_non_null(row);
+    assert_string_equal(db_row_get_string(row, "mode"), "vepa");
+    db_close(db);
+}
+
 static void test_open_errors_and_default_path(void **state)
 {
     struct fixture *f = *state;
@@ -618,6 +661,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ephemeral_and_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_host_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_default_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
