@@ -55,6 +55,15 @@ struct cli_context {
     char *error;                  /* set (heap) by a failing handler */
     int exit_code;                /* non-zero: the exit status instead of 0/1
                                      (br-exists: 2, runtime errors: 2) */
+    bool no_change;               /* set by a COMMAND_WRITE handler that changed
+                                     nothing (nic/steer --dry-run): no commit, no wait */
+    /* Set by a handler to run once the chain committed and pontoond applied it
+     * (or did not: `applied` false with --no-wait or no daemon running), e.g.
+     * to report what the daemon wrote into a status column.  Returns the exit
+     * status; `aux` is the handler's (heap, freed by the caller afterwards). */
+    int (*after_commit)(const struct cli_options *opts, void *aux, bool applied,
+                        FILE *out, FILE *err);
+    void *aux;
 };
 
 /* Sets ctx->error from a printf format; returns -1 for `return cli_fail(...)`. */
@@ -65,6 +74,8 @@ enum command_kind {
     COMMAND_READ,                 /* reads the database */
     COMMAND_WRITE,                /* changes the database */
     COMMAND_RUNTIME,              /* asks the running daemon (ovs-appctl set) */
+    COMMAND_LOCAL,                /* runs in the CLI alone, no database, no daemon
+                                     (nic/show: ctx->db is NULL); not chained */
 };
 
 struct cli_command_def {
@@ -74,14 +85,30 @@ struct cli_command_def {
     enum command_kind kind;
     int (*run)(struct cli_context *ctx);  /* 0, or -1 with ctx->error set */
     const char *usage;            /* "add-br BRIDGE" */
-    const char *help;             /* one line for --help */
+    const char *help;             /* one line for --help; may go on after a '\n' with
+                                     the command's manual page (see below) */
 };
+
+/* `pontoon COMMAND --help` (`--help` as the command's only argument) prints
+ * the command's manual page: NAME (name and the help's first line),
+ * SYNOPSIS (usage), then whatever `help` holds after its first '\n', as is:
+ * DESCRIPTION, OPTIONS, EXAMPLES... sections, indented two spaces, lines
+ * under 80 columns.  The global --help prints only the first line.  E.g.
+ *   { "nic/show", 0, -1, "", COMMAND_LOCAL, cmd_nic_show, "nic/show [DEV...] [--root DIR]",
+ *     "show network devices' queues, interrupts and steering\n"
+ *     "DESCRIPTION\n  ...\n" },
+ * Options written after a command's name (`nic/steer eth0 off --dry-run`)
+ * reach its handler as arguments; the handler parses them. */
+void cli_print_command_help(FILE *out, const struct cli_command_def *def);   /* cli/help.c */
 
 /* Tables of commands, each ending with a zeroed entry; cli/main.c searches
  * them in order. */
 extern const struct cli_command_def bridge_commands[];   /* add-br, add-port, show, ... */
 extern const struct cli_command_def database_commands[]; /* list, find, get, set, ... */
 extern const struct cli_command_def runtime_commands[];  /* fdb/show, dpif/show, ... */
+extern const struct cli_command_def nic_commands[];      /* nic/show, nic/steer, ... */
+extern const struct cli_command_def macvtap_commands[];  /* macvtap/add, macvtap/show, ... */
+extern const struct cli_command_def guest_commands[];    /* guest/xml */
 
 /* A command by name from the tables above; a name with '/' that no table
  * knows gets runtime_forward_command (sent to the daemon as is). */

@@ -25,6 +25,7 @@ static void print_command(FILE *out, const struct cli_command_def *def)
 {
     const char *usage = def->usage ? def->usage : def->name;
     const char *help = def->help ? def->help : "";
+    size_t help_len = strcspn(help, "\n");     /* the first line; a manual page follows */
     int col = fprintf(out, "  %s", usage);
     if (col > HELP_COLUMN - 1) {
         fputc('\n', out);
@@ -32,8 +33,8 @@ static void print_command(FILE *out, const struct cli_command_def *def)
     }
     fprintf(out, "%*s", HELP_COLUMN - col, "");
     col = HELP_COLUMN;
-    while (*help) {
-        size_t word = strcspn(help, " ");
+    for (const char *end = help + help_len; help < end;) {
+        size_t word = strcspn(help, " \n");
         if (col > HELP_COLUMN && col + 1 + (int)word > HELP_WIDTH) {
             fprintf(out, "\n%*s", HELP_COLUMN, "");
             col = HELP_COLUMN;
@@ -47,6 +48,17 @@ static void print_command(FILE *out, const struct cli_command_def *def)
         help += strspn(help, " ");
     }
     fputc('\n', out);
+}
+
+void cli_print_command_help(FILE *out, const struct cli_command_def *def)
+{
+    const char *help = def->help ? def->help : "";
+    size_t first = strcspn(help, "\n");
+    fprintf(out, "NAME\n  %s - %.*s\n\nSYNOPSIS\n  pontoon [OPTIONS] %s\n", def->name,
+            (int)first, help, def->usage ? def->usage : def->name);
+    if (help[first] == '\n' && help[first + 1])
+        fprintf(out, "\n%s", help + first + 1);
+    fputs("\nSee pontoon --help for the OPTIONS every command takes.\n", out);
 }
 
 static void print_group(FILE *out, const char *title, const struct cli_command_def *table,
@@ -92,6 +104,11 @@ void cli_print_help(FILE *out)
           out);
     print_group(out, "Runtime commands", runtime_commands, NULL);
     print_command(out, &runtime_forward_command);
+    print_group(out, "Host NIC commands (COMMAND --help for each one's manual)", nic_commands,
+                NULL);
+    print_group(out, "Macvtap commands (COMMAND --help for each one's manual)",
+                macvtap_commands, NULL);
+    print_group(out, "Guest commands (COMMAND --help for its manual)", guest_commands, NULL);
 
     fputs("\nCommand options (before a command's name, or before the first command):\n"
           "  --may-exist                        add-br/add-port/add-bond: succeed if it\n"

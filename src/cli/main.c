@@ -47,7 +47,8 @@ static const struct cli_command_def *find_in(const struct cli_command_def *table
 const struct cli_command_def *cli_find_command(const char *name)
 {
     const struct cli_command_def *const tables[] = {
-        bridge_commands, database_commands, runtime_commands,
+        bridge_commands, database_commands, runtime_commands, macvtap_commands,
+        guest_commands, nic_commands,
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         const struct cli_command_def *def = find_in(tables[i], name);
@@ -131,14 +132,16 @@ static void print_output(const struct cli_options *opts, struct strbuf *output, 
     fputc('\n', out);
 }
 
-/* Asks the daemon to apply the committed change and waits for it. */
-static int wait_for_daemon(const struct cli_options *opts, FILE *err)
+/* Asks the daemon to apply the committed change and waits for it; *applied
+ * tells whether a daemon answered that it did. */
+static int wait_for_daemon(const struct cli_options *opts, FILE *err, bool *applied)
 {
     json_t *result = NULL;
     char *error = NULL;
     int rc = control_call(opts->run_dir, "reload", 0, NULL, opts->timeout_s * 1000,
                           &result, &error);
     int status = 0;
+    *applied = rc == 0;
     if (rc == 0 || rc == -ENOENT || rc == -ECONNREFUSED) {
         status = 0;   /* no daemon: it applies the change when it starts */
     } else if (rc == -ETIMEDOUT) {
@@ -187,13 +190,13 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
             struct cli_context *ctx = &ctxs[i];
             *ctx = (struct cli_context){ .db = db, .options = opts, .cmd = &cmds[i],
                                          .output = STRBUF_INIT };
-            writes |= cmds[i].def->kind == COMMAND_WRITE;
             if (cmds[i].def->run(ctx)) {
                 status = ctx->exit_code ? ctx->exit_code : 1;
                 if (ctx->error && status != CLI_EXIT_RETRY)
                     cli_report(err, ctx->error, status);
                 break;
             }
+            writes |= cmds[i].def->kind == COMMAND_WRITE && !ctx->no_change;
         }
         if (status != CLI_EXIT_RETRY)
             break;
@@ -204,6 +207,7 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         for (size_t i = 0; i < n; i++) {
             strbuf_free(&ctxs[i].output);
             free(ctxs[i].error);
+            free(ctxs[i].aux);
         }
         memset(ctxs, 0, n * sizeof *ctxs);   /* a later round may stop sooner */
         if (clock_monotonic_ms() >= deadline_ms) {
@@ -242,13 +246,20 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         strbuf_free(&ctxs[i].output);
         free(ctxs[i].error);
     }
-    free(ctxs);
     db_close(db);
 
+    bool applied = false;
     if (!status && writes && !opts->no_wait && !opts->dry_run) {
         fflush(out);
-        status = wait_for_daemon(opts, err);
+        status = wait_for_daemon(opts, err, &applied);
     }
+    /* Commands that look at what the daemon did with the change. */
+    for (size_t i = 0; i < n; i++) {
+        if (!status && writes && !opts->dry_run && ctxs[i].after_commit)
+            status = ctxs[i].after_commit(opts, ctxs[i].aux, applied, out, err);
+        free(ctxs[i].aux);
+    }
+    free(ctxs);
     return status;
 }
 
@@ -257,6 +268,14 @@ int cli_run(int argc, char **argv, FILE *out, FILE *err)
     program = program_name(argc > 0 ? argv[0] : NULL);
     if (!strcmp(program, "ovs-appctl"))
         return cli_run_appctl(argc, argv, out, err);
+    /* `pontoon [OPTIONS] COMMAND --help`: that command's manual page. */
+    const struct cli_command_def *help_def = argc >= 3 && !strcmp(argv[argc - 1], "--help")
+                                             ? cli_find_command(argv[argc - 2]) : NULL;
+    if (help_def && help_def != &runtime_forward_command) {
+        cli_print_command_help(out, help_def);
+        fflush(out);
+        return 0;
+    }
     struct cli_parse_result parsed;
     char *error = NULL;
     int status;
@@ -288,8 +307,16 @@ int cli_run(int argc, char **argv, FILE *out, FILE *err)
                                  "with other commands", inv->argv[0]);
             goto done;
         }
+        if (inv->def->kind == COMMAND_LOCAL && parsed.n_commands > 1) {
+            status = cli_reportf(err, 1, "'%s' cannot be chained with other commands",
+                                 inv->argv[0]);
+            goto done;
+        }
     }
-    if (parsed.commands[0].def->kind == COMMAND_RUNTIME)
+    /* A local command runs as a runtime one does, outside any transaction
+     * (its handler asks no daemon). */
+    if (parsed.commands[0].def->kind == COMMAND_RUNTIME
+        || parsed.commands[0].def->kind == COMMAND_LOCAL)
         status = cli_run_runtime(opts, &parsed.commands[0], out, err);
     else
         status = run_transaction(opts, parsed.commands, parsed.n_commands, out, err);

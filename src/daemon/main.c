@@ -19,6 +19,8 @@
 #include "control/db.h"
 #include "control/iface_stats.h"
 #include "control/link_monitor.h"
+#include "control/macvtap_keeper.h"
+#include "control/nic_policy.h"
 #include "control/switch_commands.h"
 #include "control/switch_state.h"
 #include "daemon/detach.h"
@@ -49,6 +51,8 @@ struct daemon {
     struct switch_state switch_state;
     struct control_server *control;
     struct link_monitor *links;
+    struct macvtap_keeper *macvtaps;  /* the Macvtap table kept made */
+    struct nic_policy *nics;          /* the NIC table kept applied */
     int64_t data_version;
     bool reconcile_pending;
 };
@@ -184,6 +188,8 @@ static int reload_and_reconcile(struct daemon *d, char **error)
         return -1;
     db_data_version(d->db, &d->data_version);
     switch_reconcile(&d->switch_state);
+    macvtap_keeper_run(d->macvtaps);
+    nic_policy_run(d->nics, d->db);
     db_data_version(d->db, &d->data_version);
     d->reconcile_pending = false;
     return 0;
@@ -211,6 +217,12 @@ static void on_link_event(const struct link_event *event, void *aux)
         log_dbg("link %s %s", event->name, event->exists ? "changed" : "deleted");
         d->reconcile_pending = true;
     }
+    /* A kept macvtap, or its lower device, came, changed or went. */
+    if (macvtap_keeper_watches(d->macvtaps, event->name))
+        d->reconcile_pending = true;
+    /* A NIC with a policy appeared again (hot plug, driver reload) or went. */
+    if (nic_policy_link_event(d->nics, event->name, event->ifindex, event->exists))
+        d->reconcile_pending = true;
 }
 
 /* "vlog/reopen", as ovs-appctl's: for logrotate's postrotate (as is SIGHUP). */
@@ -366,6 +378,9 @@ static int run(struct daemon *d, int signal_fd)
                 int64_t version;
                 if (db_data_version(d->db, &version) == 0 && version != d->data_version)
                     d->reconcile_pending = true;
+                /* A NIC's channel count changed its queues, or it came back. */
+                if (nic_policy_check(d->nics))
+                    d->reconcile_pending = true;
                 break;
             }
             }
@@ -436,6 +451,14 @@ int main(int argc, char **argv)
     netdev_vhostuser_set_run_dir(opts.run_dir);
     switch_state_init(&d.switch_state, d.db);
     switch_initialized = true;
+    if (macvtap_keeper_create(d.db, &d.macvtaps) < 0) {
+        log_err("out of memory");
+        goto out;
+    }
+    if (!(d.nics = nic_policy_create())) {
+        log_err("out of memory");
+        goto out;
+    }
     if (link_monitor_open(&d.links) < 0) {
         log_err("cannot open the netlink link monitor");
         goto out;
@@ -449,6 +472,8 @@ int main(int argc, char **argv)
         goto out;
     db_data_version(d.db, &d.data_version);
     switch_reconcile(&d.switch_state);
+    macvtap_keeper_run(d.macvtaps);
+    nic_policy_run(d.nics, d.db);
     db_data_version(d.db, &d.data_version);
     log_info("pontoond %s started (database %s, control socket %s/%s)", PONTOON_VERSION,
              opts.db_path, opts.run_dir, CONTROL_SOCKET_NAME);
@@ -462,6 +487,8 @@ out:
     control_server_close(d.control);
     if (d.links)
         link_monitor_close(d.links);
+    macvtap_keeper_destroy(d.macvtaps);
+    nic_policy_destroy(d.nics);
     if (d.db)
         db_close(d.db);
     if (opts.pidfile && status == 0)
