@@ -1,6 +1,6 @@
 /* The Open vSwitch 3.1 configuration schema (vswitch.ovsschema), reduced to
  * the four tables Pontoon uses, and Pontoon's own tables for the host (NIC,
- * Macvtap), which OVS does not have.  Columns are listed in alphabetical order,
+ * Macvtap, VF), which OVS does not have.  Columns are listed in alphabetical order,
  * the order in which ovs-vsctl `list` prints them.  Columns that reference
  * tables Pontoon does not have (Controller, Mirror, QoS...) keep their OVS
  * type but carry no ref_table, so they hold plain uuids. */
@@ -170,8 +170,30 @@ static const struct column_def nic_columns[] = {
     OPTIONAL("channels", B_INT_RANGE(1, 4096)),
     SCALAR("name", B_STR),
     SMAP("other_config"),
+    OPTIONAL("sriov_num_vfs", B_INT_RANGE(0, 4096)),
     SMAP_E("status"),
     OPTIONAL("steering", B_STR),
+};
+
+/* VF: the settings of one SR-IOV virtual function, kept applied through its
+ * PF (as `ip link set PF vf N ...`).  name is "PF/vfN". */
+static const char *const vf_protos[] = { "802.1Q", "802.1ad", NULL };
+static const char *const vf_link_states[] = { "auto", "disable", "enable", NULL };
+
+static const struct column_def vf_columns[] = {
+    OPTIONAL("link_state", B_ENUM(vf_link_states)),
+    OPTIONAL("mac", B_STR),
+    OPTIONAL("max_rate", B_INT_MIN(0)),
+    OPTIONAL("min_rate", B_INT_MIN(0)),
+    SCALAR("name", B_STR),
+    SCALAR("pf", B_STR),
+    OPTIONAL("proto", B_ENUM(vf_protos)),
+    OPTIONAL("qos", B_INT_RANGE(0, 7)),
+    OPTIONAL("spoofchk", B_BOOL),
+    SMAP_E("status"),
+    OPTIONAL("trust", B_BOOL),
+    SCALAR("vf", B_INT_RANGE(0, 4095)),
+    OPTIONAL("vlan", B_INT_RANGE(0, 4095)),
 };
 
 static const struct column_def macvtap_columns[] = {
@@ -202,9 +224,13 @@ static const struct table_def nic_table = {
 static const struct table_def macvtap_table = {
     "Macvtap", macvtap_columns, N_ELEMS(macvtap_columns), true, "name"
 };
+static const struct table_def vf_table = {
+    "VF", vf_columns, N_ELEMS(vf_columns), true, "name"
+};
 
 const struct table_def *const schema_tables[] = {
     &open_vswitch_table, &bridge_table, &port_table, &interface_table, &nic_table, &macvtap_table,
+    &vf_table,
 };
 const size_t schema_n_tables = N_ELEMS(schema_tables);
 

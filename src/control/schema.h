@@ -1,6 +1,6 @@
 /* The configuration schema: tables Open_vSwitch, Bridge, Port, Interface with
  * the columns (names, types, constraints) Open vSwitch 3.1 gives them, and
- * Pontoon's host tables NIC and Macvtap. */
+ * Pontoon's host tables NIC, Macvtap and VF. */
 #ifndef PONTOON_CONTROL_SCHEMA_H
 #define PONTOON_CONTROL_SCHEMA_H
 
@@ -8,8 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCHEMA_VERSION 2          /* bump when tables or columns are added (db_sqlite.c
-                                     creates them); 2: NIC, Macvtap */
+#define SCHEMA_VERSION 3          /* bump when tables or columns are added (db_sqlite.c
+                                     creates them); 2: NIC, Macvtap;
+                                     3: NIC sriov_num_vfs, VF */
 
 enum atom_type {
     ATOM_NONE,                    /* "no value type": the column is not a map */

@@ -579,8 +579,8 @@ static void test_schema_upgrade(void **state)
     free(error);
 }
 
-/* Version 1 had no host tables: opening such a file adds NIC and Macvtap
- * and keeps what was there. */
+/* Version 1 had no host tables: opening such a file adds NIC, Macvtap and
+ * VF and keeps what was there. */
 static void test_schema_upgrade_adds_host_tables(void **state)
 {
     struct fixture *f = *state;
@@ -596,6 +596,7 @@ static void test_schema_upgrade_adds_host_tables(void **state)
     assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
     exec_sql(sql, "DROP TABLE \"NIC\"");
     exec_sql(sql, "DROP TABLE \"Macvtap\"");
+    exec_sql(sql, "DROP TABLE \"VF\"");
     exec_sql(sql, "PRAGMA user_version = 1");
     sqlite3_close(sql);
 
@@ -609,6 +610,9 @@ static void test_schema_upgrade_adds_host_tables(void **state)
     db_row_set_string(mv, "name", "mv9");
     db_row_set_string(mv, "lower", "eth9");
     db_row_set_string(mv, "mode", "vepa");
+    struct db_row *vf = db_insert_row(db, T("VF"));
+    db_row_set_string(vf, "name", "eth9/vf2");
+    db_row_set_string(vf, "pf", "eth9");
     commit(db);
     db_close(db);
 
