@@ -15,6 +15,7 @@
 #include "control/db.h"
 #include "control/schema.h"
 #include "host/macvtap.h"
+#include "host/host_address.h"
 #include "host/macvtap_host_access.h"
 #include "host/macvtap_link.h"
 
@@ -314,11 +315,61 @@ static int cmd_macvtap_show(struct cli_context *ctx)
 
 /* ---- host-access ---- */
 
+/* --move-address: what to move, read before the change; moved once
+ * pontoond has made the macvlan.  Held in place (no pointers): the CLI
+ * frees an after_commit's aux with free() alone, also when the chain fails. */
+#define HOST_ACCESS_MAX_ADDRESSES 32
+
+struct host_access_move {
+    char lower[MACVTAP_NAME_SIZE], name[MACVTAP_NAME_SIZE];
+    struct host_address addresses[HOST_ACCESS_MAX_ADDRESSES];
+    size_t n_addresses;
+    char gateway[64];
+};
+
+static int host_access_after_commit(const struct cli_options *opts, void *aux, bool applied,
+                                    FILE *out, FILE *err)
+{
+    struct host_access_move *move = aux;
+    int status = 0;
+    if (!applied) {
+        /* Stored all the same, as every change is when no daemon runs. */
+        fprintf(err, "pontoon: warning: %s is made by pontoond, which is not running: no "
+                "address moved; once it runs: pontoon --may-exist macvtap/host-access %s %s "
+                "--move-address\n", move->name, move->lower, move->name);
+    } else {
+        struct strbuf done = STRBUF_INIT;
+        struct host_access_state state = { move->addresses, move->n_addresses, "" };
+        snprintf(state.gateway, sizeof state.gateway, "%s", move->gateway);
+        int rc = host_address_move(move->lower, move->name, &state, &done);
+        fputs(strbuf_cstr(&done), out);
+        if (rc < 0)
+            status = cli_reportf(err, 1, "moving the host's addresses to %s stopped: %s",
+                                 move->name, strerror(-rc));
+        strbuf_free(&done);
+    }
+    return status;
+}
+
 static int cmd_macvtap_host_access(struct cli_context *ctx)
 {
     const char *lower = ctx->cmd->argv[1];
     char name[MACVTAP_NAME_SIZE];
-    if (ctx->cmd->argc > 2) {
+    bool move_address = false;
+    int argc = ctx->cmd->argc;
+    if (argc > 2 && !strcmp(ctx->cmd->argv[argc - 1], "--move-address")) {
+        move_address = true;
+        argc--;
+    }
+    for (int i = 2; i < argc; i++)
+        if (ctx->cmd->argv[i][0] == '-')
+            return cli_fail(ctx, "macvtap/host-access: unknown option %s", ctx->cmd->argv[i]);
+    if (move_address && (ctx->options->no_wait || ctx->options->dry_run))
+        return cli_fail(ctx, "macvtap/host-access --move-address waits for pontoond to make "
+                        "the macvlan: not with --no-wait or --dry-run");
+    if (argc > 3)
+        return cli_fail(ctx, "macvtap/host-access takes LOWER [NAME] [--move-address]");
+    if (argc > 2) {
         snprintf(name, sizeof name, "%s", ctx->cmd->argv[2]);
         if (strlen(ctx->cmd->argv[2]) >= sizeof name)
             return cli_fail(ctx, "\"%s\" is not a valid device name (1-15 characters, no "
@@ -330,21 +381,28 @@ static int cmd_macvtap_host_access(struct cli_context *ctx)
                         "macvlan (macvtap/host-access %s NAME)", lower, lower);
     }
     struct db_row *row;
+    bool exists = false;
     DB_FOR_EACH_ROW(row, ctx->db, macvtap_table(), i) {
         if (row->deleted || strcmp(db_row_get_string(row, "lower"), lower) ||
             strcmp(row_kind(row), "macvlan"))
             continue;
-        if (ctx->cmd->may_exist && !strcmp(db_row_get_string(row, "name"), name))
-            return 0;
+        if (ctx->cmd->may_exist && !strcmp(db_row_get_string(row, "name"), name)) {
+            if (!move_address)
+                return 0;
+            exists = true;      /* there already: still move the addresses */
+            break;
+        }
         return cli_fail(ctx, "%s already has the host's macvlan %s", lower,
                         db_row_get_string(row, "name"));
     }
-    if (check_new_name(ctx, name, lower) || check_lower(ctx, lower) ||
-        check_passthru(ctx, lower, name, "bridge"))
-        return -1;
-    char mac[18];
-    if (random_mac(ctx, mac) || add_row(ctx, "macvlan", lower, name, "bridge", mac))
-        return -1;
+    if (!exists) {
+        if (check_new_name(ctx, name, lower) || check_lower(ctx, lower) ||
+            check_passthru(ctx, lower, name, "bridge"))
+            return -1;
+        char mac[18];
+        if (random_mac(ctx, mac) || add_row(ctx, "macvlan", lower, name, "bridge", mac))
+            return -1;
+    }
     /* What to move, read now; printed once the change is committed. */
     struct host_access_state state;
     int rc = host_access_read(lower, "/proc", &state);
@@ -353,8 +411,31 @@ static int cmd_macvtap_host_access(struct cli_context *ctx)
     strbuf_printf(&ctx->output, "%s: the host's macvlan on %s (bridge mode).  With the "
                   "host's addresses on it,\nthe host reaches its macvtap guests on %s.\n",
                   name, lower, lower);
-    host_access_plan(lower, name, &state, &ctx->output);
+    if (!move_address) {
+        host_access_plan(lower, name, &state, &ctx->output);
+        host_access_state_free(&state);
+        return 0;
+    }
+    if (state.n_addresses > HOST_ACCESS_MAX_ADDRESSES) {
+        host_access_state_free(&state);
+        return cli_fail(ctx, "%s has more addresses than --move-address moves (%d): move "
+                        "them as macvtap/host-access %s prints", lower,
+                        HOST_ACCESS_MAX_ADDRESSES, lower);
+    }
+    struct host_access_move *move = calloc(1, sizeof *move);
+    if (!move) {
+        host_access_state_free(&state);
+        return cli_fail(ctx, "out of memory");
+    }
+    snprintf(move->lower, sizeof move->lower, "%s", lower);
+    snprintf(move->name, sizeof move->name, "%s", name);
+    if (state.n_addresses)
+        memcpy(move->addresses, state.addresses, state.n_addresses * sizeof *state.addresses);
+    move->n_addresses = state.n_addresses;
+    snprintf(move->gateway, sizeof move->gateway, "%s", state.gateway);
     host_access_state_free(&state);
+    ctx->after_commit = host_access_after_commit;
+    ctx->aux = move;
     return 0;
 }
 
@@ -454,11 +535,19 @@ static int cmd_macvtap_host_access(struct cli_context *ctx)
     "  its addresses on LOWER and still cannot reach the guests.  Move each\n" \
     "  address by adding it to NAME first and then deleting it from LOWER, so\n" \
     "  that the host holds it throughout, then the routes that went through\n" \
-    "  LOWER.\n" \
+    "  LOWER.  With --move-address the command does exactly that itself, once\n" \
+    "  pontoond has made NAME, and says what it moved.\n" \
     "\n" \
     "OPTIONS\n" \
     "  --may-exist    LOWER already having the host's macvlan NAME is not an\n" \
     "                 error\n" \
+    "  --move-address after pontoond made NAME, move LOWER's global IPv4 and\n" \
+    "                 IPv6 addresses onto it (each added before it is deleted)\n" \
+    "                 and point the IPv4 default route through it.  A session\n" \
+    "                 to one of those addresses may see a short pause.  The\n" \
+    "                 addresses are the host's own configuration: make the move\n" \
+    "                 last across reboots in /etc/network/interfaces or the\n" \
+    "                 like, on NAME\n" \
     "\n" \
     "ERRORS\n" \
     "  Nothing is stored when LOWER does not exist, already has a host macvlan,\n" \
@@ -479,9 +568,10 @@ const struct cli_command_def macvtap_commands[] = {
     { "macvtap/show", 0, 1, "", COMMAND_READ, cmd_macvtap_show, "macvtap/show [NAME]",
       "list the macvtaps: lower device, mode, MAC, ifindex and the /dev/tapN QEMU opens\n"
       SHOW_MANUAL },
-    { "macvtap/host-access", 1, 2, "--may-exist", COMMAND_WRITE, cmd_macvtap_host_access,
-      "[--may-exist] macvtap/host-access LOWER [NAME]",
+    { "macvtap/host-access", 1, 3, "--may-exist", COMMAND_WRITE, cmd_macvtap_host_access,
+      "[--may-exist] macvtap/host-access LOWER [NAME] [--move-address]",
       "create the host's macvlan on LOWER, so that the host can reach its macvtap guests "
-      "(prints how to move the host's addresses onto it)\n" HOST_ACCESS_MANUAL },
+      "(prints how to move the host's addresses onto it, or moves them)\n"
+      HOST_ACCESS_MANUAL },
     { NULL, 0, 0, NULL, 0, NULL, NULL, NULL },
 };

@@ -379,6 +379,45 @@ def test_host_access_lets_the_host_reach_its_guest(net, host_ns, guests, image, 
     assert link_details(hv, ns)[:2] == ("macvlan", "bridge")
 
 
+def test_host_access_moves_the_address_when_asked(net, host_ns, prefix):
+    """--move-address: one command, and the host's address and default route
+    are on its macvlan; the LAN still reaches the host there.  (No guest:
+    the guest side is the test above.)"""
+    s = subnet(prefix)
+    ns, cli, _ = host_ns
+    lan = net.add_ns("N")
+    lower, peer = net.name("l"), net.name("p")
+    ph.sh("ip", "-n", ns, "link", "add", lower, "type", "veth", "peer", "name", peer,
+          "netns", lan)
+    ph.sh("ip", "-n", ns, "link", "set", lower, "up")
+    ph.sh("ip", "-n", ns, "addr", "add", f"{s}.3/24", "dev", lower)
+    ph.sh("ip", "-n", ns, "route", "add", "default", "via", f"{s}.1", "dev", lower)
+    ph.sh("ip", "-n", lan, "addr", "add", f"{s}.1/24", "dev", peer)
+    ph.sh("ip", "-n", lan, "link", "set", peer, "up")
+
+    hv = net.name("hv")
+    assert "not with --no-wait" in cli.fails("--no-wait", "macvtap/host-access", lower, hv,
+                                             "--move-address")
+    assert hv not in show(cli)                  # refused: nothing stored
+    out = cli("macvtap/host-access", lower, hv, "--move-address")
+    assert f"moved {s}.3/24 from {lower} to {hv}" in out, out
+    assert f"default route via {s}.1 now through {hv}" in out, out
+
+    def addresses(dev):
+        r = ph.sh("ip", "-n", ns, "-j", "addr", "show", "dev", dev)
+        return [f"{a['local']}/{a['prefixlen']}" for a in json.loads(r.stdout)[0]["addr_info"]
+                if a.get("scope") == "global"]
+    assert addresses(hv) == [f"{s}.3/24"] and addresses(lower) == []
+    route = json.loads(ph.sh("ip", "-n", ns, "-j", "route", "show", "default").stdout)
+    assert [(r["gateway"], r["dev"]) for r in route] == [(f"{s}.1", hv)], route
+    r = ph.sh("ip", "netns", "exec", lan, "ping", "-n", "-q", "-c", "2", "-W", "1", f"{s}.3",
+              check=False)
+    assert r.returncode == 0, r.stdout
+    # Again with --may-exist: the macvlan is there, nothing left to move.
+    out = cli("--may-exist", "macvtap/host-access", lower, hv, "--move-address")
+    assert "moved" not in out and addresses(hv) == [f"{s}.3/24"], out
+
+
 def test_help_pages(pontoon):
     for cmd, words in [("macvtap/add", ["mode=MODE", "mac=MAC", "/dev/tapN", "passthru"]),
                        ("macvtap/del", ["--if-exists"]),
