@@ -12,7 +12,6 @@
  * them back the same way.  Neither type is brought up here: like OVS, the
  * user or the peer (QEMU, `ip link set up`) does that. */
 #include "netdev/netdev.h"
-#include "packet/headers.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +24,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "netdev/flow_queue.h"
+#include "netdev/tap_link.h"
 #include "netdev/vnet_hdr.h"
+#include "util/log.h"
 
 #define TAP_MAX_QUEUES 256      /* the kernel's MAX_TAP_QUEUES */
 
@@ -69,37 +71,37 @@ fail:;
  * restarted daemon knows the device is its own to remove at the end. */
 #define TAP_OWNER_ALIAS "pontoond type=tap"
 
-static bool tap_alias_is_ours(const char *name)
+static bool tap_alias_is_ours(const struct tap_link *link)
 {
-    char path[64], alias[64] = "";
-    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool ours = fgets(alias, sizeof alias, f) && !strncmp(alias, TAP_OWNER_ALIAS,
-                                                          strlen(TAP_OWNER_ALIAS));
-    fclose(f);
-    return ours;
+    return !strncmp(link->alias, TAP_OWNER_ALIAS, strlen(TAP_OWNER_ALIAS));
 }
 
-static void tap_alias_set(const char *name)
+/* A multi-queue tap that another process holds (QEMU's, for a guest) would
+ * take our queues beside its own: the kernel then spreads what it sends
+ * over both, and what we write goes to the host, never to that process.
+ * Such a tap is refused, as the kernel refuses a single-queue one (EBUSY). */
+static int tap_check_not_held(const char *name, const struct tap_link *link)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fputs(TAP_OWNER_ALIAS "\n", f);
-        fclose(f);
-    }
+    unsigned here = link->queues ? tap_queues_held_here(name) : 0;
+    if (link->queues <= here)
+        return 0;      /* nobody's, or our own port's being reopened */
+    log_warn("%s: tap in use by another process (%u of its %u queues); a tap that QEMU "
+             "opened for a guest is added as a port of type system", name,
+             link->queues - here, link->queues);
+    return -EBUSY;
 }
+
+/* ---- netdev class ---------------------------------------------------------- */
 
 static void tap_close(struct netdev *dev)
 {
     struct tap_priv *p = dev->priv;
     if (!p)
         return;
-    /* Closing the last queue of a non-persistent tap removes the device. */
-    if (p->made_persistent && p->fds[0] >= 0)
+    /* Closing the last queue of a non-persistent tap removes the device.
+     * While the port is reopened (options:n_rxq changed) its new queues
+     * hold the device: it stays persistent for them. */
+    if (p->made_persistent && p->fds[0] >= 0 && tap_queues_held_here(dev->name) <= p->n_fds)
         (void)ioctl(p->fds[0], TUNSETPERSIST, 0);
     for (unsigned i = 0; i < p->n_fds; i++)
         if (p->fds[i] >= 0)
@@ -115,6 +117,12 @@ static int tap_open_common(struct netdev *dev, bool must_create)
         return -EEXIST;
     if (dev->n_rxq > TAP_MAX_QUEUES)
         return -EINVAL;
+    struct tap_link link = { 0 };
+    if (exists && !must_create && tap_link_get(dev->name, &link) == 0) {
+        int err = tap_check_not_held(dev->name, &link);
+        if (err)
+            return err;
+    }
 
     struct tap_priv *p = calloc(1, sizeof *p + dev->n_rxq * sizeof p->fds[0]);
     if (!p)
@@ -124,8 +132,10 @@ static int tap_open_common(struct netdev *dev, bool must_create)
         p->fds[i] = -1;
     dev->priv = p;
 
+    /* One we make is multi-queue even with one queue, so that another
+     * options:n_rxq attaches more or fewer queues to the same device. */
     short flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-    if (p->n_fds > 1)
+    if (p->n_fds > 1 || (!exists && !must_create))
         flags |= IFF_MULTI_QUEUE;
     int err = 0;
     for (unsigned i = 0; i < p->n_fds; i++) {
@@ -151,9 +161,9 @@ static int tap_open_common(struct netdev *dev, bool must_create)
             goto fail;
         }
         p->made_persistent = true;
-        tap_alias_set(dev->name);
-    } else if (exists && !must_create && tap_alias_is_ours(dev->name)) {
-        p->made_persistent = true;   /* left by a daemon that crashed */
+        tap_link_set_alias(dev->name, TAP_OWNER_ALIAS);
+    } else if (exists && !must_create && tap_alias_is_ours(&link)) {
+        p->made_persistent = true;   /* our port's, reopened; or left by a daemon that crashed */
     }
     err = netdev_ifindex_by_name(dev->name);
     if (err < 0)
@@ -245,9 +255,7 @@ static int tap_send(struct netdev *dev, unsigned txq, struct packet *const *pack
             /* The kernel answers a flow on the queue it last arrived on, so
              * writing each flow to its own queue is what spreads the replies
              * (and the receive work) over all queues. */
-            struct packet_headers hdr;
-            if (packet_parse(pkt->data, pkt->len, &hdr) == 0)
-                fd = p->fds[packet_flow_hash(&hdr, 0) % p->n_fds];
+            fd = p->fds[flow_queue_spread(flow_queue_hash(pkt), p->n_fds)];
         }
         struct virtio_net_hdr h;
         vnet_hdr_from_offload(&pkt->offload, &h);

@@ -13,7 +13,12 @@
  * lock.  A queue is used only while `ready`, read under its lock.
  *
  * Queue numbering (virtio-net): queue 2k is guest receive (we enqueue, the
- * port's tx queue k), queue 2k+1 is guest transmit (we dequeue, rx queue k). */
+ * port's tx queue k), queue 2k+1 is guest transmit (we dequeue, rx queue k).
+ *
+ * A guest with several queue pairs gets its frames spread over its ready
+ * receive queues by flow, a flow it sent on pair k back on queue 2k
+ * (flow_queue.h); a burst for several queues takes each queue's lock in
+ * turn, so every ring still has one writer at a time. */
 #include "netdev/netdev.h"
 #include "netdev/netdev_vhostuser.h"
 
@@ -32,6 +37,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "netdev/flow_queue.h"
 #include "netdev/vhost_mem.h"
 #include "netdev/vhost_user_msg.h"
 #include "netdev/virtqueue.h"
@@ -40,6 +46,7 @@
 #include "util/log.h"
 
 #define VHOST_MAX_QUEUE_PAIRS 16        /* DP_MAX_RXQ */
+_Static_assert(VHOST_MAX_QUEUE_PAIRS <= FLOW_QUEUE_MAX, "a ready mask holds every pair");
 #define VHOST_DEFAULT_RUN_DIR "/run/pontoon"
 /* A 64 KB TCP segment cut at a 1448-byte MSS needs 46 frames; jumbo-sized
  * buffers leave room for guests with a larger MTU. */
@@ -84,6 +91,8 @@ struct vhost_priv {
     struct vhost_mem mem;                 /* changed with every queue lock held */
     struct netdev_stats stats;
     unsigned tx_retries_max;              /* atomic: options:tx-retries-max */
+    uint32_t rx_ready;                    /* atomic: bit k set while queue 2k is ready */
+    struct flow_queue_table steering;     /* flows the guest sent, by pair */
     unsigned n_pairs, n_queues;
     struct vhost_queue queues[];
 };
@@ -170,6 +179,20 @@ bool netdev_vhostuser_changed(struct netdev *dev)
     return p && __atomic_exchange_n(&p->changed, false, __ATOMIC_ACQ_REL);
 }
 
+/* With q->lock held: the datapath may (not) use the queue from now on. */
+static void queue_set_ready(struct vhost_priv *p, struct vhost_queue *q, bool ready)
+{
+    unsigned index = (unsigned)(q - p->queues);
+    q->ready = ready;
+    if (index % 2 == 0) {
+        uint32_t bit = 1u << (index / 2);
+        if (ready)
+            __atomic_fetch_or(&p->rx_ready, bit, __ATOMIC_RELEASE);
+        else
+            __atomic_fetch_and(&p->rx_ready, ~bit, __ATOMIC_RELEASE);
+    }
+}
+
 /* With q->lock held: attaches the rings once memory, size and addresses are
  * known and recomputes `ready`.  Returns -EFAULT for rings outside memory. */
 static int queue_refresh(struct vhost_priv *p, struct vhost_queue *q)
@@ -199,7 +222,7 @@ static int queue_refresh(struct vhost_priv *p, struct vhost_queue *q)
     }
     bool ready = q->vq.desc && q->kicked && q->enabled;
     if (ready != q->ready) {
-        q->ready = ready;
+        queue_set_ready(p, q, ready);
         log_info("%s: queue %u %s", p->dev->name, (unsigned)(q - p->queues),
                  ready ? "ready" : "stopped");
         mark_changed(p);
@@ -589,7 +612,7 @@ static void queue_broken(struct vhost_priv *p, struct vhost_queue *q, int err)
 {
     log_warn("%s: queue %u: guest ring is invalid (%s); dropping the connection",
              p->dev->name, (unsigned)(q - p->queues), strerror(-err));
-    q->ready = false;
+    queue_set_ready(p, q, false);
     __atomic_store_n(&p->broken, true, __ATOMIC_RELEASE);
     wake_thread(p);
 }
@@ -752,6 +775,12 @@ static int vhost_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pack
     pthread_mutex_unlock(&q->lock);
     for (int i = 0; i < n; i++)
         bytes += packets[i]->len;
+    /* The guest receives on several queues: what it sends here, it should
+     * get answered here (automatic receive steering). */
+    uint32_t rx_ready = __atomic_load_n(&p->rx_ready, __ATOMIC_RELAXED);
+    if (rx_ready & (rx_ready - 1))
+        for (int i = 0; i < n; i++)
+            flow_queue_learn(&p->steering, flow_queue_hash(packets[i]), rxq);
     netdev_stats_count_rx(&p->stats, (uint64_t)n, bytes, dropped);
     return n;
 }
@@ -843,16 +872,16 @@ static int guest_fixup_enqueue(struct vhost_priv *p, struct vhost_queue *q,
     return (int)sent;
 }
 
-static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *packets,
-                      unsigned n)
+/* One burst into guest receive queue 2 * pair (queue 0 if that one is not
+ * ready: the guest enabled fewer pairs than it had when we picked). */
+static unsigned send_burst(struct vhost_priv *p, unsigned pair, struct packet *const *packets,
+                           unsigned n)
 {
-    struct vhost_priv *p = dev->priv;
-    struct vhost_queue *q = &p->queues[2 * (txq % p->n_pairs)];
+    struct vhost_queue *q = &p->queues[2 * (pair % p->n_pairs)];
     unsigned dropped = n;
     int sent = 0;
     pthread_mutex_lock(&q->lock);
     if (!q->ready && q != &p->queues[0]) {
-        /* The guest enabled fewer queue pairs than we have: use the first. */
         pthread_mutex_unlock(&q->lock);
         q = &p->queues[0];
         pthread_mutex_lock(&q->lock);
@@ -872,7 +901,42 @@ static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *pa
     for (int i = 0; i < sent; i++)
         bytes += packets[i]->len;
     netdev_stats_count_tx(&p->stats, (uint64_t)sent, bytes, dropped, 0);
-    return sent;
+    return (unsigned)sent;
+}
+
+/* `txq` is not used: a guest with one receive queue gets everything there,
+ * one with several gets each flow on the queue flow_queue_pick() chooses. */
+static int vhost_send(struct netdev *dev, unsigned txq, struct packet *const *packets,
+                      unsigned n)
+{
+    struct vhost_priv *p = dev->priv;
+    uint32_t ready = __atomic_load_n(&p->rx_ready, __ATOMIC_ACQUIRE);
+    if (!(ready & (ready - 1)))
+        return (int)send_burst(p, ready ? (unsigned)__builtin_ctz(ready) : 0, packets, n);
+
+    unsigned sent = 0;
+    for (unsigned start = 0; start < n; start += PACKET_BATCH_MAX) {
+        unsigned count = n - start < PACKET_BATCH_MAX ? n - start : PACKET_BATCH_MAX;
+        uint8_t pair[PACKET_BATCH_MAX];
+        uint32_t used = 0;
+        for (unsigned i = 0; i < count; i++) {
+            uint32_t hash = flow_queue_hash(packets[start + i]);
+            pair[i] = (uint8_t)flow_queue_pick(&p->steering, hash, ready);
+            used |= 1u << pair[i];
+        }
+        /* A burst per queue, each in the order the frames came. */
+        while (used) {
+            unsigned k = (unsigned)__builtin_ctz(used);
+            used &= used - 1;
+            struct packet *burst[PACKET_BATCH_MAX];
+            unsigned m = 0;
+            for (unsigned i = 0; i < count; i++)
+                if (pair[i] == k)
+                    burst[m++] = packets[start + i];
+            sent += send_burst(p, k, burst, m);
+        }
+    }
+    return (int)sent;
 }
 
 static void vhost_get_stats(const struct netdev *dev, struct netdev_stats *stats)

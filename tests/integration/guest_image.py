@@ -18,6 +18,21 @@ then, when asked (`pontoon.linger=SECONDS pontoon.echoes=N`), prints
 answers for 2 s more, and finally prints `GUEST-POWEROFF` before
 `poweroff -f`.
 
+For multi-queue NICs (`pontoon.queues=1`) it reports, after its pings and
+again at the end, eth0's queues and each virtio queue's interrupt count
+(the driver's `virtioN-input.Q` / `-output.Q` vectors in /proc/interrupts,
+all CPUs summed: busybox has no ethtool, and a queue that carried a frame
+has interrupted at least once):
+
+    GUEST-QUEUES <when> rx=<n> tx=<n> cpus=<n>
+    GUEST-IRQ <when> input.0=<n> output.0=<n> input.1=<n> output.1=<n> ...
+
+with <when> `after-ping` or `end`.  `pontoon.tcp=N` opens N TCP connections
+to the peer's closed ports 40000... (a SYN answered by a reset, each its own
+flow), the i-th from CPU i mod ncpu, so that its sends leave on every tx
+queue (virtio_net sets XPS to one queue per CPU), or all from CPU C with
+`pontoon.tcpcpu=C`; `GUEST-TCP <n>` after.
+
 Kernel command line keys (parsed by /init from /proc/cmdline; the kernel's
 own `ip=` is of no use because virtio_net is a module loaded after the
 kernel's IP autoconfiguration ran):
@@ -26,6 +41,7 @@ kernel's IP autoconfiguration ran):
     pontoon.mac=02:..         (optional; QEMU's -device mac= is simpler)
     pontoon.count=N           pings to send (default 5)
     pontoon.linger=S pontoon.echoes=N
+    pontoon.queues=1          pontoon.tcp=N pontoon.tcpcpu=C
 
 `ensure_packages()` fails, naming the package, when QEMU, busybox-static
 or a Debian kernel is missing (scripts/install-deps.sh installs them); `build()` returns (kernel,
@@ -91,6 +107,22 @@ MAC=$(arg pontoon.mac "")
 COUNT=$(arg pontoon.count 5)
 LINGER=$(arg pontoon.linger 0)
 ECHOES=$(arg pontoon.echoes 0)
+QUEUES=$(arg pontoon.queues 0)
+TCP=$(arg pontoon.tcp 0)
+TCPCPU=$(arg pontoon.tcpcpu -1)
+
+queue_report() {    # queue_report WHEN
+    [ "$QUEUES" -gt 0 ] || return 0
+    echo "GUEST-QUEUES $1 rx=$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)" \
+         "tx=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l) cpus=$(nproc)"
+    awk -v when="$1" '/virtio[0-9]+-(input|output)\./ {
+            n = 0
+            for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) n += $i
+            sub(/^virtio[0-9]+-/, "", $NF)
+            line = line " " $NF "=" n
+        }
+        END { print "GUEST-IRQ " when line }' /proc/interrupts
+}
 
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -128,6 +160,20 @@ else
     cat /sys/class/net/eth0/statistics/rx_packets /sys/class/net/eth0/statistics/tx_packets
 fi
 
+queue_report after-ping
+if [ "$TCP" -gt 0 ]; then
+    ncpu=$(nproc)
+    i=0
+    while [ $i -lt "$TCP" ]; do
+        cpu=$((i % ncpu))
+        [ "$TCPCPU" -ge 0 ] && cpu=$TCPCPU
+        taskset -c $cpu nc -w 2 "$PEER" $((40000 + i)) </dev/null >/dev/null 2>&1 &
+        i=$((i + 1))
+    done
+    wait
+    echo "GUEST-TCP $TCP"
+fi
+
 in_echos() {
     awk '/^Icmp:/ { if (!h) { for (i = 2; i <= NF; i++) if ($i == "InEchos") c = i; h = 1 }
                     else { print $c; exit } }' /proc/net/snmp
@@ -149,6 +195,7 @@ if [ "$LINGER" -gt 0 ]; then
     sleep 2               # still answering while the host's ping finishes
 
 fi
+queue_report end
 finish
 """
 

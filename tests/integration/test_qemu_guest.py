@@ -14,12 +14,26 @@ staying up and the port re-attaching when the guest comes back.  And the
 same guest on a `dpdkvhostuser` port (QEMU as the vhost-user front end,
 guest memory in a shared memfd, no hugepages).
 
-Not covered, because it cannot work: a `type=tap` port on the tap QEMU
-uses.  Pontoon's tap port and QEMU's -netdev tap are both the userspace
-end of a tap: what the guest sends enters the host kernel's stack on that
-tap, never Pontoon's queue (a Pontoon-made tap gives QEMU EBUSY; a
-persistent multi_queue tap lets both attach, and the guest reaches
-nothing).
+A guest with a 2-queue virtio-net (-smp 2: its driver enables both pairs)
+on the multi-queue tap QEMU makes (`queues=2`), plugged in the same way:
+both queues carry traffic both ways.  The guest's sends leave on the queue
+of the CPU that sends (XPS), and the kernel's tap steers what the switch
+sends to it by flow (to the queue the guest last sent that flow on, new
+flows by hash), so this holds with the switch reading and writing the tap's
+device; counted per queue by the guest (its queues' interrupts), by the
+kernel (the tap's mq qdisc, one child per queue) and by the switch per rx
+queue (options:n_rxq=2).  And such a guest on a `dpdkvhostuser` port with
+two queue pairs, where the switch itself picks the guest's rx queue: a
+flow comes back on the queue pair the guest sent it on, and flows to the
+guest spread over both its rx queues (vhost/show counts per virtqueue).
+
+A `type=tap` port on the tap QEMU uses cannot work: Pontoon's tap port and
+QEMU's -netdev tap are both the userspace end of a tap, so what the guest
+sends enters the host kernel's stack, never Pontoon's queue.  A
+single-queue tap QEMU holds gives Pontoon EBUSY; a multi-queue one would
+let both attach (the kernel then spreads the host's frames over QEMU's and
+Pontoon's queues, and the guest reaches nothing), so Pontoon refuses it
+the same way, which the multi-queue test checks.
 
 Debian's QEMU 7.2 under TCG segfaults (SIGSEGV in vhost_net_start ->
 msix_set_vector_notifiers) when the guest driver starts a vhost-user
@@ -238,6 +252,30 @@ def run_guest_round(pontoon, q, host, guest_ip, tap, mac, br, echoes=3, during=N
     return t_ok, t_ping
 
 
+def tap_queue_packets(tap):
+    """Frames the kernel sent on each tx queue of a multi-queue tap (its mq
+    qdisc's children, parent ":N" for queue N-1): {queue: packets}."""
+    qdiscs = json.loads(ph.sh("tc", "-s", "-j", "qdisc", "show", "dev", tap).stdout)
+    return {int(q["parent"].lstrip(":"), 16) - 1: q["packets"] for q in qdiscs
+            if re.fullmatch(r":[0-9a-f]+", q.get("parent", ""))}
+
+
+def rx_queue_packets(pontoon, port):
+    """The switch's rx queues of a port: {queue: packets} (pmd-rxq-show)."""
+    counts = {}
+    for pmd in json.loads(pontoon("--format=json", "dpif-netdev/pmd-rxq-show")):
+        for q in pmd["queues"]:
+            if q["port"] == port:
+                counts[q["queue-id"]] = q["packets"]
+    return counts
+
+
+def guest_irqs(q, when, deadline):
+    """The guest's GUEST-IRQ line `when` as {"input.0": n, ...}."""
+    _, m = q.wait_for(rf"GUEST-IRQ {when}((?: \S+=\d+)*)$", deadline)
+    return {k: int(v) for k, v in (w.split("=") for w in m.group(1).split())}
+
+
 def vhost_show(pontoon, port):
     data = json.loads(pontoon("--format=json", "vhost/show", port))
     assert len(data) == 1 and data[0]["name"] == port, data
@@ -345,3 +383,141 @@ def test_guest_on_vhostuser_port(pontoon, daemon, net, qemus, image, workdir, pr
     ph.wait_until(lambda: vhost_show(pontoon, vh)["state"] == "waiting", timeout=10,
                   what=f"{vh} back to waiting")
     assert daemon.alive(), daemon.log()
+
+
+def test_multiqueue_guest_on_qemu_made_tap(pontoon, daemon, net, qemus, image, workdir, prefix):
+    """A 2-queue virtio-net guest on QEMU's multi-queue tap, plugged in as
+    libvirt does, with options:n_rxq=2: the guest connects to 16 TCP ports
+    of the host from both its CPUs, the host sends it 16 UDP flows and pings
+    it from 4 addresses; each queue carries traffic in each direction."""
+    s = subnet(prefix)
+    br, tap = net.name("br"), net.name("vnet0")
+    pontoon("add-br", br)
+    host = net.add_host("h", f"{s}.1")
+    pontoon("add-port", br, host.port)
+    sources = [host.ip] + [f"{s}.{i}" for i in (11, 12, 13)]
+    for ip in sources[1:]:
+        host.exec("ip", "addr", "add", f"{ip}/24", "dev", host.ifname)
+    mac = net.next_mac()
+    q = Qemu(image, f"tap,id=n0,ifname={tap},queues=2,script=no,downscript=no,vhost=off",
+             f"virtio-net-pci,netdev=n0,mac={mac},mq=on,vectors=6", f"{s}.2/24", host.ip,
+             workdir / "guest.console", linger=40, echoes=3 * len(sources),
+             extra=["-smp", "2"], cmdline=f"{GUEST_CMDLINE} pontoon.queues=1 pontoon.tcp=16")
+    qemus.append(q)
+    q.start()
+    wait_tap(q, tap)
+
+    # Not as a type=tap port: QEMU holds the tap's queues.
+    pontoon("add-port", br, tap, "--", "set", "Interface", tap, "type=tap")
+    ph.wait_until(lambda: "busy" in pontoon.get("Interface", tap, "error"), timeout=5,
+                  what=f"type=tap on QEMU's {tap} to be refused")
+    assert "tap in use by another process (2 of its 2 queues)" in daemon.log(), daemon.log()
+    pontoon("del-port", tap)
+    libvirt_plug(pontoon, br, tap, mac)
+    pontoon("set", "Interface", tap, "options:n_rxq=2")
+
+    deadline = q.started + BOOT_DEADLINE
+    _, m = q.wait_for(r"GUEST-PING-(OK|FAIL).*", deadline)
+    assert m.group(1) == "OK", f"guest could not ping {host.ip}: {m.group(0)}"
+    _, m = q.wait_for(r"GUEST-QUEUES after-ping (.*)", deadline)
+    assert m.group(1).split() == ["rx=2", "tx=2", "cpus=2"], m.group(0)
+    irq_before = guest_irqs(q, "after-ping", deadline)
+    tap_before = tap_queue_packets(tap)
+    assert sorted(tap_before) == [0, 1], tap_before
+
+    # guest -> host: 16 TCP flows from both CPUs, over the switch's 2 rx queues.
+    q.wait_for(r"GUEST-TCP 16", deadline)
+    q.wait_for(r"GUEST-LINGER", deadline)
+    rxq = rx_queue_packets(pontoon, tap)
+    assert sorted(rxq) == [0, 1] and all(rxq.values()), f"{tap} rx queues: {rxq}"
+
+    # host -> guest: 16 UDP flows, spread by the tap over both queues.
+    host.exec(ph.PYTHON, "-c",
+              "import socket\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "for i in range(64):\n"
+              f"    s.sendto(b'flow', ('{s}.2', 41000 + i % 16))\n")
+    ph.wait_until(lambda: sum(tap_queue_packets(tap).values()) - sum(tap_before.values()) >= 64,
+                  timeout=10, what=f"64 datagrams through {tap}")
+    tap_after = tap_queue_packets(tap)
+    to_guest = {n: tap_after[n] - tap_before[n] for n in (0, 1)}
+    assert to_guest[0] > 0 and to_guest[1] > 0, f"{tap} tx queues: {to_guest}"
+
+    # ... and pings from 4 addresses, which the guest counts and answers.
+    for ip in sources:
+        r = host.exec("ping", "-n", "-q", "-c", "3", "-i", "0.2", "-W", "2", "-I", ip, f"{s}.2",
+                      check=False, timeout=20)
+        assert r.returncode == 0 and " 3 received" in r.stdout, f"ping from {ip}:\n{r.stdout}"
+    _, m = q.wait_for(r"GUEST-ECHOED (\d+)", time.monotonic() + 30)
+    assert int(m.group(1)) >= 3 * len(sources), m.group(0)
+
+    irq_after = guest_irqs(q, "end", time.monotonic() + 10)
+    used = {k: irq_after[k] - irq_before[k] for k in irq_before}
+    assert sorted(used) == ["input.0", "input.1", "output.0", "output.1"], used
+    assert all(n > 0 for n in used.values()), f"guest queue interrupts: {used}"
+    print(f"guest queue interrupts {used}; {tap} tx queues {to_guest}; rx queues {rxq}")
+    q.wait_for(r"GUEST-POWEROFF", time.monotonic() + 10)
+    assert q.wait_exit(20) == 0, q.tail()
+
+
+def test_multiqueue_guest_on_vhostuser_port(pontoon, daemon, net, qemus, image, workdir,
+                                            prefix):
+    """Two queue pairs on a dpdkvhostuser port (options:n_rxq=2), a guest
+    with -smp 2.  The guest connects to 16 TCP ports of the host, all from
+    CPU 1: its SYNs leave on its tx queue 1 (virtqueue 3) and the host's
+    resets come back on its rx queue 1 (virtqueue 2), the queue pair it sent
+    them on.  Then 16 UDP flows from the host spread over both rx queues."""
+    s = subnet(prefix)
+    br, vh = net.name("br"), net.name("vhu0")
+    pontoon("add-br", br)
+    host = net.add_host("h", f"{s}.1")
+    pontoon("add-port", br, host.port)
+    pontoon("add-port", br, vh, "--", "set", "Interface", vh, "type=dpdkvhostuser",
+            "options:n_rxq=2")
+    sock = os.path.join(pontoon.run_dir, vh)
+    ph.wait_until(lambda: os.path.exists(sock), timeout=10, what=f"vhost-user socket {sock}")
+    mac = net.next_mac()
+    extra = ["-smp", "2", "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
+             "-numa", "node,memdev=mem", "-chardev", f"socket,id=c0,path={sock}"]
+    q = Qemu(image, "vhost-user,id=n0,chardev=c0,queues=2",
+             f"virtio-net-pci,netdev=n0,mac={mac},mq=on,vectors=0", f"{s}.2/24", host.ip,
+             workdir / "guest.console", linger=40, echoes=3, extra=extra,
+             cmdline=f"{GUEST_CMDLINE} pontoon.queues=1 pontoon.tcp=16 pontoon.tcpcpu=1")
+    qemus.append(q)
+    q.start()
+
+    deadline = q.started + BOOT_DEADLINE
+    _, m = q.wait_for(r"GUEST-PING-(OK|FAIL).*", deadline)
+    assert m.group(1) == "OK", f"guest could not ping {host.ip}: {m.group(0)}"
+    _, m = q.wait_for(r"GUEST-QUEUES after-ping (.*)", deadline)
+    assert m.group(1).split() == ["rx=2", "tx=2", "cpus=2"], m.group(0)
+    show = vhost_show(pontoon, vh)
+    assert show["active_queue_pairs"] == 2, show
+    before = [x["packets"] for x in show["queues"]]
+
+    def moved():
+        return [x["packets"] - b for x, b in zip(vhost_show(pontoon, vh)["queues"], before)]
+    q.wait_for(r"GUEST-TCP 16", deadline)
+    ph.wait_until(lambda: moved()[2] >= 16, timeout=5, what="16 resets on virtqueue 2")
+    tcp = moved()
+    assert tcp[3] >= 16, f"the guest's SYNs left on its tx queue 1: per virtqueue {tcp}"
+    assert tcp[0] <= 2, f"the resets follow their flows to rx queue 1: per virtqueue {tcp}"
+
+    q.wait_for(r"GUEST-LINGER", deadline)
+    before = [x["packets"] for x in vhost_show(pontoon, vh)["queues"]]
+    host.exec(ph.PYTHON, "-c",
+              "import socket\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "for i in range(64):\n"
+              f"    s.sendto(b'flow', ('{s}.2', 41000 + i % 16))\n")
+    ph.wait_until(lambda: moved()[0] + moved()[2] >= 64, timeout=10,
+                  what="64 datagrams into the guest")
+    udp = moved()
+    assert udp[0] > 0 and udp[2] > 0, f"16 flows over both rx queues: per virtqueue {udp}"
+    print(f"per virtqueue: TCP from CPU 1 {tcp}; UDP to the guest {udp}")
+
+    r = host.exec("ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", f"{s}.2", check=False,
+                  timeout=20)
+    assert r.returncode == 0 and " 3 received" in r.stdout, r.stdout
+    q.wait_for(r"GUEST-POWEROFF", time.monotonic() + 30)
+    assert q.wait_exit(20) == 0, q.tail()

@@ -6,7 +6,8 @@ both ways without loss, VLAN isolation between two guests, the guest
 restarting (quit, and SIGKILL) with pontoond staying up, a guest that stops
 reading (full ring: dropped and counted, tx-retries-max), client mode
 (testpmd serves the socket) across a pontoond restart, a 2-queue guest whose
-two queues both carry traffic, and `vhost/show`.
+two queues both carry traffic both ways (flows to it spread over its rx
+queues), and `vhost/show`.
 
 Needs root, 2 MiB hugepages (raised before each guest starts; a session
 fixture gives back what was added) and dpdk-testpmd (Debian's dpdk-dev;
@@ -117,6 +118,20 @@ def send_paced_udp(host, dst_ip, count, rate_pps, dport=9):
               f"    while time.perf_counter() < t0 + i / {rate_pps}:\n"
               "        pass\n"
               f"    s.sendto(b'p' * 64, ('{dst_ip}', {dport}))\n",
+              timeout=60)
+
+
+def send_udp_flows(host, dst_ip, flows, per_flow, rate_pps=5000, first_port=10000):
+    """per_flow UDP datagrams to each of `flows` destination ports (one flow
+    each), interleaved, no faster than rate_pps."""
+    host.exec(ph.PYTHON, "-c",
+              "import socket, time\n"
+              "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+              "t0 = time.perf_counter()\n"
+              f"for i in range({flows * per_flow}):\n"
+              f"    while time.perf_counter() < t0 + i / {rate_pps}:\n"
+              "        pass\n"
+              f"    s.sendto(b'f' * 64, ('{dst_ip}', {first_port} + i % {flows}))\n",
               timeout=60)
 
 
@@ -322,8 +337,12 @@ def test_client_mode_reconnects_after_the_switch_restarts(pontoon, daemon, net, 
 
 
 def test_two_queue_guest_uses_both_queues(pontoon, daemon, net, guests):
+    """A guest with two queue pairs: what it sends on both tx queues crosses
+    the switch, and flows to it are spread over both its rx queues (counted
+    by the switch per virtqueue and by testpmd per queue)."""
     vh, sock, h = vhost_and_host(pontoon, net, "options:n_rxq=2")
-    g = guests.start(sock, queues=2, mac=net.next_mac(),
+    mac = net.next_mac()
+    g = guests.start(sock, queues=2, mac=mac,
                      extra=[f"--eth-peer=0,{h.mac}", f"--tx-ip={GUEST_IP},{HOST_IP}",
                             "--txonly-multi-flow", "--txpkts=64"])
     show = wait_vhost_state(pontoon, vh, "connected", active_pairs=2)
@@ -331,6 +350,8 @@ def test_two_queue_guest_uses_both_queues(pontoon, daemon, net, guests):
     assert "VIRTIO_NET_F_MQ" in show["features"], show
     ph.wait_until(lambda: sorted(queue_packets(pontoon, vh)) == [0, 1], timeout=5,
                   what=f"{vh} queues 0 and 1 in pmd-rxq-show")
+
+    # guest -> host, on both of the guest's tx queues.
     before = queue_packets(pontoon, vh)
     host_before = rx_packets(h)
     sent = send_bursts(g, 8)
@@ -343,6 +364,19 @@ def test_two_queue_guest_uses_both_queues(pontoon, daemon, net, guests):
     assert arrived >= sent, f"host received {arrived} of {sent}"
     show = vhost_show(pontoon, vh)
     assert show["queues"][1]["packets"] > 0 and show["queues"][3]["packets"] > 0, show
+
+    # host -> guest: 16 flows, spread by flow over the guest's two rx queues.
+    h.exec("ip", "neigh", "replace", GUEST_IP, "lladdr", mac, "dev", h.ifname,
+           "nud", "permanent")
+    before, guest_before = vhost_show(pontoon, vh)["queues"], g.queue_stats()["rx"]
+    send_udp_flows(h, GUEST_IP, flows=16, per_flow=20)
+    settle(lambda: g.stats()["rx"])
+    queues, guest_rx = vhost_show(pontoon, vh)["queues"], g.queue_stats()["rx"]
+    to_guest = {vq: queues[vq]["packets"] - before[vq]["packets"] for vq in (0, 2)}
+    by_guest = {q: guest_rx[q] - guest_before[q] for q in (0, 1)}
+    assert to_guest[0] > 0 and to_guest[2] > 0, f"guest rx virtqueues 0 and 2: {to_guest}"
+    assert sum(to_guest.values()) == 16 * 20, to_guest
+    assert by_guest == {0: to_guest[0], 1: to_guest[2]}, (by_guest, to_guest)
 
 
 def test_vhost_show(pontoon, daemon, net, guests):

@@ -24,6 +24,7 @@ TESTPMD = "dpdk-testpmd"
 HUGEPAGES_2M = "/sys/kernel/mm/hugepages/hugepages-2048kB"
 DPDK_RUN_DIR = "/var/run/dpdk"
 STATS_BLOCK = re.compile(r"NIC statistics for port (\d+)\s+#+\n(.*?)\n\s*#{20,}", re.S)
+XSTATS_END = re.compile(r"NIC extended statistics for port \d+.*?testpmd>", re.S)
 
 
 class DpdkError(Exception):
@@ -252,6 +253,15 @@ class TestPmd:
         return {"rx": v.get("RX-packets", 0), "tx": v.get("TX-packets", 0),
                 "rx_missed": v.get("RX-missed", 0), "rx_errors": v.get("RX-errors", 0),
                 "tx_errors": v.get("TX-errors", 0), "raw": v, "time": t}
+
+    def queue_stats(self):
+        """Port 0's per-queue packet counters from `show port xstats 0`:
+        {'rx': {queue: packets}, 'tx': {queue: packets}}."""
+        out = self.cmd("show port xstats 0", until=XSTATS_END)
+        counts = {"rx": {}, "tx": {}}
+        for way, queue, n in re.findall(r"^(rx|tx)_q(\d+)_good_packets: (\d+)", out, re.M):
+            counts[way][int(queue)] = int(n)
+        return counts
 
     def stop(self, timeout=15.0):
         """Quits testpmd (SIGTERM, then SIGKILL, by PID if `quit` does not do

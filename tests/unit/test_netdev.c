@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -733,6 +734,91 @@ static void test_tap_multiqueue(void **state)
     assert_int_equal(if_nametoindex("pntap2"), 0);
 }
 
+/* Attaches one queue of the multi-queue tap `name` to a new fd; -1 on failure. */
+static int tap_queue_fd(const char *name)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strcpy(ifr.ifr_name, name);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE;
+    if (fd >= 0 && ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* A multi-queue tap another process holds (QEMU's for a 2-queue guest) is
+ * refused as a single-queue one is: our queues would sit beside its own. */
+static void test_tap_multiqueue_held_elsewhere(void **state)
+{
+    assert_int_equal(sh("ip tuntap add dev pntap3 mode tap multi_queue"), 0);
+    int ready[2], done[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(done), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(ready[0]);
+        close(done[1]);
+        bool ok = tap_queue_fd("pntap3") >= 0 && tap_queue_fd("pntap3") >= 0;
+        char c = ok ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1 || read(done[0], &c, 1) < 0)
+            _exit(2);
+        _exit(ok ? 0 : 1);
+    }
+    close(ready[1]);
+    close(done[0]);
+    char c = 0;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+
+    struct netdev *dev = (struct netdev *)1;
+    assert_int_equal(netdev_open("pntap3", "tap", 2, &dev), -EBUSY);
+    assert_null(dev);
+    assert_int_equal(netdev_open("pntap3", "tap", 1, &dev), -EBUSY);
+
+    close(done[1]);             /* the other process lets go */
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(ready[0]);
+    assert_int_equal(netdev_open("pntap3", "tap", 2, &dev), 0);
+    netdev_close(dev);
+    assert_true(if_nametoindex("pntap3") > 0);      /* persistent, not ours */
+    sh("ip tuntap del dev pntap3 mode tap multi_queue");
+}
+
+static bool tap_is_persistent(const struct netdev *dev)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    assert_int_equal(ioctl(dev->class->rxq_fd(dev, 0), TUNGETIFF, &ifr), 0);
+    return ifr.ifr_flags & IFF_PERSIST;
+}
+
+/* options:n_rxq changed: the port opens again while its old queues still
+ * hold the tap we made; the device stays the same one, and persistent. */
+static void test_tap_reopened_with_other_queues(void **state)
+{
+    struct netdev *one, *two, *three;
+    assert_int_equal(netdev_open("pntap4", "tap", 1, &one), 0);
+    int ifindex = one->ifindex;
+    assert_int_equal(netdev_open("pntap4", "tap", 2, &two), 0);
+    assert_int_equal(two->n_rxq, 2);
+    netdev_close(one);
+    assert_int_equal((int)if_nametoindex("pntap4"), ifindex);
+    assert_true(tap_is_persistent(two));
+
+    assert_int_equal(netdev_open("pntap4", "tap", 3, &three), 0);
+    netdev_close(two);
+    assert_int_equal((int)if_nametoindex("pntap4"), ifindex);
+    assert_true(tap_is_persistent(three));
+    netdev_close(three);
+    assert_int_equal(if_nametoindex("pntap4"), 0);  /* the last close removes it */
+}
+
 static void test_internal(void **state)
 {
     struct netdev *dev;
@@ -913,6 +999,8 @@ int main(void)
         cmocka_unit_test(test_device_gone),
         cmocka_unit_test(test_tap_existing),
         cmocka_unit_test(test_tap_multiqueue),
+        cmocka_unit_test(test_tap_multiqueue_held_elsewhere),
+        cmocka_unit_test(test_tap_reopened_with_other_queues),
         cmocka_unit_test(test_internal),
         cmocka_unit_test(test_patch),
     };
