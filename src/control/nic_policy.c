@@ -74,15 +74,17 @@ static int read_ifindex(const char *name)
 }
 
 /* NIC.status as it is built: keys added in any order, sorted when written. */
+#define STATUS_MAX_KEYS 16
+
 struct status_map {
-    const char *keys[8];
-    char *values[8];
+    const char *keys[STATUS_MAX_KEYS];
+    char *values[STATUS_MAX_KEYS];
     size_t n;
 };
 
 static void status_put(struct status_map *s, const char *key, char *value)
 {
-    if (s->n < 8 && value) {
+    if (s->n < STATUS_MAX_KEYS && value) {
         s->keys[s->n] = key;
         s->values[s->n++] = value;
     } else {
@@ -92,6 +94,11 @@ static void status_put(struct status_map *s, const char *key, char *value)
 
 static void status_write(struct db *db, const struct db_row *row, struct status_map *s)
 {
+    /* sriov_policy.c writes its sriov_* keys into the same map: they stay. */
+    const struct datum *now = db_row_get(row, "status");
+    for (size_t i = 0; now && i < now->n; i++)
+        if (!strncmp(now->keys[i].string, "sriov_", 6))
+            status_put(s, now->keys[i].string, strdup(now->values[i].string));
     /* A map datum keeps its keys sorted. */
     for (size_t i = 1; i < s->n; i++)
         for (size_t j = i; j > 0 && strcmp(s->keys[j - 1], s->keys[j]) > 0; j--) {
@@ -187,6 +194,11 @@ static void apply_row(struct nic_policy *np, struct db *db, const struct db_row 
 {
     const char *name = db_row_get_string(row, "name");
     struct kept_nic *kept = find_kept(np, name);
+    /* A row with only sriov_num_vfs is sriov_policy.c's (unless it held a
+     * steering policy before: then the defaults come back once, below). */
+    if (!db_row_get(row, "steering")->n && !db_row_get(row, "channels")->n
+        && !(kept && kept->steered))
+        return;
     if (!kept && !(kept = add_kept(np, name)))
         return;
     kept->seen = true;

@@ -91,6 +91,9 @@ static struct nlmsghdr *put_header(void *buf, size_t size, uint16_t type, uint16
 {
     if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifinfomsg)))
         return NULL;
+    /* libmnl leaves the padding after a string attribute as it finds it:
+     * start from zeros so that no stale byte goes to the kernel. */
+    memset(buf, 0, size);
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = type;
     nlh->nlmsg_flags = NLM_F_REQUEST | flags;
