@@ -109,6 +109,8 @@ extern const struct cli_command_def runtime_commands[];  /* fdb/show, dpif/show,
 extern const struct cli_command_def nic_commands[];      /* nic/show, nic/steer, ... */
 extern const struct cli_command_def macvtap_commands[];  /* macvtap/add, macvtap/show, ... */
 extern const struct cli_command_def guest_commands[];    /* guest/xml */
+extern const struct cli_command_def pci_commands[];      /* pci/show, pci/detach, ... */
+extern const struct cli_command_def sriov_commands[];    /* sriov/set, sriov/vf, sriov/show */
 
 /* A command by name from the tables above; a name with '/' that no table
  * knows gets runtime_forward_command (sent to the daemon as is). */

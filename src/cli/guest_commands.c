@@ -14,6 +14,8 @@
 #include "control/db.h"
 #include "control/schema.h"
 #include "host/guest_xml.h"
+#include "host/pci_inventory.h"
+#include "host/sriov_pf.h"
 
 #define GUEST_XML_MAX_QUEUES 256    /* libvirt's and QEMU's virtio-net limit */
 
@@ -21,6 +23,7 @@ struct guest_xml_args {
     const char *name;
     unsigned queues;              /* 0: from the port's options:n_rxq */
     bool direct;                  /* macvtap: type='direct' instead of the device itself */
+    const char *pci;              /* --pci ADDR: a whole PCI device (<hostdev>) */
 };
 
 /* Options may come anywhere after the command's name. */
@@ -52,6 +55,10 @@ static int parse_args(struct cli_context *ctx, struct guest_xml_args *args)
             }
         } else if (!strcmp(arg, "--direct")) {
             args->direct = true;
+        } else if (!strncmp(arg, "--pci", 5) && (arg[5] == '=' || arg[5] == '\0')) {
+            args->pci = arg[5] == '=' ? arg + 6 : i + 1 < argc ? argv[++i] : NULL;
+            if (!args->pci || !*args->pci)
+                return cli_fail(ctx, "--pci needs a PCI address (0000:04:00.0)");
         } else if (arg[0] == '-' && arg[1] == '-') {
             return cli_fail(ctx, "'guest/xml' has no option '%s' (see guest/xml --help)", arg);
         } else if (args->name) {
@@ -60,7 +67,9 @@ static int parse_args(struct cli_context *ctx, struct guest_xml_args *args)
             args->name = arg;
         }
     }
-    if (!args->name)
+    if (args->pci && args->name)
+        return cli_fail(ctx, "'guest/xml' takes a port, a macvtap or --pci ADDR, not both");
+    if (!args->name && !args->pci)
         return cli_fail(ctx, "'guest/xml' needs the name of a port or macvtap");
     return 0;
 }
@@ -199,8 +208,109 @@ static const char *attach_type(enum guest_attach attach)
     case GUEST_ATTACH_VHOSTUSER: return "vhostuser";
     case GUEST_ATTACH_MACVTAP: return "ethernet";
     case GUEST_ATTACH_DIRECT: return "direct";
+    case GUEST_ATTACH_VF: return "hostdev";
     }
     return "?";
+}
+
+/* The output: the element, or with --format=json {name, type, xml}. */
+static void put_xml(struct cli_context *ctx, const char *name, const char *type,
+                    struct strbuf *xml)
+{
+    if (ctx->options->format_given && ctx->options->format == FORMAT_JSON) {
+        json_t *obj = json_pack("{s:s, s:s, s:s}", "name", name, "type", type,
+                                "xml", strbuf_cstr(xml));
+        char *text = obj ? json_dumps(obj, ctx->options->pretty ? JSON_INDENT(4) : JSON_COMPACT)
+                         : NULL;
+        if (text)
+            strbuf_printf(&ctx->output, "%s\n", text);
+        free(text);
+        json_decref(obj);
+    } else {
+        strbuf_puts(&ctx->output, strbuf_cstr(xml));
+    }
+}
+
+/* --pci ADDR: a device of this machine, not a bridge. */
+static int guest_xml_pci(struct cli_context *ctx, const struct guest_xml_args *args)
+{
+    char address[PCI_ADDR_LEN];
+    char *error = NULL;
+    if (args->queues || args->direct)
+        return cli_fail(ctx, "--queues and --direct are for a port or macvtap, not --pci");
+    if (pci_resolve(NULL, args->pci, address, &error)) {
+        cli_fail(ctx, "%s", error);
+        free(error);
+        return -1;
+    }
+    struct pci_device dev;
+    int rc = pci_device_read(NULL, address, NULL, &dev);
+    bool bridge = !rc && dev.is_bridge;
+    pci_device_free(&dev);
+    if (rc)
+        return cli_fail(ctx, "cannot read PCI device %s: %s", address, strerror(-rc));
+    if (bridge)
+        return cli_fail(ctx, "%s is a bridge: a guest is given the devices behind it, not "
+                        "the bridge", address);
+    struct strbuf xml = STRBUF_INIT;
+    if (guest_xml_hostdev_pci(address, &xml, &error)) {
+        cli_fail(ctx, "%s", error);
+        free(error);
+        strbuf_free(&xml);
+        return -1;
+    }
+    put_xml(ctx, address, "hostdev", &xml);
+    strbuf_free(&xml);
+    return 0;
+}
+
+/* "PF/vfN", the name of a VF row (sriov/vf): the VF itself, passed through. */
+static bool is_vf_name(const char *name, unsigned *vf)
+{
+    const char *slash = strrchr(name, '/');
+    if (!slash || slash == name || strncmp(slash + 1, "vf", 2) || !slash[3]
+        || strspn(slash + 3, "0123456789") != strlen(slash + 3) || strlen(slash + 3) > 4)
+        return false;
+    *vf = (unsigned)atoi(slash + 3);
+    return true;
+}
+
+/* <interface type='hostdev'> for a VF: the VF row's MAC and VLAN, the VF's
+ * PCI address from its PF's virtfnN link ($PONTOON_SRIOV_ROOT, else /sys). */
+static int guest_xml_vf(struct cli_context *ctx, const struct guest_xml_args *args, unsigned vf)
+{
+    if (args->queues || args->direct)
+        return cli_fail(ctx, "--queues and --direct are for a port or macvtap, not a VF");
+    const char *name = args->name;
+    char pf[64];
+    snprintf(pf, sizeof pf, "%.*s", (int)(strrchr(name, '/') - name), name);
+    const char *root = getenv("PONTOON_SRIOV_ROOT");
+    char pci[PCI_ADDR_LEN];
+    if (sriov_vf_address(root ? root : "", pf, vf, pci))
+        return cli_fail(ctx, "%s has no VF %u now (see pontoon sriov/show %s)", pf, vf, pf);
+    const struct db_row *row = db_find_row(ctx->db, schema_find_table("VF"), name);
+    struct guest_iface g = { .attach = GUEST_ATTACH_VF, .tag = -1, .vf_pci = pci };
+    if (row) {
+        const struct datum *d = db_row_get(row, "mac");
+        g.mac = d->n ? d->keys[0].string : NULL;
+        d = db_row_get(row, "vlan");
+        g.tag = d->n ? d->keys[0].integer : -1;
+        d = db_row_get(row, "qos");
+        g.vf_qos = d->n ? (unsigned)d->keys[0].integer : 0;
+        d = db_row_get(row, "proto");
+        g.vf_vlan_proto = d->n ? d->keys[0].string : NULL;
+    }
+    struct strbuf xml = STRBUF_INIT;
+    char *error = NULL;
+    int rc = 0;
+    if (guest_xml_interface(&g, &xml, &error)) {
+        rc = cli_fail(ctx, "%s", error);
+        free(error);
+    } else {
+        put_xml(ctx, name, "hostdev", &xml);
+    }
+    strbuf_free(&xml);
+    return rc;
 }
 
 static int cmd_guest_xml(struct cli_context *ctx)
@@ -208,6 +318,11 @@ static int cmd_guest_xml(struct cli_context *ctx)
     struct guest_xml_args args;
     if (parse_args(ctx, &args))
         return -1;
+    if (args.pci)
+        return guest_xml_pci(ctx, &args);
+    unsigned vf;
+    if (is_vf_name(args.name, &vf))
+        return guest_xml_vf(ctx, &args, vf);
     struct db_row *port = NULL, *bridge = NULL;
     struct db_row *iface = find_iface(ctx, args.name, &port, &bridge);
     struct db_row *macvtap = find_macvtap(ctx, args.name);
@@ -294,6 +409,12 @@ static int cmd_guest_xml(struct cli_context *ctx)
     "  cannot both be up.\n" \
     "  Every kind gets <model type='virtio'/>, and <driver queues='N'/> for a\n" \
     "  multi-queue guest: N from the Interface's options:n_rxq, or --queues.\n" \
+    "  An SR-IOV VF, PF/vfN (as sriov/vf names it): <interface type='hostdev'\n" \
+    "  managed='yes'> with the VF's PCI address (its PF's virtfnN) in <source>,\n" \
+    "  and the MAC and VLAN kept for it with sriov/vf; libvirt binds the VF to\n" \
+    "  vfio-pci while the guest runs and sets its MAC and VLAN through the PF\n" \
+    "  (a qos or an 802.1ad VLAN, which <vlan> cannot say, is left to pontoond\n" \
+    "  and a comment says so).\n" \
     "\n" \
     "OPTIONS\n" \
     "  --queues N          N queue pairs (1-256) for the guest's virtio-net\n" \
@@ -301,8 +422,15 @@ static int cmd_guest_xml(struct cli_context *ctx)
     "  --virtualport TYPE  check a virtualport type: only openvswitch fits a\n" \
     "                      Pontoon port.  The seed's <virtualport type='KVM'/> is\n" \
     "                      no libvirt type; asking for it is an error saying so.\n" \
+    "  --pci ADDR          a whole PCI device of this machine (0000:04:00.0,\n" \
+    "                      04:00.0, pci_0000_04_00_0 or a network device's name):\n" \
+    "                      <hostdev mode='subsystem' type='pci' managed='yes'>\n" \
+    "                      with its <source><address .../></source>; libvirt\n" \
+    "                      binds it to vfio-pci while the guest runs (as\n" \
+    "                      pontoon pci/detach does; see pci/show for its IOMMU\n" \
+    "                      group, which the guest must get whole)\n" \
     "  --format=json       {\"name\": ..., \"type\": \"bridge\", \"vhostuser\",\n" \
-    "                      \"ethernet\" or \"direct\", \"xml\": the element}\n" \
+    "                      \"ethernet\", \"direct\" or \"hostdev\", \"xml\": the element}\n" \
     "\n" \
     "ERRORS\n" \
     "  No port or macvtap of that name; a bond member, an internal or patch port\n" \
@@ -312,11 +440,13 @@ static int cmd_guest_xml(struct cli_context *ctx)
     "EXAMPLES\n" \
     "  pontoon add-port br0 vnet0 tag=2 && pontoon guest/xml vnet0\n" \
     "  pontoon guest/xml vhu0 --queues 4 > vhu0.xml\n" \
-    "  pontoon guest/xml mvtap0\n"
+    "  pontoon guest/xml mvtap0\n" \
+    "  pontoon guest/xml --pci 0000:04:00.0\n" \
+    "  pontoon guest/xml eth1/vf0\n"
 
 const struct cli_command_def guest_commands[] = {
     { "guest/xml", 1, -1, "", COMMAND_READ, cmd_guest_xml,
-      "guest/xml PORT|MACVTAP [--queues N] [--direct] [--virtualport TYPE]",
+      "guest/xml PORT|MACVTAP|PF/vfN|--pci ADDR [--queues N] [--direct] [--virtualport TYPE]",
       "print the libvirt <interface> element that attaches a guest to PORT or MACVTAP\n"
       GUEST_XML_MANUAL },
     { NULL, 0, 0, NULL, 0, NULL, NULL, NULL },

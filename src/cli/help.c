@@ -106,6 +106,9 @@ void cli_print_help(FILE *out)
     print_command(out, &runtime_forward_command);
     print_group(out, "Host NIC commands (COMMAND --help for each one's manual)", nic_commands,
                 NULL);
+    print_group(out, "PCI commands (COMMAND --help for each one's manual)", pci_commands, NULL);
+    print_group(out, "SR-IOV commands (COMMAND --help for each one's manual)", sriov_commands,
+                NULL);
     print_group(out, "Macvtap commands (COMMAND --help for each one's manual)",
                 macvtap_commands, NULL);
     print_group(out, "Guest commands (COMMAND --help for its manual)", guest_commands, NULL);

@@ -21,6 +21,7 @@
 #include "control/link_monitor.h"
 #include "control/macvtap_keeper.h"
 #include "control/nic_policy.h"
+#include "control/sriov_policy.h"
 #include "control/switch_commands.h"
 #include "control/switch_state.h"
 #include "daemon/detach.h"
@@ -53,6 +54,7 @@ struct daemon {
     struct link_monitor *links;
     struct macvtap_keeper *macvtaps;  /* the Macvtap table kept made */
     struct nic_policy *nics;          /* the NIC table kept applied */
+    struct sriov_policy *sriov;       /* VF counts and VF settings kept applied */
     int64_t data_version;
     bool reconcile_pending;
 };
@@ -113,6 +115,13 @@ static void usage(void)
            "  SIGHUP            reopen the log file (after logrotate renamed it) and\n"
            "                    re-read the database; `pontoon vlog/reopen` reopens\n"
            "                    the log file alone\n"
+           "\n"
+           "ENVIRONMENT\n"
+           "  PONTOON_SRIOV_ROOT\n"
+           "                    a directory holding a copy of a sysfs tree: the VF\n"
+           "                    counts (NIC sriov_num_vfs) are kept in its\n"
+           "                    sys/bus/pci/devices/*/sriov_numvfs instead of /sys's\n"
+           "                    (for tests; VF settings still go to the kernel)\n"
            "\n"
            "EXIT STATUS\n"
            "  0 after a clean shutdown, 1 when the switch cannot start.\n",
@@ -190,6 +199,7 @@ static int reload_and_reconcile(struct daemon *d, char **error)
     switch_reconcile(&d->switch_state);
     macvtap_keeper_run(d->macvtaps);
     nic_policy_run(d->nics, d->db);
+    sriov_policy_run(d->sriov, d->db);
     db_data_version(d->db, &d->data_version);
     d->reconcile_pending = false;
     return 0;
@@ -222,6 +232,10 @@ static void on_link_event(const struct link_event *event, void *aux)
         d->reconcile_pending = true;
     /* A NIC with a policy appeared again (hot plug, driver reload) or went. */
     if (nic_policy_link_event(d->nics, event->name, event->ifindex, event->exists))
+        d->reconcile_pending = true;
+    /* A PF with VFs kept came back (driver reload, reset). */
+    if (sriov_policy_link_event(d->sriov, event->name, event->ifindex, event->exists,
+                                event->carrier))
         d->reconcile_pending = true;
 }
 
@@ -381,6 +395,9 @@ static int run(struct daemon *d, int signal_fd)
                 /* A NIC's channel count changed its queues, or it came back. */
                 if (nic_policy_check(d->nics))
                     d->reconcile_pending = true;
+                /* A PF's VF count changed behind our back, or it came back. */
+                if (sriov_policy_check(d->sriov))
+                    d->reconcile_pending = true;
                 break;
             }
             }
@@ -459,6 +476,12 @@ int main(int argc, char **argv)
         log_err("out of memory");
         goto out;
     }
+    /* $PONTOON_SRIOV_ROOT: a copy of a sysfs tree the VF counts are kept in
+     * instead of /sys (for tests; see control/sriov_policy.h). */
+    if (!(d.sriov = sriov_policy_create(getenv("PONTOON_SRIOV_ROOT")))) {
+        log_err("out of memory");
+        goto out;
+    }
     if (link_monitor_open(&d.links) < 0) {
         log_err("cannot open the netlink link monitor");
         goto out;
@@ -474,6 +497,7 @@ int main(int argc, char **argv)
     switch_reconcile(&d.switch_state);
     macvtap_keeper_run(d.macvtaps);
     nic_policy_run(d.nics, d.db);
+    sriov_policy_run(d.sriov, d.db);
     db_data_version(d.db, &d.data_version);
     log_info("pontoond %s started (database %s, control socket %s/%s)", PONTOON_VERSION,
              opts.db_path, opts.run_dir, CONTROL_SOCKET_NAME);
@@ -489,6 +513,7 @@ out:
         link_monitor_close(d.links);
     macvtap_keeper_destroy(d.macvtaps);
     nic_policy_destroy(d.nics);
+    sriov_policy_destroy(d.sriov);
     if (d.db)
         db_close(d.db);
     if (opts.pidfile && status == 0)

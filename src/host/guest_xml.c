@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -226,6 +227,43 @@ static int put_direct(const struct guest_iface *g, struct strbuf *out, char **er
     return 0;
 }
 
+/* An SR-IOV VF passed through: libvirt binds it to vfio-pci when the guest
+ * starts (managed) and sets its MAC and VLAN through the PF. */
+static int put_vf(const struct guest_iface *g, struct strbuf *out, char **error)
+{
+    unsigned domain, bus, slot, function;
+    int used = 0;
+    if (!is_set(g->vf_pci)
+        || sscanf(g->vf_pci, "%4x:%2x:%2x.%1x%n", &domain, &bus, &slot, &function, &used) != 4
+        || (size_t)used != strlen(g->vf_pci) || slot > 0x1f || function > 7) {
+        *error = xasprintf("a VF needs its PCI address (0000:04:10.1), not \"%s\"",
+                           g->vf_pci ? g->vf_pci : "");
+        return -EINVAL;
+    }
+    bool ad = g->vf_vlan_proto && !strcmp(g->vf_vlan_proto, "802.1ad");
+    bool tagged = g->tag > 0 && g->tag <= 4095;
+    if (tagged && ad)
+        strbuf_printf(out, "<!-- libvirt's <vlan> is 802.1Q only: the VF's 802.1ad VLAN %lld "
+                           "is pontoond's (sriov/vf),\n     so there is no <vlan> here -->\n",
+                      (long long)g->tag);
+    else if (tagged && g->vf_qos)
+        strbuf_printf(out, "<!-- libvirt's <vlan> has no priority: it sets VLAN %lld with qos 0 "
+                           "when the guest\n     starts; the VF's qos %u is pontoond's "
+                           "(sriov/vf) -->\n", (long long)g->tag, g->vf_qos);
+    strbuf_puts(out, "<interface type='hostdev' managed='yes'>\n");
+    put_mac(g, out);
+    strbuf_printf(out, "  <source>\n    <address type='pci' domain='0x%04x' bus='0x%02x' "
+                       "slot='0x%02x' function='0x%x'/>\n  </source>\n",
+                  domain, bus, slot, function);
+    if (tagged && !ad) {
+        strbuf_puts(out, "  <vlan>\n");
+        put_tag(out, g->tag, NULL);
+        strbuf_puts(out, "  </vlan>\n");
+    }
+    strbuf_puts(out, "</interface>\n");
+    return 0;
+}
+
 int guest_xml_interface(const struct guest_iface *iface, struct strbuf *out, char **error)
 {
     struct strbuf text = STRBUF_INIT;
@@ -236,6 +274,7 @@ int guest_xml_interface(const struct guest_iface *iface, struct strbuf *out, cha
     case GUEST_ATTACH_VHOSTUSER: rc = put_vhostuser(iface, &text, error); break;
     case GUEST_ATTACH_MACVTAP: rc = put_macvtap(iface, &text, error); break;
     case GUEST_ATTACH_DIRECT: rc = put_direct(iface, &text, error); break;
+    case GUEST_ATTACH_VF: rc = put_vf(iface, &text, error); break;
     default:
         *error = xasprintf("unknown attachment %d", (int)iface->attach);
         rc = -EINVAL;
@@ -264,4 +303,23 @@ int guest_xml_check_virtualport(const char *type, char **error)
         *error = xasprintf("unknown virtualport type \"%s\": Pontoon ports take "
                            "<virtualport type='openvswitch'/>", type);
     return -EINVAL;
+}
+
+int guest_xml_hostdev_pci(const char *address, struct strbuf *out, char **error)
+{
+    unsigned domain, bus, slot, function;
+    int used = 0;
+    *error = NULL;
+    if (sscanf(address, "%4x:%2x:%2x.%1x%n", &domain, &bus, &slot, &function, &used) != 4
+        || (size_t)used != strlen(address) || slot > 0x1f || function > 7) {
+        *error = xasprintf("\"%s\" is not a PCI address (0000:04:00.0)", address);
+        return -EINVAL;
+    }
+    /* libvirt's own formatting (virPCIDeviceAddressFormat): 0x-prefixed,
+     * domain 4 digits, bus and slot 2, function 1. */
+    strbuf_puts(out, "<hostdev mode='subsystem' type='pci' managed='yes'>\n  <source>\n");
+    strbuf_printf(out, "    <address domain='0x%04x' bus='0x%02x' slot='0x%02x' "
+                       "function='0x%x'/>\n", domain, bus, slot, function);
+    strbuf_puts(out, "  </source>\n</hostdev>\n");
+    return 0;
 }

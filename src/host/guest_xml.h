@@ -14,6 +14,7 @@ enum guest_attach {
     GUEST_ATTACH_VHOSTUSER,     /* dpdkvhostuser(client): <interface type='vhostuser'> */
     GUEST_ATTACH_MACVTAP,       /* a kept macvtap, opened as is: type='ethernet' managed='no' */
     GUEST_ATTACH_DIRECT,        /* libvirt makes a macvtap on the lower device: type='direct' */
+    GUEST_ATTACH_VF,            /* an SR-IOV VF: type='hostdev' managed='yes' */
 };
 
 struct guest_iface {
@@ -39,6 +40,13 @@ struct guest_iface {
     const char *device;
     const char *lower;
     const char *macvtap_mode;   /* bridge, vepa, private, passthru */
+
+    /* GUEST_ATTACH_VF: the VF's PCI address ("0000:04:10.1") and its VLAN:
+     * tag (-1 or 0: none), qos and protocol ("802.1ad"; NULL: 802.1Q), of
+     * which libvirt's <vlan> says only the tag. */
+    const char *vf_pci;
+    unsigned vf_qos;
+    const char *vf_vlan_proto;
 };
 
 /* Appends the element (and the XML comments a reader needs: shared memory
@@ -51,5 +59,13 @@ int guest_xml_interface(const struct guest_iface *iface, struct strbuf *out, cha
  * guest/xml prints for a bridge port), else -EINVAL with a heap *error
  * saying why (the seed's type='KVM' is no libvirt type) and what to use. */
 int guest_xml_check_virtualport(const char *type, char **error);
+
+/* A whole PCI device given to the guest (passthrough through vfio-pci):
+ * <hostdev mode='subsystem' type='pci' managed='yes'> with the device's
+ * <source><address domain= bus= slot= function=/></source>; managed: libvirt
+ * detaches it to vfio-pci when the guest starts and gives it back after.
+ * `address` is canonical ("0000:04:00.0").  0, or -EINVAL with a heap
+ * *error, leaving `out` unchanged. */
+int guest_xml_hostdev_pci(const char *address, struct strbuf *out, char **error);
 
 #endif
