@@ -3,6 +3,7 @@
  * control/nic_policy.h).  The inventory and the planner are host/'s, the
  * output cli/nic_output.c's. */
 #include "cli/command.h"
+#include "cli/trailing_options.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,90 +20,10 @@
 #include "host/nic_inventory.h"
 #include "host/nic_plan.h"
 
-/* Options written after the command's name. */
-struct nic_args {
-    const char *words[8];         /* the other arguments, in order */
-    int n_words;
-    const char *root;             /* --root DIR */
-    bool dry_run;                 /* --dry-run */
-    int json;                     /* --format=json: 1, --format=text: 0, else -1 */
-};
-
-/* Is `option` one of the blank-separated names of `accepted`? */
-static bool option_accepted(const char *accepted, const char *option)
-{
-    size_t len = strlen(option);
-    for (const char *p = accepted; *p; p += strcspn(p, " "), p += strspn(p, " "))
-        if (strcspn(p, " ") == len && !strncmp(p, option, len))
-            return true;
-    return false;
-}
-
-static int parse_nic_args(struct cli_context *ctx, const char *accepted, int max_words,
-                          struct nic_args *args)
-{
-    const char *name = ctx->cmd->argv[0];
-    memset(args, 0, sizeof *args);
-    args->json = -1;
-    for (int i = 1; i < ctx->cmd->argc; i++) {
-        const char *arg = ctx->cmd->argv[i];
-        if (strncmp(arg, "--", 2)) {
-            if (args->n_words >= max_words || args->n_words >= 8)
-                return cli_fail(ctx, "'%s' takes at most %d arguments (see %s --help)", name,
-                                max_words, name);
-            args->words[args->n_words++] = arg;
-            continue;
-        }
-        size_t len = strcspn(arg, "=");
-        char option[32];
-        snprintf(option, sizeof option, "%.*s", (int)len, arg);
-        if (!option_accepted(accepted, option))
-            return cli_fail(ctx, "'%s' has no option '%s' (see %s --help)", name, option, name);
-        const char *value = arg[len] == '=' ? arg + len + 1 : NULL;
-        if (!strcmp(option, "--dry-run")) {
-            if (value)
-                return cli_fail(ctx, "--dry-run takes no value");
-            args->dry_run = true;
-        } else if (!strcmp(option, "--root")) {
-            if (!value && i + 1 < ctx->cmd->argc)
-                value = ctx->cmd->argv[++i];
-            if (!value || !*value)
-                return cli_fail(ctx, "--root needs a directory");
-            args->root = value;
-        } else if (!strcmp(option, "--format")) {
-            if (!value && i + 1 < ctx->cmd->argc)
-                value = ctx->cmd->argv[++i];
-            if (!value || (strcmp(value, "json") && strcmp(value, "text")
-                           && strcmp(value, "table")))
-                return cli_fail(ctx, "--format takes json or text");
-            args->json = !strcmp(value, "json");
-        }
-    }
-    return 0;
-}
-
-static bool want_json(const struct cli_context *ctx, const struct nic_args *args)
-{
-    if (args->json >= 0)
-        return args->json;
-    return ctx->options->format_given && ctx->options->format == FORMAT_JSON;
-}
-
-static void put_json(struct cli_context *ctx, json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER
-                                 | (ctx->options->pretty ? JSON_INDENT(2) : JSON_COMPACT));
-    if (text) {
-        strbuf_puts(&ctx->output, text);
-        strbuf_putc(&ctx->output, '\n');
-    }
-    free(text);
-}
-
 static int cmd_nic_show(struct cli_context *ctx)
 {
-    struct nic_args args;
-    if (parse_nic_args(ctx, "--root --format", 8, &args))
+    struct trailing_args args;
+    if (trailing_args_parse(ctx, "--root --format", 8, &args))
         return -1;
     struct nic_inventory inv;
     char *error = NULL;
@@ -114,8 +35,8 @@ static int cmd_nic_show(struct cli_context *ctx)
     }
     json_t *doc = nic_inventory_json(&inv);
     nic_inventory_free(&inv);
-    if (want_json(ctx, &args))
-        put_json(ctx, doc);
+    if (trailing_args_want_json(ctx, &args))
+        cli_put_json(ctx, doc);
     else
         nic_inventory_text(doc, &ctx->output);
     json_decref(doc);
@@ -235,8 +156,8 @@ static struct nic_after *set_after(struct cli_context *ctx, const char *dev)
 
 static int cmd_nic_steer(struct cli_context *ctx)
 {
-    struct nic_args args;
-    if (parse_nic_args(ctx, "--dry-run --root --format", 2, &args))
+    struct trailing_args args;
+    if (trailing_args_parse(ctx, "--dry-run --root --format", 2, &args))
         return -1;
     if (args.n_words != 2)
         return cli_fail(ctx, "'nic/steer' needs a device and a mode (see nic/steer --help)");
@@ -266,8 +187,8 @@ static int cmd_nic_steer(struct cli_context *ctx)
     char *warning = irq_warning(inv.root, &inv.nics[0], &steering);
     if (dry_run) {
         json_t *doc = nic_plan_json(dev, canonical, &plan, warning);
-        if (want_json(ctx, &args))
-            put_json(ctx, doc);
+        if (trailing_args_want_json(ctx, &args))
+            cli_put_json(ctx, doc);
         else
             nic_plan_text(doc, &ctx->output);
         json_decref(doc);
@@ -311,8 +232,8 @@ out:
 
 static int cmd_nic_set_channels(struct cli_context *ctx)
 {
-    struct nic_args args;
-    if (parse_nic_args(ctx, "", 2, &args))
+    struct trailing_args args;
+    if (trailing_args_parse(ctx, "", 2, &args))
         return -1;
     if (args.n_words != 2)
         return cli_fail(ctx, "'nic/set-channels' needs a device and a count");

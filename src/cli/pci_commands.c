@@ -5,6 +5,7 @@
  * this file reads the database for the facts only it knows (Pontoon's
  * bridge ports and bond members). */
 #include "cli/command.h"
+#include "cli/trailing_options.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -22,94 +23,34 @@
 #include "host/vfio_facts.h"
 #include "host/vfio_plan.h"
 
-/* Options written after the command's name. */
-struct pci_args {
-    const char *device;           /* the one argument, if any */
-    const char *root;             /* --root DIR */
-    bool tree;                    /* --tree */
-    bool force;                   /* --force */
-    bool dry_run;                 /* --dry-run */
-    int json;                     /* --format=json: 1, --format=text: 0, else -1 */
-};
-
-static int parse_pci_args(struct cli_context *ctx, const char *accepted, struct pci_args *args)
+/* The trailing options, and the one device a pci command takes. */
+static int parse_pci_args(struct cli_context *ctx, const char *accepted,
+                          struct trailing_args *args, const char **device)
 {
+    if (trailing_args_parse(ctx, accepted, TRAILING_MAX_WORDS, args))
+        return -1;
     const char *name = ctx->cmd->argv[0];
-    memset(args, 0, sizeof *args);
-    args->json = -1;
-    for (int i = 1; i < ctx->cmd->argc; i++) {
-        const char *arg = ctx->cmd->argv[i];
-        if (strncmp(arg, "--", 2)) {
-            if (args->device)
-                return cli_fail(ctx, "'%s' takes one device, not '%s' too (see %s --help)",
-                                name, arg, name);
-            args->device = arg;
-            continue;
-        }
-        size_t len = strcspn(arg, "=");
-        char option[32];
-        snprintf(option, sizeof option, "%.*s", (int)len, arg);
-        const char *found = strstr(accepted, option);
-        if (!found || (found[len] != ' ' && found[len] != '\0')
-            || (found != accepted && found[-1] != ' '))
-            return cli_fail(ctx, "'%s' has no option '%s' (see %s --help)", name, option, name);
-        const char *value = arg[len] == '=' ? arg + len + 1 : NULL;
-        bool takes_value = !strcmp(option, "--root") || !strcmp(option, "--format");
-        if (!takes_value && value)
-            return cli_fail(ctx, "%s takes no value", option);
-        if (takes_value && !value && i + 1 < ctx->cmd->argc)
-            value = ctx->cmd->argv[++i];
-        if (!strcmp(option, "--tree")) {
-            args->tree = true;
-        } else if (!strcmp(option, "--force")) {
-            args->force = true;
-        } else if (!strcmp(option, "--dry-run")) {
-            args->dry_run = true;
-        } else if (!strcmp(option, "--root")) {
-            if (!value || !*value)
-                return cli_fail(ctx, "--root needs a directory");
-            args->root = value;
-        } else if (!strcmp(option, "--format")) {
-            if (!value || (strcmp(value, "json") && strcmp(value, "text")
-                           && strcmp(value, "table")))
-                return cli_fail(ctx, "--format takes json or text");
-            args->json = !strcmp(value, "json");
-        }
-    }
+    if (args->n_words > 1)
+        return cli_fail(ctx, "'%s' takes one device, not '%s' too (see %s --help)", name,
+                        args->words[1], name);
+    *device = args->n_words ? args->words[0] : NULL;
     return 0;
-}
-
-static bool want_json(const struct cli_context *ctx, const struct pci_args *args)
-{
-    if (args->json >= 0)
-        return args->json;
-    return ctx->options->format_given && ctx->options->format == FORMAT_JSON;
-}
-
-static void put_json(struct cli_context *ctx, json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER
-                                 | (ctx->options->pretty ? JSON_INDENT(2) : JSON_COMPACT));
-    if (text) {
-        strbuf_puts(&ctx->output, text);
-        strbuf_putc(&ctx->output, '\n');
-    }
-    free(text);
 }
 
 /* ---- pci/show ---- */
 
 static int cmd_pci_show(struct cli_context *ctx)
 {
-    struct pci_args args;
-    if (parse_pci_args(ctx, "--root --format --tree", &args))
+    struct trailing_args args;
+    const char *device;
+    if (parse_pci_args(ctx, "--root --format --tree", &args, &device))
         return -1;
-    if (args.tree && args.device)
+    if (args.tree && device)
         return cli_fail(ctx, "--tree shows every device: leave out %s, or drop --tree to see "
-                        "that one", args.device);
+                        "that one", device);
     char address[PCI_ADDR_LEN] = "";
     char *error = NULL;
-    if (args.device && pci_resolve(args.root, args.device, address, &error)) {
+    if (device && pci_resolve(args.root, device, address, &error)) {
         cli_fail(ctx, "%s", error);
         free(error);
         return -1;
@@ -134,8 +75,8 @@ static int cmd_pci_show(struct cli_context *ctx)
     }
     json_t *doc = dev ? pci_one_json(&inv, dev) : args.tree ? pci_tree_json(&inv)
                                                             : pci_inventory_json(&inv);
-    if (want_json(ctx, &args))
-        put_json(ctx, doc);
+    if (trailing_args_want_json(ctx, &args))
+        cli_put_json(ctx, doc);
     else
         pci_show_text(doc, &ctx->output);
     json_decref(doc);
@@ -191,17 +132,18 @@ static int read_pontoon_ports(const struct cli_options *opts, struct vfio_host_f
 
 static int run_passthrough(struct cli_context *ctx, bool detach)
 {
-    struct pci_args args;
+    struct trailing_args args;
+    const char *device;
     if (parse_pci_args(ctx, detach ? "--force --dry-run --root --format"
-                                   : "--dry-run --root --format", &args))
+                                   : "--dry-run --root --format", &args, &device))
         return -1;
     const char *action = detach ? "detach" : "reattach";
-    if (!args.device)
+    if (!device)
         return cli_fail(ctx, "'pci/%s' needs a PCI address (0000:04:00.0) or a network device",
                         action);
     char address[PCI_ADDR_LEN];
     char *error = NULL;
-    if (pci_resolve(args.root, args.device, address, &error)) {
+    if (pci_resolve(args.root, device, address, &error)) {
         cli_fail(ctx, "%s", error);
         free(error);
         return -1;
@@ -241,8 +183,8 @@ static int run_passthrough(struct cli_context *ctx, bool detach)
     }
     json_t *doc = vfio_plan_json(address, action, &plan, applied,
                                  driver_after && *driver_after ? driver_after : NULL);
-    if (want_json(ctx, &args))
-        put_json(ctx, doc);
+    if (trailing_args_want_json(ctx, &args))
+        cli_put_json(ctx, doc);
     else if (plan.verdict != VFIO_REFUSED && !rc)
         vfio_plan_text(doc, &ctx->output);
     json_decref(doc);

@@ -4,6 +4,7 @@
  * the kernel reports them, and what is kept).  The rules are host/'s
  * (sriov_count.h, vf_config.h), the output cli/sriov_output.c's. */
 #include "cli/command.h"
+#include "cli/trailing_options.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,67 +25,6 @@
 #include "host/vf_config.h"
 #include "host/vf_link.h"
 
-#define SRIOV_MAX_WORDS 16
-
-/* Options written after the command's name. */
-struct sriov_args {
-    const char *words[SRIOV_MAX_WORDS];
-    int n_words;
-    const char *root;             /* --root DIR */
-    bool dry_run;                 /* --dry-run */
-    int json;                     /* --format=json: 1, --format=text: 0, else -1 */
-};
-
-static bool option_accepted(const char *accepted, const char *option)
-{
-    size_t len = strlen(option);
-    for (const char *p = accepted; *p; p += strcspn(p, " "), p += strspn(p, " "))
-        if (strcspn(p, " ") == len && !strncmp(p, option, len))
-            return true;
-    return false;
-}
-
-static int parse_args(struct cli_context *ctx, const char *accepted, struct sriov_args *args)
-{
-    const char *name = ctx->cmd->argv[0];
-    memset(args, 0, sizeof *args);
-    args->json = -1;
-    for (int i = 1; i < ctx->cmd->argc; i++) {
-        const char *arg = ctx->cmd->argv[i];
-        if (strncmp(arg, "--", 2)) {
-            if (args->n_words >= SRIOV_MAX_WORDS)
-                return cli_fail(ctx, "'%s' takes at most %d arguments (see %s --help)", name,
-                                SRIOV_MAX_WORDS, name);
-            args->words[args->n_words++] = arg;
-            continue;
-        }
-        size_t len = strcspn(arg, "=");
-        char option[32];
-        snprintf(option, sizeof option, "%.*s", (int)len, arg);
-        if (!option_accepted(accepted, option))
-            return cli_fail(ctx, "'%s' has no option '%s' (see %s --help)", name, option, name);
-        const char *value = arg[len] == '=' ? arg + len + 1 : NULL;
-        if (!strcmp(option, "--dry-run")) {
-            if (value)
-                return cli_fail(ctx, "--dry-run takes no value");
-            args->dry_run = true;
-        } else if (!strcmp(option, "--root")) {
-            if (!value && i + 1 < ctx->cmd->argc)
-                value = ctx->cmd->argv[++i];
-            if (!value || !*value)
-                return cli_fail(ctx, "--root needs a directory");
-            args->root = value;
-        } else if (!strcmp(option, "--format")) {
-            if (!value && i + 1 < ctx->cmd->argc)
-                value = ctx->cmd->argv[++i];
-            if (!value || (strcmp(value, "json") && strcmp(value, "text")
-                           && strcmp(value, "table")))
-                return cli_fail(ctx, "--format takes json or text");
-            args->json = !strcmp(value, "json");
-        }
-    }
-    return 0;
-}
 
 /* This host's sysfs for SR-IOV: "" (/sys), or $PONTOON_SRIOV_ROOT, the copy
  * of a tree pontoond keeps the counts in when given the same (for tests). */
@@ -92,24 +32,6 @@ static const char *host_root(void)
 {
     const char *root = getenv("PONTOON_SRIOV_ROOT");
     return root ? root : "";
-}
-
-static bool want_json(const struct cli_context *ctx, const struct sriov_args *args)
-{
-    if (args->json >= 0)
-        return args->json;
-    return ctx->options->format_given && ctx->options->format == FORMAT_JSON;
-}
-
-static void put_json(struct cli_context *ctx, json_t *doc)
-{
-    char *text = json_dumps(doc, JSON_ENCODE_ANY | JSON_PRESERVE_ORDER
-                                 | (ctx->options->pretty ? JSON_INDENT(2) : JSON_COMPACT));
-    if (text) {
-        strbuf_puts(&ctx->output, text);
-        strbuf_putc(&ctx->output, '\n');
-    }
-    free(text);
 }
 
 static const struct table_def *nic_table(void)
@@ -223,8 +145,8 @@ static long parse_num_vfs(const char *word)
 
 static int cmd_sriov_set(struct cli_context *ctx)
 {
-    struct sriov_args args;
-    if (parse_args(ctx, "--root --dry-run --format", &args))
+    struct trailing_args args;
+    if (trailing_args_parse(ctx, "--root --dry-run --format", TRAILING_MAX_WORDS, &args))
         return -1;
     if (args.n_words != 2)
         return cli_fail(ctx, "'sriov/set' needs a PF and num_vfs=N (see sriov/set --help)");
@@ -262,8 +184,8 @@ static int cmd_sriov_set(struct cli_context *ctx)
             written = true;
         }
         json_t *doc = plan_json(&pf, &plan, root, written);
-        if (want_json(ctx, &args))
-            put_json(ctx, doc);
+        if (trailing_args_want_json(ctx, &args))
+            cli_put_json(ctx, doc);
         else
             plan_text(doc, &ctx->output);
         json_decref(doc);
@@ -358,8 +280,8 @@ static int set_column(struct cli_context *ctx, struct db_row *row, const char *k
 
 static int cmd_sriov_vf(struct cli_context *ctx)
 {
-    struct sriov_args args;
-    if (parse_args(ctx, "", &args))
+    struct trailing_args args;
+    if (trailing_args_parse(ctx, "", TRAILING_MAX_WORDS, &args))
         return -1;
     if (args.n_words < 2)
         return cli_fail(ctx, "'sriov/vf' needs a PF, a VF number and settings (see sriov/vf "
@@ -496,8 +418,8 @@ static json_t *show_one(struct cli_context *ctx, const char *root, const char *t
 
 static int cmd_sriov_show(struct cli_context *ctx)
 {
-    struct sriov_args args;
-    if (parse_args(ctx, "--root --format", &args))
+    struct trailing_args args;
+    if (trailing_args_parse(ctx, "--root --format", TRAILING_MAX_WORDS, &args))
         return -1;
     if (!args.root)
         args.root = host_root();
@@ -550,8 +472,8 @@ static int cmd_sriov_show(struct cli_context *ctx)
         json_t *doc = json_pack("{s:o, s:o}", "root", root && *root ? json_string(root)
                                                                     : json_null(), "pfs", pfs);
         free(root);
-        if (want_json(ctx, &args))
-            put_json(ctx, doc);
+        if (trailing_args_want_json(ctx, &args))
+            cli_put_json(ctx, doc);
         else
             sriov_show_text(doc, &ctx->output);
         json_decref(doc);

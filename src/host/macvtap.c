@@ -10,6 +10,8 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "util/rtnl.h"
+
 static const struct { const char *name; uint32_t mode; } modes[] = {
     { "bridge", MACVLAN_MODE_BRIDGE },
     { "vepa", MACVLAN_MODE_VEPA },
@@ -86,28 +88,10 @@ void macvtap_make_alias(char *buf, const char *db_uuid)
     snprintf(buf, MACVTAP_ALIAS_SIZE, "pontoon %s", db_uuid);
 }
 
-static struct nlmsghdr *put_header(void *buf, size_t size, uint16_t type, uint16_t flags,
-                                   uint32_t seq, int ifindex)
-{
-    if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifinfomsg)))
-        return NULL;
-    /* libmnl leaves the padding after a string attribute as it finds it:
-     * start from zeros so that no stale byte goes to the kernel. */
-    memset(buf, 0, size);
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-    nlh->nlmsg_seq = seq;
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = ifindex;
-    return nlh;
-}
-
 size_t macvtap_build_create(void *buf, size_t size, const struct macvtap_spec *spec,
                             uint32_t seq)
 {
-    struct nlmsghdr *nlh = put_header(buf, size, RTM_NEWLINK,
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_NEWLINK,
                                       NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq, 0);
     if (!nlh)
         return 0;
@@ -130,7 +114,7 @@ size_t macvtap_build_create(void *buf, size_t size, const struct macvtap_spec *s
 size_t macvtap_build_set_up(void *buf, size_t size, int ifindex, const char *alias,
                             uint32_t seq)
 {
-    struct nlmsghdr *nlh = put_header(buf, size, RTM_NEWLINK, NLM_F_ACK, seq, ifindex);
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_NEWLINK, NLM_F_ACK, seq, ifindex);
     if (!nlh)
         return 0;
     struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -143,13 +127,14 @@ size_t macvtap_build_set_up(void *buf, size_t size, int ifindex, const char *ali
 
 size_t macvtap_build_delete(void *buf, size_t size, int ifindex, uint32_t seq)
 {
-    struct nlmsghdr *nlh = put_header(buf, size, RTM_DELLINK, NLM_F_ACK, seq, ifindex);
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_DELLINK, NLM_F_ACK, seq, ifindex);
     return nlh ? nlh->nlmsg_len : 0;
 }
 
 size_t macvtap_build_get(void *buf, size_t size, const char *name, uint32_t seq)
 {
-    struct nlmsghdr *nlh = put_header(buf, size, RTM_GETLINK, name ? 0 : NLM_F_DUMP, seq, 0);
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_GETLINK, name ? 0 : NLM_F_DUMP,
+                                                seq, 0);
     if (!nlh || (name && !mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, name)))
         return 0;
     return nlh->nlmsg_len;

@@ -12,23 +12,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
-static struct nlmsghdr *put_header(void *buf, size_t size, uint16_t type, uint16_t flags,
-                                   uint32_t seq, int ifindex)
-{
-    if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifinfomsg)))
-        return NULL;
-    /* All of it: libmnl 1.0.4 leaves an attribute's alignment padding as it
-     * finds it, and the request goes on the wire byte for byte. */
-    memset(buf, 0, size);
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-    nlh->nlmsg_seq = seq;
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
-    ifi->ifi_family = AF_UNSPEC;
-    ifi->ifi_index = ifindex;
-    return nlh;
-}
+#include "util/rtnl.h"
 
 /* A nest as iproute2's addattr_nest makes it: without NLA_F_NESTED, which
  * libmnl's mnl_attr_nest_start sets. */
@@ -108,7 +92,7 @@ size_t vf_build_set(void *buf, size_t size, int ifindex, const struct vf_config 
     which &= VF_SET_ALL;
     if (!which)
         return 0;
-    struct nlmsghdr *nlh = put_header(buf, size, RTM_NEWLINK, NLM_F_ACK, seq, ifindex);
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_NEWLINK, NLM_F_ACK, seq, ifindex);
     if (!nlh)
         return 0;
     struct nlattr *list = nest_start(nlh, size, IFLA_VFINFO_LIST);
@@ -122,7 +106,7 @@ size_t vf_build_set(void *buf, size_t size, int ifindex, const struct vf_config 
 
 size_t vf_build_get(void *buf, size_t size, const char *name, uint32_t seq)
 {
-    struct nlmsghdr *nlh = put_header(buf, size, RTM_GETLINK, 0, seq, 0);
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_GETLINK, 0, seq, 0);
     if (!nlh || !mnl_attr_put_u32_check(nlh, size, IFLA_EXT_MASK,
                                         RTEXT_FILTER_VF | RTEXT_FILTER_SKIP_STATS)
         || !mnl_attr_put_strz_check(nlh, size, IFLA_IFNAME, name))

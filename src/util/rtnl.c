@@ -8,6 +8,8 @@
 #include <time.h>
 
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
 
 /* Requests are small; the answers to a dump come in datagrams up to this. */
 #define RTNL_BUFFER_SIZE 32768
@@ -87,6 +89,22 @@ int rtnl_run(struct rtnl_exchange *x, size_t len, mnl_cb_t cb, void *aux)
 int rtnl_run_one(struct rtnl_exchange *x, size_t len, mnl_cb_t cb, void *aux)
 {
     return exchange(x, len, cb, aux, true);
+}
+
+struct nlmsghdr *rtnl_put_link_header(void *buf, size_t size, uint16_t type, uint16_t flags,
+                                      uint32_t seq, int ifindex)
+{
+    if (size < MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifinfomsg)))
+        return NULL;
+    memset(buf, 0, size);
+    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+    nlh->nlmsg_seq = seq;
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
+    ifi->ifi_family = AF_UNSPEC;
+    ifi->ifi_index = ifindex;
+    return nlh;
 }
 
 int rtnl_ack(size_t (*build)(void *buf, size_t size, uint32_t seq, const void *arg),

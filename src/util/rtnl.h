@@ -29,6 +29,14 @@ int rtnl_run(struct rtnl_exchange *x, size_t len, mnl_cb_t cb, void *aux);
 /* The same for a request the kernel answers with one message and no ack. */
 int rtnl_run_one(struct rtnl_exchange *x, size_t len, mnl_cb_t cb, void *aux);
 
+/* Starts a link request (RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK, RTM_SETLINK)
+ * in buf: the header with NLM_F_REQUEST | flags, and an ifinfomsg for
+ * ifindex.  Zeroes all of buf first: libmnl leaves an attribute's alignment
+ * padding as it finds it, and the request goes to the kernel byte for byte.
+ * NULL when size cannot hold the two. */
+struct nlmsghdr *rtnl_put_link_header(void *buf, size_t size, uint16_t type, uint16_t flags,
+                                      uint32_t seq, int ifindex);
+
 /* Open, build with build(buffer, size, seq, arg), run to the ack, close. */
 int rtnl_ack(size_t (*build)(void *buf, size_t size, uint32_t seq, const void *arg),
              const void *arg);
