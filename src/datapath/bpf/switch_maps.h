@@ -1,0 +1,98 @@
+/* The kernel fast path's maps as the BPF program and the daemon share them:
+ * keys, values and limits.  Fixed-width types only, no padding the compiler
+ * chooses: the same bytes are read by clang -target bpf and by gcc.  A change
+ * here is a change of the pinned maps' layout (restart adoption compares
+ * them), so fields are only ever appended. */
+#ifndef PONTOON_DATAPATH_BPF_SWITCH_MAPS_H
+#define PONTOON_DATAPATH_BPF_SWITCH_MAPS_H
+
+#include <linux/types.h>
+
+#define PBS_VLAN_COUNT      4096
+#define PBS_PORTS_MAX       256      /* kernel ports per loaded program (counter slots) */
+#define PBS_FDB_MAX         8192     /* LRU bound, FDB_DEFAULT_MAX's value */
+#define PBS_NO_TAG          0xffff
+
+/* The same order and values as enum vlan_mode in switching/vlan.h. */
+enum pbs_vlan_mode {
+    PBS_VLAN_TRUNK = 0,
+    PBS_VLAN_ACCESS = 1,
+    PBS_VLAN_NATIVE_TAGGED = 2,
+    PBS_VLAN_NATIVE_UNTAGGED = 3,
+};
+
+/* ports: ifindex -> how that port switches.  The trunk bitmap is always
+ * explicit (an empty trunks column, "every VLAN", is all ones here). */
+struct pbs_port {
+    __u32 bridge_id;
+    __u32 counter_slot;              /* index into the counters map */
+    __u8 vlan_mode;                  /* enum pbs_vlan_mode */
+    __u8 pad[1];
+    __u16 tag;                       /* access/native VLAN, PBS_NO_TAG for trunks */
+    __u32 pad2;
+    __u64 trunks[PBS_VLAN_COUNT / 64];
+};
+
+/* fdb: (bridge, VLAN, MAC) -> port and when it was last seen. */
+struct pbs_fdb_key {
+    __u32 bridge_id;
+    __u16 vlan;
+    __u8 mac[6];
+};
+
+struct pbs_fdb_entry {
+    __u32 ifindex;
+    __u32 pad;
+    __u64 seen_ns;                   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+/* config: one entry. */
+#define PBS_CONFIG_RECORD_DECISION  0x1    /* fill the decision map (tests, debugging) */
+struct pbs_config {
+    __u64 aging_ns;                  /* an entry older than this is not used */
+    __u32 flags;
+    __u32 pad;
+};
+
+/* counters: per CPU, one row per port slot; the daemon sums the CPUs.  The
+ * first four are the totals, the others say why. */
+enum pbs_counter {
+    PBS_RX,                          /* frames the program saw on a configured port */
+    PBS_FORWARDED,                   /* redirected to another port in the kernel */
+    PBS_PASSED_UP,                   /* left to the stack: the userspace datapath */
+    PBS_DROPPED,
+    PBS_RX_BYTES,
+    PBS_FORWARDED_BYTES,
+    PBS_PASS_RESERVED,               /* 01:80:c2:00:00:0x: LACP, STP, LLDP... */
+    PBS_PASS_FLOOD,                  /* broadcast and multicast destinations */
+    PBS_PASS_UNKNOWN,                /* unicast to a MAC not known (or aged) here */
+    PBS_PASS_NO_OUTPUT,              /* learned on a port this program has no config for */
+    PBS_PASS_UNSUPPORTED,            /* 802.1ad outer tag in the skb's metadata */
+    PBS_DROP_MALFORMED,              /* shorter than its Ethernet (+ tag) header */
+    PBS_DROP_VLAN_INGRESS,           /* the input port does not admit its VLAN */
+    PBS_DROP_VLAN_EGRESS,            /* the output port does not carry its VLAN */
+    PBS_DROP_HAIRPIN,                /* destination behind the port it came from */
+    PBS_DROP_TAG_ERROR,              /* pushing or popping the tag failed */
+    PBS_COUNTER_MAX,
+};
+
+struct pbs_counters {
+    __u64 n[PBS_COUNTER_MAX];
+};
+
+/* decision: per CPU, one entry, the last frame's outcome when
+ * PBS_CONFIG_RECORD_DECISION is set.  BPF_PROG_TEST_RUN returns the verdict
+ * but neither bpf_redirect()'s target nor the skb's VLAN metadata; this does. */
+struct pbs_decision {
+    __u64 count;                     /* frames recorded so far on this CPU */
+    __s32 verdict;                   /* TC_ACT_* returned */
+    __u32 reason;                    /* enum pbs_counter: what was counted last */
+    __u32 in_ifindex;
+    __u32 out_ifindex;               /* redirect target, 0 when none */
+    __s32 vlan;                      /* the VLAN the frame was admitted to, -1 before */
+    __u16 out_vlan_tci;              /* the tag the frame left with (metadata or inline) */
+    __u8 out_vlan_present;           /* whether it left with one */
+    __u8 pad;
+};
+
+#endif

@@ -1,0 +1,604 @@
+/* Loader and map keeper of the kernel switch (bpf/switch.bpf.c).
+ *
+ * The object is opened from its file (bpf_object__open_file) rather than
+ * from a bpftool-generated skeleton: the build needs only clang, nothing is
+ * generated into the C sources, and the maps are reached by name, which is
+ * all this thin side does.  libbpf's messages go to the log; while a call of
+ * this file runs they are also kept, so that a load failure's verifier log
+ * reaches bpf_switch_last_error(). */
+#include "datapath/bpf_switch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "switching/fdb.h"
+#include "util/log.h"
+
+#define PROGRAM_NAME   "pontoon_switch"
+#define BPFFS_ROOT     "/sys/fs/bpf"
+#define TC_HANDLE      0x5054       /* "PT": our filter among others on the hook */
+#define TC_PRIORITY    1
+#define CAPTURE_SIZE   (48 * 1024)
+
+struct bpf_switch {
+    struct bpf_object *object;
+    struct bpf_program *program;
+    int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd;
+    int n_cpus;
+    char *pin_dir;
+};
+
+static _Thread_local char last_error[CAPTURE_SIZE + 512];
+static _Thread_local char captured[CAPTURE_SIZE];
+static _Thread_local size_t captured_len;
+static _Thread_local bool capturing;
+
+const char *bpf_switch_last_error(void)
+{
+    return last_error;
+}
+
+__attribute__((format(printf, 2, 3)))
+static int fail(int err, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, args);
+    va_end(args);
+    return err < 0 ? err : -err;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+    if (level == LIBBPF_DEBUG)
+        return 0;
+    char line[1024];
+    va_list copy;
+    va_copy(copy, args);
+    int n = vsnprintf(line, sizeof line, fmt, copy);
+    va_end(copy);
+    if (capturing && n > 0) {
+        /* The verifier log comes as one message: keep its end, where the
+         * reason is. */
+        size_t len = strlen(line);
+        size_t room = sizeof captured - 1 - captured_len;
+        if (len > room) {
+            size_t drop = len - room > captured_len ? captured_len : len - room;
+            memmove(captured, captured + drop, captured_len - drop);
+            captured_len -= drop;
+            room = sizeof captured - 1 - captured_len;
+        }
+        if (len > room)
+            len = room;
+        memcpy(captured + captured_len, line, len);
+        captured_len += len;
+        captured[captured_len] = '\0';
+    }
+    size_t len = strlen(line);
+    if (len && line[len - 1] == '\n')
+        line[len - 1] = '\0';
+    log_dbg("bpf: %s", line);
+    return n;
+}
+
+static void capture_start(void)
+{
+    static bool print_set;
+    if (!print_set) {
+        libbpf_set_print(libbpf_print);
+        print_set = true;
+    }
+    captured_len = 0;
+    captured[0] = '\0';
+    capturing = true;
+}
+
+static void capture_stop(void)
+{
+    capturing = false;
+}
+
+int bpf_switch_default_object(char *path, size_t size)
+{
+    const char *env = getenv("PONTOON_BPF_OBJECT");
+    if (env && *env) {
+        if ((size_t)snprintf(path, size, "%s", env) >= size)
+            return fail(-ENAMETOOLONG, "PONTOON_BPF_OBJECT is too long");
+        return 0;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return fail(-errno, "cannot read /proc/self/exe: %s", strerror(errno));
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    static const char *const beside[] = { "/bpf/switch.bpf.o", "/../bpf/switch.bpf.o" };
+    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+        if ((size_t)snprintf(path, size, "%s%s", exe, beside[i]) < size &&
+            access(path, R_OK) == 0)
+            return 0;
+    }
+    return fail(-ENOENT, "no switch.bpf.o in %s/bpf or %s/../bpf (set PONTOON_BPF_OBJECT)",
+                exe, exe);
+}
+
+int bpf_switch_pin_dir(const char *bridge, char *path, size_t size)
+{
+    if (!bridge || !*bridge || strchr(bridge, '/') || !strcmp(bridge, ".") ||
+        !strcmp(bridge, ".."))
+        return fail(-EINVAL, "bad bridge name for a pin directory: \"%s\"",
+                    bridge ? bridge : "");
+    if ((size_t)snprintf(path, size, "%s/%s", BPF_SWITCH_PIN_ROOT, bridge) >= size)
+        return fail(-ENAMETOOLONG, "pin directory for %s is too long", bridge);
+    return 0;
+}
+
+/* /sys/fs/bpf must be a bpf filesystem for pins to outlive the daemon. */
+static int ensure_bpffs(void)
+{
+    struct statfs st;
+    if (statfs(BPFFS_ROOT, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+        return 0;
+    if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700") < 0)
+        return fail(-errno, "cannot mount bpffs on %s: %s", BPFFS_ROOT, strerror(errno));
+    return 0;
+}
+
+static int make_dirs(const char *dir)
+{
+    char path[PATH_MAX];
+    if ((size_t)snprintf(path, sizeof path, "%s", dir) >= sizeof path)
+        return fail(-ENAMETOOLONG, "pin directory %s is too long", dir);
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+            return fail(-errno, "cannot create %s: %s", path, strerror(errno));
+        *p = c;
+        if (!c)
+            return 0;
+    }
+}
+
+static int pin_path(const struct bpf_switch *sw, const char *name, char *path, size_t size)
+{
+    if ((size_t)snprintf(path, size, "%s/%s", sw->pin_dir, name) >= size)
+        return fail(-ENAMETOOLONG, "pin path %s/%s is too long", sw->pin_dir, name);
+    return 0;
+}
+
+static int find_map(struct bpf_switch *sw, const char *name, struct bpf_map **out)
+{
+    *out = bpf_object__find_map_by_name(sw->object, name);
+    if (!*out)
+        return fail(-ENOENT, "the object has no map %s", name);
+    return 0;
+}
+
+static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *options)
+{
+    char object_path[PATH_MAX];
+    const char *path = options->object_path;
+    int err;
+    if (!path) {
+        err = bpf_switch_default_object(object_path, sizeof object_path);
+        if (err)
+            return err;
+        path = object_path;
+    }
+    sw->object = bpf_object__open_file(path, NULL);
+    if (!sw->object) {
+        err = -errno;
+        sw->object = NULL;
+        return fail(err, "cannot open %s: %s\n%s", path, strerror(-err), captured);
+    }
+    sw->program = bpf_object__find_program_by_name(sw->object, PROGRAM_NAME);
+    if (!sw->program)
+        return fail(-ENOENT, "%s has no program %s", path, PROGRAM_NAME);
+    bpf_program__set_type(sw->program, BPF_PROG_TYPE_SCHED_CLS);
+
+    static const char *const names[] = {
+        "pbs_ports", "pbs_fdb", "pbs_config", "pbs_counters", "pbs_decision",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct bpf_map *map;
+        if ((err = find_map(sw, names[i], &map)))
+            return err;
+        if (!strcmp(names[i], "pbs_fdb") && options->fdb_max &&
+            (err = bpf_map__set_max_entries(map, options->fdb_max)))
+            return fail(err, "cannot size the MAC table to %u", options->fdb_max);
+        if (sw->pin_dir) {
+            char pin[PATH_MAX];
+            if ((err = pin_path(sw, names[i], pin, sizeof pin)) ||
+                (err = bpf_map__set_pin_path(map, pin)))
+                return err ? fail(err, "cannot pin map %s at %s", names[i], pin) : err;
+        }
+    }
+
+    err = bpf_object__load(sw->object);
+    if (err)
+        return fail(err, "the kernel refused %s: %s\n%s", path, strerror(-err), captured);
+    if (sw->pin_dir) {
+        char pin[PATH_MAX];
+        if ((err = pin_path(sw, PROGRAM_NAME, pin, sizeof pin)))
+            return err;
+        unlink(pin);                     /* a previous daemon's program */
+        err = bpf_program__pin(sw->program, pin);
+        if (err)
+            return fail(err, "cannot pin the program at %s: %s", pin, strerror(-err));
+    }
+    struct { const char *name; int *fd; } fds[] = {
+        { "pbs_ports", &sw->ports_fd }, { "pbs_fdb", &sw->fdb_fd },
+        { "pbs_config", &sw->config_fd }, { "pbs_counters", &sw->counters_fd },
+        { "pbs_decision", &sw->decision_fd },
+    };
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
+        struct bpf_map *map;
+        if ((err = find_map(sw, fds[i].name, &map)))
+            return err;
+        *fds[i].fd = bpf_map__fd(map);
+    }
+    return 0;
+}
+
+int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch **out)
+{
+    static const struct bpf_switch_options defaults;
+    if (!options)
+        options = &defaults;
+    last_error[0] = '\0';
+    *out = NULL;
+    struct bpf_switch *sw = calloc(1, sizeof *sw);
+    if (!sw)
+        return fail(-ENOMEM, "out of memory");
+    sw->n_cpus = libbpf_num_possible_cpus();
+    int err = sw->n_cpus > 0 ? 0 : fail(sw->n_cpus, "cannot count the possible CPUs");
+    if (!err && options->pin_dir) {
+        sw->pin_dir = strdup(options->pin_dir);
+        if (!sw->pin_dir)
+            err = fail(-ENOMEM, "out of memory");
+        else if (!strncmp(sw->pin_dir, BPFFS_ROOT "/", sizeof BPFFS_ROOT))
+            err = ensure_bpffs();
+        if (!err)
+            err = make_dirs(sw->pin_dir);
+    }
+    if (!err) {
+        capture_start();
+        err = open_object(sw, options);
+        capture_stop();
+    }
+    /* A fresh table, or an adopted one: the config gets its defaults only
+     * when it was never set. */
+    if (!err) {
+        __u32 zero = 0;
+        struct pbs_config config;
+        if (bpf_map_lookup_elem(sw->config_fd, &zero, &config) == 0 && !config.aging_ns &&
+            !config.flags)
+            err = bpf_switch_set_config(sw, (uint64_t)FDB_DEFAULT_AGING_S * 1000000000ull, 0);
+    }
+    if (err) {
+        if (sw->object && sw->pin_dir)
+            bpf_switch_unpin(sw);        /* nothing half made stays pinned */
+        bpf_switch_close(sw);
+        return err;
+    }
+    *out = sw;
+    return 0;
+}
+
+void bpf_switch_close(struct bpf_switch *sw)
+{
+    if (!sw)
+        return;
+    bpf_object__close(sw->object);
+    free(sw->pin_dir);
+    free(sw);
+}
+
+int bpf_switch_unpin(struct bpf_switch *sw)
+{
+    if (!sw->pin_dir)
+        return 0;
+    int err = 0;
+    struct bpf_map *map;
+    bpf_object__for_each_map(map, sw->object) {
+        const char *pin = bpf_map__pin_path(map);
+        if (pin && unlink(pin) < 0 && errno != ENOENT && !err)
+            err = fail(-errno, "cannot unpin %s: %s", pin, strerror(errno));
+    }
+    char pin[PATH_MAX];
+    if (pin_path(sw, PROGRAM_NAME, pin, sizeof pin) == 0 && unlink(pin) < 0 &&
+        errno != ENOENT && !err)
+        err = fail(-errno, "cannot unpin %s: %s", pin, strerror(errno));
+    if (rmdir(sw->pin_dir) < 0 && errno != ENOENT && !err)
+        err = fail(-errno, "cannot remove %s: %s", sw->pin_dir, strerror(errno));
+    rmdir(BPF_SWITCH_PIN_ROOT);          /* only when no other bridge is left in it */
+    return err;
+}
+
+int bpf_switch_prog_fd(const struct bpf_switch *sw)
+{
+    return bpf_program__fd(sw->program);
+}
+
+int bpf_switch_set_config(struct bpf_switch *sw, uint64_t aging_ns, uint32_t flags)
+{
+    __u32 zero = 0;
+    struct pbs_config config = { .aging_ns = aging_ns, .flags = flags };
+    if (bpf_map_update_elem(sw->config_fd, &zero, &config, BPF_ANY) < 0)
+        return fail(-errno, "cannot set the kernel switch's config: %s", strerror(errno));
+    return 0;
+}
+
+/* A per-CPU map's value for every CPU, each rounded up to 8 bytes. */
+static void *percpu_alloc(const struct bpf_switch *sw, size_t value_size, size_t *stride)
+{
+    *stride = (value_size + 7) & ~(size_t)7;
+    return calloc((size_t)sw->n_cpus, *stride);
+}
+
+static int free_counter_slot(struct bpf_switch *sw, __u32 *slot)
+{
+    bool used[PBS_PORTS_MAX] = { false };
+    __u32 key, next;
+    struct pbs_port port;
+    int err = bpf_map_get_next_key(sw->ports_fd, NULL, &next);
+    while (err == 0) {
+        key = next;
+        if (bpf_map_lookup_elem(sw->ports_fd, &key, &port) == 0 &&
+            port.counter_slot < PBS_PORTS_MAX)
+            used[port.counter_slot] = true;
+        err = bpf_map_get_next_key(sw->ports_fd, &key, &next);
+    }
+    for (__u32 i = 0; i < PBS_PORTS_MAX; i++) {
+        if (!used[i]) {
+            *slot = i;
+            return 0;
+        }
+    }
+    return fail(-ENOSPC, "the kernel switch has all its %d ports", PBS_PORTS_MAX);
+}
+
+static int clear_counters(struct bpf_switch *sw, __u32 slot)
+{
+    size_t stride;
+    void *zeroes = percpu_alloc(sw, sizeof(struct pbs_counters), &stride);
+    if (!zeroes)
+        return fail(-ENOMEM, "out of memory");
+    int err = bpf_map_update_elem(sw->counters_fd, &slot, zeroes, BPF_ANY) < 0 ? -errno : 0;
+    free(zeroes);
+    return err ? fail(err, "cannot clear counters slot %u: %s", slot, strerror(-err)) : 0;
+}
+
+int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
+                        const struct vlan_policy *policy)
+{
+    __u32 key = (__u32)ifindex;
+    struct pbs_port port;
+    bool is_new = bpf_map_lookup_elem(sw->ports_fd, &key, &port) < 0;
+    __u32 slot = is_new ? 0 : port.counter_slot;
+    int err;
+    if (is_new && ((err = free_counter_slot(sw, &slot)) || (err = clear_counters(sw, slot))))
+        return err;
+
+    memset(&port, 0, sizeof port);
+    port.bridge_id = bridge_id;
+    port.counter_slot = slot;
+    port.vlan_mode = (__u8)policy->mode;
+    port.tag = policy->tag < 0 ? PBS_NO_TAG : (__u16)policy->tag;
+    if (policy->trunks_all)
+        memset(port.trunks, 0xff, sizeof port.trunks);
+    else
+        memcpy(port.trunks, policy->trunks, sizeof port.trunks);
+    if (bpf_map_update_elem(sw->ports_fd, &key, &port, BPF_ANY) < 0)
+        return fail(-errno, "cannot set kernel port %d: %s", ifindex, strerror(errno));
+    return 0;
+}
+
+int bpf_switch_remove_port(struct bpf_switch *sw, int ifindex)
+{
+    __u32 key = (__u32)ifindex;
+    if (bpf_map_delete_elem(sw->ports_fd, &key) < 0)
+        return fail(-errno, "cannot remove kernel port %d: %s", ifindex, strerror(errno));
+    return 0;
+}
+
+int bpf_switch_port_counters(struct bpf_switch *sw, int ifindex, struct pbs_counters *out)
+{
+    __u32 key = (__u32)ifindex;
+    struct pbs_port port;
+    if (bpf_map_lookup_elem(sw->ports_fd, &key, &port) < 0)
+        return fail(-errno, "no kernel port %d: %s", ifindex, strerror(errno));
+    size_t stride;
+    unsigned char *values = percpu_alloc(sw, sizeof *out, &stride);
+    if (!values)
+        return fail(-ENOMEM, "out of memory");
+    int err = 0;
+    memset(out, 0, sizeof *out);
+    if (bpf_map_lookup_elem(sw->counters_fd, &port.counter_slot, values) < 0) {
+        err = fail(-errno, "cannot read counters of port %d: %s", ifindex, strerror(errno));
+    } else {
+        for (int cpu = 0; cpu < sw->n_cpus; cpu++) {
+            const struct pbs_counters *c = (const void *)(values + (size_t)cpu * stride);
+            for (int i = 0; i < PBS_COUNTER_MAX; i++)
+                out->n[i] += c->n[i];
+        }
+    }
+    free(values);
+    return err;
+}
+
+static void fdb_key_of(struct pbs_fdb_key *key, uint32_t bridge_id, uint16_t vlan,
+                       const uint8_t mac[6])
+{
+    memset(key, 0, sizeof *key);
+    key->bridge_id = bridge_id;
+    key->vlan = vlan;
+    memcpy(key->mac, mac, sizeof key->mac);
+}
+
+int bpf_switch_fdb_dump(struct bpf_switch *sw, struct bpf_switch_fdb_entry *out, size_t max)
+{
+    struct pbs_fdb_key key, next;
+    struct pbs_fdb_entry value;
+    size_t n = 0;
+    int err = bpf_map_get_next_key(sw->fdb_fd, NULL, &next);
+    while (err == 0) {
+        key = next;
+        /* An entry may go (LRU, flush) between the two calls: skip it. */
+        if (bpf_map_lookup_elem(sw->fdb_fd, &key, &value) == 0) {
+            if (n < max) {
+                out[n].bridge_id = key.bridge_id;
+                out[n].vlan = key.vlan;
+                memcpy(out[n].mac, key.mac, sizeof out[n].mac);
+                out[n].ifindex = value.ifindex;
+                out[n].seen_ns = value.seen_ns;
+            }
+            n++;
+        }
+        err = bpf_map_get_next_key(sw->fdb_fd, &key, &next);
+    }
+    if (err != -ENOENT)
+        return fail(err, "cannot walk the kernel MAC table: %s", strerror(-err));
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+int bpf_switch_fdb_set(struct bpf_switch *sw, const struct bpf_switch_fdb_entry *entry)
+{
+    struct pbs_fdb_key key;
+    struct pbs_fdb_entry value = { .ifindex = entry->ifindex, .seen_ns = entry->seen_ns };
+    fdb_key_of(&key, entry->bridge_id, entry->vlan, entry->mac);
+    if (bpf_map_update_elem(sw->fdb_fd, &key, &value, BPF_ANY) < 0)
+        return fail(-errno, "cannot set a kernel MAC entry: %s", strerror(errno));
+    return 0;
+}
+
+int bpf_switch_fdb_delete(struct bpf_switch *sw, uint32_t bridge_id, uint16_t vlan,
+                          const uint8_t mac[6])
+{
+    struct pbs_fdb_key key;
+    fdb_key_of(&key, bridge_id, vlan, mac);
+    if (bpf_map_delete_elem(sw->fdb_fd, &key) < 0)
+        return fail(-errno, "cannot delete a kernel MAC entry: %s", strerror(errno));
+    return 0;
+}
+
+int bpf_switch_fdb_flush(struct bpf_switch *sw, uint32_t bridge_id)
+{
+    struct pbs_fdb_key key, next;
+    int removed = 0;
+    /* Deleting the key just returned would restart the walk: delete the
+     * previous one once its successor is known. */
+    bool have_prev = false;
+    struct pbs_fdb_key prev;
+    int err = bpf_map_get_next_key(sw->fdb_fd, NULL, &next);
+    while (err == 0) {
+        key = next;
+        err = bpf_map_get_next_key(sw->fdb_fd, &key, &next);
+        if (have_prev && bpf_map_delete_elem(sw->fdb_fd, &prev) == 0)
+            removed++;
+        have_prev = key.bridge_id == bridge_id;
+        prev = key;
+    }
+    if (have_prev && bpf_map_delete_elem(sw->fdb_fd, &prev) == 0)
+        removed++;
+    return removed;
+}
+
+int bpf_switch_decision_take(struct bpf_switch *sw, struct pbs_decision *out)
+{
+    size_t stride;
+    unsigned char *values = percpu_alloc(sw, sizeof *out, &stride);
+    if (!values)
+        return fail(-ENOMEM, "out of memory");
+    __u32 zero = 0;
+    int err = -ENOENT;
+    if (bpf_map_lookup_elem(sw->decision_fd, &zero, values) < 0) {
+        err = fail(-errno, "cannot read the decision map: %s", strerror(errno));
+    } else {
+        for (int cpu = 0; cpu < sw->n_cpus; cpu++) {
+            const struct pbs_decision *d = (const void *)(values + (size_t)cpu * stride);
+            if (d->count && (err < 0 || d->count > out->count)) {
+                *out = *d;
+                err = 0;
+            }
+        }
+        memset(values, 0, (size_t)sw->n_cpus * stride);
+        if (bpf_map_update_elem(sw->decision_fd, &zero, values, BPF_ANY) < 0)
+            err = fail(-errno, "cannot clear the decision map: %s", strerror(errno));
+        else if (err == -ENOENT)
+            fail(err, "no decision was recorded");
+    }
+    free(values);
+    return err;
+}
+
+int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, size_t len,
+                        unsigned repeat, int *verdict, void *out, size_t *out_len,
+                        uint32_t *duration_ns)
+{
+    struct __sk_buff ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.ifindex = (__u32)ifindex;
+    LIBBPF_OPTS(bpf_test_run_opts, opts,
+        .data_in = frame,
+        .data_size_in = (__u32)len,
+        .data_out = out,
+        .data_size_out = out && out_len ? (__u32)*out_len : 0,
+        .ctx_in = &ctx,
+        .ctx_size_in = sizeof ctx,
+        .repeat = repeat,
+    );
+    if (bpf_prog_test_run_opts(bpf_switch_prog_fd(sw), &opts) < 0)
+        return fail(-errno, "test run on ifindex %d failed: %s", ifindex, strerror(errno));
+    *verdict = (int)opts.retval;
+    if (out && out_len)
+        *out_len = opts.data_size_out;
+    if (duration_ns)
+        *duration_ns = opts.duration;
+    return 0;
+}
+
+int bpf_switch_attach(struct bpf_switch *sw, int ifindex)
+{
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    int err = bpf_tc_hook_create(&hook);
+    if (err && err != -EEXIST)
+        return fail(err, "cannot add clsact on ifindex %d: %s", ifindex, strerror(-err));
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY,
+                .prog_fd = bpf_switch_prog_fd(sw), .flags = BPF_TC_F_REPLACE);
+    err = bpf_tc_attach(&hook, &opts);
+    if (err)
+        return fail(err, "cannot attach to ifindex %d's TC ingress: %s", ifindex,
+                    strerror(-err));
+    return 0;
+}
+
+int bpf_switch_detach(struct bpf_switch *sw, int ifindex)
+{
+    (void)sw;
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+    int err = bpf_tc_detach(&hook, &opts);
+    if (err)
+        return fail(err, "cannot detach from ifindex %d's TC ingress: %s", ifindex,
+                    strerror(-err));
+    return 0;
+}

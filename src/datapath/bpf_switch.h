@@ -1,0 +1,94 @@
+/* The kernel switch's userspace side: loads and verifies bpf/switch.bpf.o
+ * with libbpf, keeps its maps (config, ports, MAC table, counters), attaches
+ * the program at devices' TC ingress (clsact), pins it all under a bridge's
+ * directory in bpffs.  Thin: the switching itself is in the program.
+ * Every function returns 0 (or a count) or a negative errno; the message
+ * saying what failed (with the verifier's log on a load failure) is then
+ * bpf_switch_last_error(). */
+#ifndef PONTOON_DATAPATH_BPF_SWITCH_H
+#define PONTOON_DATAPATH_BPF_SWITCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "datapath/bpf/switch_maps.h"
+#include "switching/vlan.h"
+
+#define BPF_SWITCH_PIN_ROOT "/sys/fs/bpf/pontoon"
+
+struct bpf_switch;
+
+struct bpf_switch_options {
+    const char *object_path;   /* NULL: bpf_switch_default_object() */
+    const char *pin_dir;       /* NULL: nothing pinned; else maps pinned there are
+                                * reused (a restarted daemon adopts them) and the
+                                * program and new maps are pinned there */
+    uint32_t fdb_max;          /* MAC table bound; 0: PBS_FDB_MAX */
+};
+
+struct bpf_switch_fdb_entry {
+    uint32_t bridge_id;
+    uint16_t vlan;
+    uint8_t mac[6];
+    uint32_t ifindex;
+    uint64_t seen_ns;          /* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+};
+
+/* The message of the last failure in this thread ("" when none). */
+const char *bpf_switch_last_error(void);
+
+/* Where the object is: $PONTOON_BPF_OBJECT, else bpf/switch.bpf.o beside the
+ * running binary or one directory up (build/ and build/tests/).  0 or
+ * -ENOENT. */
+int bpf_switch_default_object(char *path, size_t size);
+/* BPF_SWITCH_PIN_ROOT "/" bridge; -ENAMETOOLONG or -EINVAL for a bad name. */
+int bpf_switch_pin_dir(const char *bridge, char *path, size_t size);
+
+int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch **out);
+/* Closes the descriptors; whatever is pinned and attached stays. */
+void bpf_switch_close(struct bpf_switch *sw);
+/* Removes the pins and the pin directory (and BPF_SWITCH_PIN_ROOT when it
+ * is left empty).  The maps live on while a program or descriptor uses them. */
+int bpf_switch_unpin(struct bpf_switch *sw);
+
+int bpf_switch_prog_fd(const struct bpf_switch *sw);
+
+/* aging_ns 0 makes every entry stale: everything unicast goes up. */
+int bpf_switch_set_config(struct bpf_switch *sw, uint64_t aging_ns, uint32_t flags);
+/* Adds or updates (at once: the next frame sees it) a port.  Its counters
+ * start at zero when the port is new and are kept on an update. */
+int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
+                        const struct vlan_policy *policy);
+int bpf_switch_remove_port(struct bpf_switch *sw, int ifindex);
+/* Sum over the CPUs of the port's counters. */
+int bpf_switch_port_counters(struct bpf_switch *sw, int ifindex, struct pbs_counters *out);
+
+/* Copies up to `max` entries; returns how many there are in all (more than
+ * `max` when some did not fit). */
+int bpf_switch_fdb_dump(struct bpf_switch *sw, struct bpf_switch_fdb_entry *out, size_t max);
+int bpf_switch_fdb_set(struct bpf_switch *sw, const struct bpf_switch_fdb_entry *entry);
+int bpf_switch_fdb_delete(struct bpf_switch *sw, uint32_t bridge_id, uint16_t vlan,
+                          const uint8_t mac[6]);
+/* Removes every entry of the bridge; returns how many. */
+int bpf_switch_fdb_flush(struct bpf_switch *sw, uint32_t bridge_id);
+
+/* The last recorded decision (PBS_CONFIG_RECORD_DECISION), taken from
+ * whichever CPU recorded one, and cleared.  -ENOENT when none was. */
+int bpf_switch_decision_take(struct bpf_switch *sw, struct pbs_decision *out);
+
+/* Runs the program once (or `repeat` times) on a frame as if received on
+ * `ifindex` (BPF_PROG_TEST_RUN; the device must exist in the caller's
+ * network namespace).  *verdict gets the TC action; out/out_len, when given,
+ * the frame as the program left it; *duration_ns, when given, the kernel's
+ * average time per run. */
+int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, size_t len,
+                        unsigned repeat, int *verdict, void *out, size_t *out_len,
+                        uint32_t *duration_ns);
+
+/* TC ingress of a device (a clsact qdisc, created when missing; libbpf 1.1
+ * has no tcx helpers, those need libbpf >= 1.3).  Attaching again replaces
+ * the program (a new daemon's); detaching leaves the qdisc. */
+int bpf_switch_attach(struct bpf_switch *sw, int ifindex);
+int bpf_switch_detach(struct bpf_switch *sw, int ifindex);
+
+#endif

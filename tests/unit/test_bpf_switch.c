@@ -1,0 +1,605 @@
+/* The kernel switch (src/datapath/bpf/switch.bpf.c) run by the real kernel
+ * on crafted frames (BPF_PROG_TEST_RUN): learning, known unicast, every VLAN
+ * mode, what goes up, aging, the table bound, counters, pinning.  Nothing is
+ * skipped: a kernel that cannot load the program fails here with the
+ * verifier's message.  Runs as root in a network namespace of its own, where
+ * it makes the veth devices whose ifindexes stand for ports. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/pkt_cls.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include "datapath/bpf_switch.h"
+#include "util/rtnl.h"
+
+#define BRIDGE 7
+#define N_PORTS 4
+#define ACT_OK TC_ACT_OK
+#define ACT_SHOT TC_ACT_SHOT
+#define ACT_REDIRECT TC_ACT_REDIRECT
+
+static int port[N_PORTS];          /* ifindexes of the veth ends standing for ports */
+
+static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t MAC_B[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const uint8_t MAC_C[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const uint8_t BROADCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t LACP_DST[6] = { 0x01, 0x80, 0xc2, 0, 0, 0x02 };
+static const uint8_t MCAST[6] = { 0x01, 0x00, 0x5e, 0, 0, 0x01 };
+
+/* ---- a namespace with two veth pairs ---- */
+
+struct veth_names { const char *name, *peer; };
+
+static size_t build_veth(void *buf, size_t size, uint32_t seq, const void *arg)
+{
+    const struct veth_names *v = arg;
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, RTM_NEWLINK,
+                                                NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq, 0);
+    if (!nlh)
+        return 0;
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, v->name);
+    struct nlattr *linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+    struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+    struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
+    memset(ifi, 0, sizeof *ifi);
+    mnl_attr_put_strz(nlh, IFLA_IFNAME, v->peer);
+    mnl_attr_nest_end(nlh, peer);
+    mnl_attr_nest_end(nlh, data);
+    mnl_attr_nest_end(nlh, linkinfo);
+    return nlh->nlmsg_len;
+}
+
+static int make_namespace(void **state)
+{
+    (void)state;
+    if (unshare(CLONE_NEWNET) < 0) {
+        fprintf(stderr, "unshare(CLONE_NEWNET): %s (run as root)\n", strerror(errno));
+        return -1;
+    }
+    static const struct veth_names pairs[] = { { "bsw0", "bsw1" }, { "bsw2", "bsw3" } };
+    for (size_t i = 0; i < 2; i++) {
+        int err = rtnl_ack(build_veth, &pairs[i]);
+        if (err) {
+            fprintf(stderr, "creating veth %s: %s\n", pairs[i].name, strerror(-err));
+            return -1;
+        }
+    }
+    for (int i = 0; i < N_PORTS; i++) {
+        char name[IFNAMSIZ];
+        snprintf(name, sizeof name, "bsw%d", i);
+        port[i] = (int)if_nametoindex(name);
+        if (!port[i])
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- one switch per test ---- */
+
+static struct bpf_switch *open_switch(uint32_t fdb_max)
+{
+    struct bpf_switch_options options = { .fdb_max = fdb_max };
+    struct bpf_switch *sw = NULL;
+    int err = bpf_switch_open(&options, &sw);
+    if (err)
+        fail_msg("loading the kernel switch: %s (%s)", strerror(-err), bpf_switch_last_error());
+    assert_int_equal(bpf_switch_set_config(sw, 300ull * 1000000000ull,
+                                           PBS_CONFIG_RECORD_DECISION), 0);
+    return sw;
+}
+
+static int setup(void **state)
+{
+    *state = open_switch(0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    bpf_switch_close(*state);
+    return 0;
+}
+
+static struct vlan_policy policy(int64_t tag, const int64_t *trunks, size_t n, const char *mode)
+{
+    struct vlan_policy p;
+    const char *error = NULL;
+    if (vlan_policy_build(&p, tag, trunks, n, mode, &error))
+        fail_msg("policy: %s", error);
+    return p;
+}
+
+static void set_port(struct bpf_switch *sw, int index, struct vlan_policy p)
+{
+    assert_int_equal(bpf_switch_set_port(sw, port[index], BRIDGE, &p), 0);
+}
+
+static void set_access(struct bpf_switch *sw, int index, int tag)
+{
+    set_port(sw, index, policy(tag, NULL, 0, NULL));
+}
+
+/* A 60-byte IPv4-typed frame, with an inline 802.1Q tag when tci >= 0. */
+static size_t frame(uint8_t *buf, const uint8_t *dst, const uint8_t *src, int tci)
+{
+    memset(buf, 0, 64);
+    memcpy(buf, dst, 6);
+    memcpy(buf + 6, src, 6);
+    size_t off = 12;
+    if (tci >= 0) {
+        buf[off++] = 0x81;
+        buf[off++] = 0x00;
+        buf[off++] = (uint8_t)(tci >> 8);
+        buf[off++] = (uint8_t)tci;
+    }
+    buf[off++] = 0x08;
+    buf[off++] = 0x00;
+    for (size_t i = off; i < 60; i++)
+        buf[i] = (uint8_t)i;
+    return 60;
+}
+
+struct result {
+    int verdict;
+    struct pbs_decision d;
+    uint8_t out[128];
+    size_t out_len;
+};
+
+static struct result run(struct bpf_switch *sw, int index, const uint8_t *dst,
+                         const uint8_t *src, int tci)
+{
+    uint8_t buf[64];
+    size_t len = frame(buf, dst, src, tci);
+    struct result r;
+    memset(&r, 0, sizeof r);
+    r.out_len = sizeof r.out;
+    int err = bpf_switch_test_run(sw, port[index], buf, len, 1, &r.verdict, r.out,
+                                  &r.out_len, NULL);
+    if (err)
+        fail_msg("%s", bpf_switch_last_error());
+    err = bpf_switch_decision_take(sw, &r.d);
+    if (err && err != -ENOENT)
+        fail_msg("%s", bpf_switch_last_error());
+    return r;
+}
+
+static void expect(const struct result *r, int verdict, enum pbs_counter reason)
+{
+    assert_int_equal(r->verdict, verdict);
+    assert_int_equal(r->d.verdict, verdict);
+    assert_int_equal(r->d.reason, reason);
+}
+
+static void expect_forward(const struct result *r, int out_index, int vlan, int out_tag)
+{
+    expect(r, ACT_REDIRECT, PBS_FORWARDED);
+    assert_int_equal(r->d.out_ifindex, port[out_index]);
+    assert_int_equal(r->d.vlan, vlan);
+    assert_int_equal(r->d.out_vlan_present, out_tag >= 0);
+    if (out_tag >= 0)
+        assert_int_equal(r->d.out_vlan_tci, out_tag);
+}
+
+/* MAC learning: `mac` is learned behind port `index` by a broadcast from it. */
+static void learn(struct bpf_switch *sw, int index, const uint8_t *mac, int tci)
+{
+    struct result r = run(sw, index, BROADCAST, mac, tci);
+    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+}
+
+static int find_entry(struct bpf_switch *sw, uint16_t vlan, const uint8_t *mac,
+                      struct bpf_switch_fdb_entry *found)
+{
+    struct bpf_switch_fdb_entry entries[64];
+    int n = bpf_switch_fdb_dump(sw, entries, 64);
+    assert_true(n >= 0);
+    for (int i = 0; i < n && i < 64; i++) {
+        if (entries[i].bridge_id == BRIDGE && entries[i].vlan == vlan &&
+            !memcmp(entries[i].mac, mac, 6)) {
+            if (found)
+                *found = entries[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* ---- tests ---- */
+
+static void test_learning(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 0, MAC_A, -1);
+    struct bpf_switch_fdb_entry e;
+    assert_true(find_entry(sw, 10, MAC_A, &e));
+    assert_int_equal(e.ifindex, port[0]);
+    assert_true(e.seen_ns > 0);
+    assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 1);
+    /* A MAC move: seen on the other port, learned there at once. */
+    learn(sw, 1, MAC_A, -1);
+    assert_true(find_entry(sw, 10, MAC_A, &e));
+    assert_int_equal(e.ifindex, port[1]);
+    assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 1);
+}
+
+static void test_known_unicast_forwarded(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 0, MAC_A, -1);
+    struct result r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);          /* B not known yet: goes up */
+    learn(sw, 1, MAC_B, -1);
+    r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect_forward(&r, 1, 10, -1);
+    r = run(sw, 1, MAC_A, MAC_B, -1);
+    expect_forward(&r, 0, 10, -1);
+    assert_int_equal(r.out_len, 60);               /* untagged in, untagged out */
+}
+
+static void test_hairpin_dropped(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 0, MAC_A, -1);
+    learn(sw, 0, MAC_B, -1);
+    struct result r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect(&r, ACT_SHOT, PBS_DROP_HAIRPIN);
+}
+
+static void test_access_mode(void **state)
+{
+    struct bpf_switch *sw = *state;
+    int64_t trunks[] = { 10, 20 };
+    set_access(sw, 0, 10);
+    set_port(sw, 1, policy(-1, trunks, 2, NULL));          /* trunk 10, 20 */
+    /* A tagged frame on an access port is refused, even with its own VLAN. */
+    struct result r = run(sw, 0, BROADCAST, MAC_A, 10);
+    expect(&r, ACT_SHOT, PBS_DROP_VLAN_INGRESS);
+    r = run(sw, 0, BROADCAST, MAC_A, 20);
+    expect(&r, ACT_SHOT, PBS_DROP_VLAN_INGRESS);
+    /* A priority tag (VID 0) counts as untagged. */
+    learn(sw, 0, MAC_A, 0x2000);
+    assert_true(find_entry(sw, 10, MAC_A, NULL));
+    learn(sw, 1, MAC_B, 10);
+    /* Untagged in on access 10, out of the trunk tagged 10. */
+    r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect_forward(&r, 1, 10, 10);
+    /* Tagged 10 in on the trunk, out of the access port untagged: the
+     * inline tag is gone from the frame. */
+    r = run(sw, 1, MAC_A, MAC_B, 10);
+    expect_forward(&r, 0, 10, -1);
+    assert_int_equal(r.out_len, 56);
+    assert_int_equal(r.out[12], 0x08);
+    assert_int_equal(r.out[13], 0x00);
+}
+
+static void test_trunk_mode(void **state)
+{
+    struct bpf_switch *sw = *state;
+    int64_t trunks[] = { 10, 20 };
+    set_port(sw, 0, policy(-1, trunks, 2, NULL));
+    set_port(sw, 1, policy(-1, NULL, 0, "trunk"));         /* every VLAN */
+    struct result r = run(sw, 0, BROADCAST, MAC_A, 30);
+    expect(&r, ACT_SHOT, PBS_DROP_VLAN_INGRESS);           /* 30 not trunked */
+    r = run(sw, 0, BROADCAST, MAC_A, -1);
+    expect(&r, ACT_SHOT, PBS_DROP_VLAN_INGRESS);           /* VLAN 0 not trunked */
+    learn(sw, 0, MAC_A, 20);
+    learn(sw, 1, MAC_B, 20);
+    r = run(sw, 1, MAC_A, MAC_B, 20);
+    expect_forward(&r, 0, 20, 20);                         /* tag kept */
+    /* B in VLAN 30 on the all-VLAN trunk; A's port does not carry 30. */
+    learn(sw, 1, MAC_B, 30);
+    struct bpf_switch_fdb_entry e = { .bridge_id = BRIDGE, .vlan = 30,
+                                      .ifindex = (uint32_t)port[0] };
+    memcpy(e.mac, MAC_A, 6);
+    struct bpf_switch_fdb_entry fresh;
+    assert_true(find_entry(sw, 30, MAC_B, &fresh));
+    e.seen_ns = fresh.seen_ns;                             /* as fresh as B */
+    assert_int_equal(bpf_switch_fdb_set(sw, &e), 0);
+    r = run(sw, 1, MAC_A, MAC_B, 30);
+    expect(&r, ACT_SHOT, PBS_DROP_VLAN_EGRESS);
+}
+
+static void test_native_modes(void **state)
+{
+    struct bpf_switch *sw = *state;
+    int64_t trunks[] = { 20, 30 };
+    set_port(sw, 0, policy(20, trunks, 2, "native-untagged"));
+    set_port(sw, 1, policy(20, trunks, 2, "native-tagged"));
+    set_port(sw, 2, policy(-1, NULL, 0, NULL));            /* trunk, every VLAN */
+    /* Untagged and priority-tagged frames join the native VLAN. */
+    learn(sw, 0, MAC_A, -1);
+    assert_true(find_entry(sw, 20, MAC_A, NULL));
+    learn(sw, 1, MAC_B, 0);
+    assert_true(find_entry(sw, 20, MAC_B, NULL));
+    learn(sw, 2, MAC_C, 20);
+    /* Out of native-untagged in its VLAN: no tag; native-tagged: tagged. */
+    struct result r = run(sw, 2, MAC_A, MAC_C, 20);
+    expect_forward(&r, 0, 20, -1);
+    r = run(sw, 2, MAC_B, MAC_C, 20);
+    expect_forward(&r, 1, 20, 20);
+    /* From the native-untagged port (untagged, VLAN 20) to the trunk: tagged. */
+    r = run(sw, 0, MAC_C, MAC_A, -1);
+    expect_forward(&r, 2, 20, 20);
+    /* Trunked VLAN 30 leaves both native ports tagged; 40 is refused. */
+    learn(sw, 0, MAC_A, 30);
+    learn(sw, 2, MAC_C, 30);
+    r = run(sw, 2, MAC_A, MAC_C, 30);
+    expect_forward(&r, 0, 30, 30);
+    r = run(sw, 0, BROADCAST, MAC_A, 40);
+    expect(&r, ACT_SHOT, PBS_DROP_VLAN_INGRESS);
+}
+
+static void test_reserved_multicast_passed_up(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    struct result r = run(sw, 0, LACP_DST, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_RESERVED);
+    /* Not learned: the frame never reached the switching. */
+    assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 0);
+    /* Even a tagged one on an access port goes up, for the daemon. */
+    r = run(sw, 0, LACP_DST, MAC_A, 10);
+    expect(&r, ACT_OK, PBS_PASS_RESERVED);
+}
+
+static void test_floods_passed_up(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    struct result r = run(sw, 0, BROADCAST, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    r = run(sw, 0, MCAST, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    r = run(sw, 0, MAC_C, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    /* A frame on a device that is not a port is not the switch's. */
+    uint8_t buf[64];
+    size_t len = frame(buf, MAC_C, MAC_A, -1);
+    int verdict = -1;
+    assert_int_equal(bpf_switch_test_run(sw, port[3], buf, len, 1, &verdict, NULL, NULL,
+                                         NULL), 0);
+    assert_int_equal(verdict, ACT_OK);
+    struct pbs_decision d;
+    assert_int_equal(bpf_switch_decision_take(sw, &d), -ENOENT);
+}
+
+static void test_multicast_source_not_learned(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    struct result r = run(sw, 0, BROADCAST, MCAST, -1);
+    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    r = run(sw, 0, MAC_C, BROADCAST, -1);
+    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 0);
+}
+
+static void test_aging(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 0, MAC_A, -1);
+    learn(sw, 1, MAC_B, -1);
+    expect_forward((struct result[]){ run(sw, 0, MAC_B, MAC_A, -1) }, 1, 10, -1);
+    /* An entry last seen long ago is not used: up, as unknown. */
+    struct bpf_switch_fdb_entry e;
+    assert_true(find_entry(sw, 10, MAC_B, &e));
+    e.seen_ns = 1;
+    assert_int_equal(bpf_switch_fdb_set(sw, &e), 0);
+    struct result r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    /* Seen again: fresh again. */
+    learn(sw, 1, MAC_B, -1);
+    expect_forward((struct result[]){ run(sw, 0, MAC_B, MAC_A, -1) }, 1, 10, -1);
+    /* An aging time of 0 makes every entry stale. */
+    assert_int_equal(bpf_switch_set_config(sw, 0, PBS_CONFIG_RECORD_DECISION), 0);
+    r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+}
+
+static void test_table_bound(void **state)
+{
+    (void)state;
+    enum { MAX = 64, SENT = 5 * MAX };
+    struct bpf_switch *sw = open_switch(MAX);
+    set_access(sw, 0, 10);
+    uint8_t mac[6] = { 0x02, 0x11, 0, 0, 0, 0 };
+    for (unsigned i = 0; i < SENT; i++) {
+        mac[4] = (uint8_t)(i >> 8);
+        mac[5] = (uint8_t)i;
+        learn(sw, 0, mac, -1);
+    }
+    int n = bpf_switch_fdb_dump(sw, NULL, 0);
+    assert_true(n > 0);
+    assert_true(n <= MAX);
+    /* The newest is there; the oldest was forgotten. */
+    assert_true(find_entry(sw, 10, mac, NULL));
+    mac[4] = 0;
+    mac[5] = 0;
+    struct bpf_switch_fdb_entry all[MAX];
+    int m = bpf_switch_fdb_dump(sw, all, MAX);
+    for (int i = 0; i < m && i < MAX; i++)
+        assert_memory_not_equal(all[i].mac, mac, 6);
+    /* Flush empties it. */
+    assert_int_equal(bpf_switch_fdb_flush(sw, BRIDGE), m);
+    assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 0);
+    bpf_switch_close(sw);
+}
+
+static void test_counters(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 0, MAC_A, -1);                               /* up: flood */
+    learn(sw, 1, MAC_B, -1);
+    run(sw, 0, MAC_B, MAC_A, -1);                          /* forwarded */
+    run(sw, 0, MAC_B, MAC_A, -1);                          /* forwarded */
+    run(sw, 0, LACP_DST, MAC_A, -1);                       /* up: reserved */
+    run(sw, 0, MAC_C, MAC_A, -1);                          /* up: unknown */
+    run(sw, 0, BROADCAST, MAC_A, 5);                       /* dropped: VLAN */
+    struct pbs_counters c;
+    assert_int_equal(bpf_switch_port_counters(sw, port[0], &c), 0);
+    assert_int_equal(c.n[PBS_RX], 6);
+    assert_int_equal(c.n[PBS_RX_BYTES], 6 * 60);
+    assert_int_equal(c.n[PBS_FORWARDED], 2);
+    assert_int_equal(c.n[PBS_FORWARDED_BYTES], 2 * 60);
+    assert_int_equal(c.n[PBS_PASSED_UP], 3);
+    assert_int_equal(c.n[PBS_PASS_FLOOD], 1);
+    assert_int_equal(c.n[PBS_PASS_RESERVED], 1);
+    assert_int_equal(c.n[PBS_PASS_UNKNOWN], 1);
+    assert_int_equal(c.n[PBS_DROPPED], 1);
+    assert_int_equal(c.n[PBS_DROP_VLAN_INGRESS], 1);
+    assert_int_equal(bpf_switch_port_counters(sw, port[1], &c), 0);
+    assert_int_equal(c.n[PBS_RX], 1);
+    /* Re-setting a port (a live retag) keeps its counters; a removed and
+     * re-added port starts again at zero. */
+    set_access(sw, 0, 20);
+    assert_int_equal(bpf_switch_port_counters(sw, port[0], &c), 0);
+    assert_int_equal(c.n[PBS_RX], 6);
+    assert_int_equal(bpf_switch_remove_port(sw, port[0]), 0);
+    assert_int_equal(bpf_switch_port_counters(sw, port[0], &c), -ENOENT);
+    set_access(sw, 0, 10);
+    assert_int_equal(bpf_switch_port_counters(sw, port[0], &c), 0);
+    assert_int_equal(c.n[PBS_RX], 0);
+}
+
+static void test_port_of_other_bridge(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    struct vlan_policy p = policy(10, NULL, 0, NULL);
+    assert_int_equal(bpf_switch_set_port(sw, port[1], BRIDGE + 1, &p), 0);
+    struct bpf_switch_fdb_entry e = { .bridge_id = BRIDGE, .vlan = 10,
+                                      .ifindex = (uint32_t)port[1] };
+    memcpy(e.mac, MAC_B, 6);
+    learn(sw, 0, MAC_A, -1);
+    struct bpf_switch_fdb_entry a;
+    assert_true(find_entry(sw, 10, MAC_A, &a));
+    e.seen_ns = a.seen_ns;
+    assert_int_equal(bpf_switch_fdb_set(sw, &e), 0);
+    struct result r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_NO_OUTPUT);
+}
+
+static void test_run_duration(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 0, MAC_A, -1);
+    learn(sw, 1, MAC_B, -1);
+    /* As in production: no decision record. */
+    assert_int_equal(bpf_switch_set_config(sw, 300ull * 1000000000ull, 0), 0);
+    uint8_t buf[64];
+    size_t len = frame(buf, MAC_B, MAC_A, -1);
+    int verdict;
+    uint32_t forward_ns = 0, flood_ns = 0;
+    assert_int_equal(bpf_switch_test_run(sw, port[0], buf, len, 100000, &verdict, NULL, NULL,
+                                         &forward_ns), 0);
+    assert_int_equal(verdict, ACT_REDIRECT);
+    len = frame(buf, BROADCAST, MAC_A, -1);
+    assert_int_equal(bpf_switch_test_run(sw, port[0], buf, len, 100000, &verdict, NULL, NULL,
+                                         &flood_ns), 0);
+    assert_int_equal(verdict, ACT_OK);
+    print_message("test_run: known unicast %u ns/frame, broadcast (up) %u ns/frame\n",
+                  forward_ns, flood_ns);
+}
+
+static void test_pinning(void **state)
+{
+    (void)state;
+    char dir[128];
+    char bridge[64];
+    snprintf(bridge, sizeof bridge, "unit-test-%d", (int)getpid());
+    assert_int_equal(bpf_switch_pin_dir(bridge, dir, sizeof dir), 0);
+    assert_int_equal(bpf_switch_pin_dir("../x", dir + 0, 0), -EINVAL);
+    assert_int_equal(bpf_switch_pin_dir(bridge, dir, sizeof dir), 0);
+
+    struct bpf_switch_options options = { .pin_dir = dir };
+    struct bpf_switch *first = NULL, *second = NULL;
+    if (bpf_switch_open(&options, &first))
+        fail_msg("%s", bpf_switch_last_error());
+    char path[256];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/pbs_fdb", dir);
+    assert_int_equal(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/pontoon_switch", dir);
+    assert_int_equal(stat(path, &st), 0);
+    struct bpf_switch_fdb_entry e = { .bridge_id = BRIDGE, .vlan = 10, .ifindex = 42,
+                                      .seen_ns = 5 };
+    memcpy(e.mac, MAC_A, 6);
+    assert_int_equal(bpf_switch_fdb_set(first, &e), 0);
+    assert_int_equal(bpf_switch_set_config(first, 7, 0), 0);
+    bpf_switch_close(first);
+
+    /* A second loader (a restarted daemon) adopts the pinned maps. */
+    if (bpf_switch_open(&options, &second))
+        fail_msg("%s", bpf_switch_last_error());
+    assert_true(find_entry(second, 10, MAC_A, &e));
+    assert_int_equal(e.ifindex, 42);
+    assert_int_equal(bpf_switch_unpin(second), 0);
+    assert_int_equal(stat(dir, &st), -1);
+    bpf_switch_close(second);
+}
+
+static void test_bad_object_fails_clearly(void **state)
+{
+    (void)state;
+    struct bpf_switch_options options = { .object_path = "/nonexistent/switch.bpf.o" };
+    struct bpf_switch *sw = NULL;
+    assert_int_equal(bpf_switch_open(&options, &sw), -ENOENT);
+    assert_null(sw);
+    assert_non_null(strstr(bpf_switch_last_error(), "/nonexistent/switch.bpf.o"));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_learning),
+        T(test_known_unicast_forwarded),
+        T(test_hairpin_dropped),
+        T(test_access_mode),
+        T(test_trunk_mode),
+        T(test_native_modes),
+        T(test_reserved_multicast_passed_up),
+        T(test_floods_passed_up),
+        T(test_multicast_source_not_learned),
+        T(test_aging),
+        cmocka_unit_test(test_table_bound),
+        T(test_counters),
+        T(test_port_of_other_bridge),
+        T(test_run_duration),
+        cmocka_unit_test(test_pinning),
+        cmocka_unit_test(test_bad_object_fails_clearly),
+    };
+    return cmocka_run_group_tests(tests, make_namespace, NULL);
+}
