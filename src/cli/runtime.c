@@ -19,6 +19,8 @@ const struct cli_command_def runtime_commands[] = {
       "forget the learned MAC addresses of BRIDGE (default: every bridge)" },
     { "dpif/show", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "dpif/show",
       "show the datapath's ports and counters" },
+    { "tnl/ports/show", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "tnl/ports/show",
+      "show the UDP ports tunnel ports receive on" },
     { "bond/show", 0, 1, "", COMMAND_RUNTIME, runtime_forward, "bond/show [PORT]",
       "show the state of bond PORT (default: every bond)" },
     { "lacp/show", 0, 1, "", COMMAND_RUNTIME, runtime_forward, "lacp/show [PORT]",

@@ -7,6 +7,7 @@
 
 #include "control/datum_private.h"
 #include "control/db_private.h"
+#include "netdev/tunnel_options.h"
 #include "util/strbuf.h"
 
 /* A sorted array of uuid strings, for membership tests. */
@@ -218,6 +219,32 @@ static int check_unique_names(const struct db *db, char **error)
     return 0;
 }
 
+/* An Interface of type vxlan or geneve: its options as the daemon would run
+ * them, so a bad remote_ip or key never reaches the database (OVS finds out
+ * only in ovs-vswitchd and sets Interface.error). */
+static int check_tunnel_options(const struct db_row *row, char **error)
+{
+    if (strcmp(row->table->name, "Interface"))
+        return 0;
+    const char *type = db_row_get_string(row, "type");
+    if (!tunnel_type_is_tunnel(type))
+        return 0;
+    const struct datum *options = db_row_get(row, "options");
+    size_t n = options->n;
+    const char *keys[n ? n : 1], *values[n ? n : 1];
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = options->keys[i].string;
+        values[i] = options->values[i].string;
+    }
+    struct tunnel_config config;
+    char *inner = NULL;
+    if (tunnel_options_parse(type, keys, values, n, &config, &inner) == 0)
+        return 0;
+    *error = xasprintf("Interface %s: %s", db_row_get_string(row, "name"), inner);
+    free(inner);
+    return -1;
+}
+
 static int check_all(struct db *db, char **error)
 {
     struct uuid_set live[DB_MAX_TABLES];
@@ -233,7 +260,8 @@ static int check_all(struct db *db, char **error)
         for (size_t i = 0; i < db->tables[t].n; i++) {
             const struct db_row *row = db->tables[t].rows[i];
             uuid_set_add(&live[t], row->uuid);
-            if ((row->inserted || row->modified) && check_row_values(row, error)) {
+            if ((row->inserted || row->modified) &&
+                (check_row_values(row, error) || check_tunnel_options(row, error))) {
                 ret = -1;
                 break;
             }

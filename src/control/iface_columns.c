@@ -9,6 +9,7 @@
 #include "control/db.h"
 #include "control/schema.h"
 #include "netdev/netdev.h"
+#include "netdev/netdev_tunnel.h"
 #include "netdev/netdev_vhostuser.h"
 #include "util/log.h"
 
@@ -105,6 +106,13 @@ static void build_columns(struct running_iface *iface, struct datum out[N_COLS])
             datum_init_string(&out[COL_ADMIN_STATE], "up");
             datum_init_string(&out[COL_LINK_STATE], "up");
         }
+    } else if (netdev_tunnel_config(iface->netdev)) {
+        /* No kernel device: up while it runs; mtu is what fits inside. */
+        datum_init_string(&out[COL_ADMIN_STATE], "up");
+        datum_init_string(&out[COL_LINK_STATE], "up");
+        unsigned mtu = netdev_tunnel_inner_mtu(iface->netdev);
+        if (mtu)
+            datum_init_integer(&out[COL_MTU], mtu);
     } else if (iface->netdev) {
         device_columns(iface, out);
     }

@@ -13,6 +13,7 @@
 #include "control/iface_columns.h"
 #include "control/root_columns.h"
 #include "control/switch_state.h"
+#include "netdev/netdev_tunnel.h"
 #include "netdev/netdev_vhostuser.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -32,6 +33,7 @@ static void iface_free(struct running_iface *iface)
     if (iface->netdev)
         netdev_close(iface->netdev);
     free(iface->error);
+    free(iface->tunnel_error);
     free(iface->stats);
     free(iface->rxq_stats);
     free(iface);
@@ -159,6 +161,8 @@ static struct running_bridge *bridge_get(struct switch_state *st, struct reconci
     uint32_t max = parse_uint_option(db_row_get_map_string(row, "other_config",
                                                            "mac-table-size"),
                                      FDB_DEFAULT_MAX, 1, 1u << 24);
+    const char *split = db_row_get_map_string(row, "other_config", "tunnel-split-horizon");
+    bool split_horizon = !split || strcmp(split, "false");
     struct running_bridge *bridge = switch_find_bridge(st, name);
     if (!bridge) {
         bridge = calloc(1, sizeof *bridge);
@@ -189,6 +193,7 @@ static struct running_bridge *bridge_get(struct switch_state *st, struct reconci
         fdb_set_limits(bridge->fdb->fdb, max, aging);   /* same size: aging only */
         dp_fdb_write_unlock(bridge->fdb);
     }
+    bridge->tunnel_split_horizon = split_horizon;
     bridge->seen = true;
     return bridge;
 }
@@ -255,11 +260,26 @@ static void iface_open(struct running_iface *iface)
         }
         netdev_vhostuser_set_server_path(iface->name, iface->server_path);
     }
-    int err = netdev_open(iface->name, iface->type, iface->n_rxq, &iface->netdev);
+    bool tunnel = tunnel_type_is_tunnel(iface->type);
+    if (tunnel && iface->tunnel_error) {
+        /* The commit path refuses these; a database written by another
+         * tool may still hold them. */
+        iface_set_error(iface, xasprintf("%s: %s", iface->name, iface->tunnel_error));
+        log_warn("%s", iface->error);
+        return;
+    }
+    int err = netdev_open_config(iface->name, iface->type, iface->n_rxq,
+                                 tunnel ? &iface->tunnel : NULL, &iface->netdev);
     if (err < 0) {
         iface->netdev = NULL;
-        iface_set_error(iface, xasprintf("could not open network device %s (%s)",
-                                         iface->name, strerror(-err)));
+        if (tunnel && err == -EADDRINUSE)
+            iface_set_error(iface, xasprintf("%s: another tunnel port has the same remote_ip "
+                                             "and key, or UDP port %u is taken by another "
+                                             "tunnel type or program", iface->name,
+                                             iface->tunnel.dst_port));
+        else
+            iface_set_error(iface, xasprintf("could not open network device %s (%s)",
+                                             iface->name, strerror(-err)));
         log_warn("%s", iface->error);
         return;
     }
@@ -316,6 +336,25 @@ static void configure_tx_retries(const struct running_iface *iface, const struct
     netdev_vhostuser_set_tx_retries_max(iface->netdev, n);
 }
 
+/* A vxlan/geneve Interface's options; zero (and no error) for other types. */
+static void iface_tunnel_options(const struct db_row *row, const char *type,
+                                 struct tunnel_config *config, char **error)
+{
+    memset(config, 0, sizeof *config);   /* compared with memcmp: no stray padding */
+    *error = NULL;
+    if (!tunnel_type_is_tunnel(type))
+        return;
+    const struct datum *options = db_row_get(row, "options");
+    const char *keys[options->n ? options->n : 1], *values[options->n ? options->n : 1];
+    for (size_t i = 0; i < options->n; i++) {
+        keys[i] = options->keys[i].string;
+        values[i] = options->values[i].string;
+    }
+    struct tunnel_config parsed;
+    if (tunnel_options_parse(type, keys, values, options->n, &parsed, error) == 0)
+        *config = parsed;
+}
+
 static struct running_iface *configure_iface(struct switch_state *st, struct reconcile_run *run,
                             struct running_bridge *rbridge, const struct db_row *bridge_row, const struct db_row *port_row,
                             const struct db_row *iface_row, const struct vlan_policy *vlan,
@@ -331,9 +370,15 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     unsigned n_rxq = parse_uint_option(db_row_get_map_string(iface_row, "options", "n_rxq"),
                                        1, 1, 16);
     struct running_iface *iface = find_iface(st, bridge, name);
+    struct tunnel_config tunnel;
+    char *tunnel_error = NULL;
+    iface_tunnel_options(iface_row, type, &tunnel, &tunnel_error);
 
     bool same = iface && !strcmp(iface->type, type) && !strcmp(iface->peer, peer ? peer : "")
                 && !strcmp(iface->server_path, server_path) && iface->n_rxq == n_rxq
+                && !memcmp(&iface->tunnel, &tunnel, sizeof tunnel)
+                && !strcmp(iface->tunnel_error ? iface->tunnel_error : "",
+                           tunnel_error ? tunnel_error : "")
                 && !iface_device_changed(iface);
     if (iface && !same) {
         /* Replace: the old one leaves the snapshot and closes after publish. */
@@ -352,6 +397,7 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
             free(fresh);
             if (grown)
                 st->ifaces = grown;
+            free(tunnel_error);
             return NULL;
         }
         st->ifaces = grown;
@@ -361,6 +407,9 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
         snprintf(fresh->peer, sizeof fresh->peer, "%s", peer ? peer : "");
         snprintf(fresh->server_path, sizeof fresh->server_path, "%s", server_path);
         fresh->n_rxq = n_rxq;
+        fresh->tunnel = tunnel;
+        fresh->tunnel_error = tunnel_error;
+        tunnel_error = NULL;
         bool is_local = !strcmp(name, bridge) && !strcmp(type, "internal");
         fresh->ofport = iface ? iface->ofport : choose_ofport(st, bridge, iface_row, is_local);
         for (unsigned q = 0; q < DP_MAX_RXQ; q++)
@@ -375,6 +424,7 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     } else if (!iface->netdev && strcmp(iface->type, "patch")) {
         iface_open(iface);   /* was missing: the device may be back */
     }
+    free(tunnel_error);
     iface->seen = true;
     snprintf(iface->uuid, sizeof iface->uuid, "%s", iface_row->uuid);
     configure_tx_retries(iface, iface_row);
@@ -467,6 +517,7 @@ static struct dp_config *build_config(struct switch_state *st)
             goto fail;
         config->bridges[config->n_bridges++] = bridge;
         snprintf(bridge->name, sizeof bridge->name, "%s", rb->name);
+        bridge->tunnel_split_horizon = rb->tunnel_split_horizon;
         bridge->fdb = rb->fdb;
         bridge->ports = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *bridge->ports);
         if (!bridge->ports)
@@ -483,6 +534,7 @@ static struct dp_config *build_config(struct switch_state *st)
             snprintf(port->name, sizeof port->name, "%s", iface->name);
             port->netdev = iface->netdev;
             port->is_patch = !strcmp(iface->type, "patch");
+            port->is_tunnel = tunnel_type_is_tunnel(iface->type);
             port->vlan = iface->vlan;
             port->bridge = bridge;
             port->stats = iface->stats;

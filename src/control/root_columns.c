@@ -11,7 +11,8 @@
 /* Sorted, as a set keeps them. */
 static const char *const datapath_types[] = { "netdev" };
 static const char *const iface_types[] = {
-    "dpdkvhostuser", "dpdkvhostuserclient", "internal", "patch", "system", "tap",
+    "dpdkvhostuser", "dpdkvhostuserclient", "geneve", "internal", "patch", "system", "tap",
+    "vxlan",
 };
 
 static void string_set(struct datum *d, const char *const *values, size_t n)

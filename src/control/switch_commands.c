@@ -10,6 +10,7 @@
 #include "control/bond_commands.h"
 #include "control/pmd_commands.h"
 #include "control/switch_state.h"
+#include "control/tunnel_commands.h"
 #include "netdev/netdev_vhostuser.h"
 #include "control/vhost_commands.h"
 #include "util/clock.h"
@@ -122,6 +123,9 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
         json_object_set_new(j, "n_rxq", json_integer(port->netdev->n_rxq));
         json_object_set_new(j, "rx_rings", json_integer(netdev_rx_rings(port->netdev)));
     }
+    json_t *tunnel = port->netdev ? tunnel_port_json(port->netdev) : NULL;
+    if (tunnel)
+        json_object_set_new(j, "tunnel", tunnel);
     struct netdev_vhostuser_status vhost;
     if (port->netdev && netdev_vhostuser_get_status(port->netdev, &vhost) == 0) {
         unsigned ready = 0;
@@ -171,21 +175,27 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
             format_ofport(ofport, sizeof ofport,
                           (uint32_t)json_integer_value(json_object_get(port, "ofport")));
             json_t *ifindex = json_object_get(port, "ifindex");
+            json_t *listener = json_object_get(json_object_get(port, "tunnel"), "datapath_port");
             if (ifindex)
                 snprintf(where, sizeof where, "%lld", (long long)json_integer_value(ifindex));
+            else if (json_integer_value(listener))   /* a tunnel: its UDP port's, as OVS */
+                snprintf(where, sizeof where, "%lld", (long long)json_integer_value(listener));
             else
                 snprintf(where, sizeof where, "none");
             const char *type = json_string_value(json_object_get(port, "type"));
             json_t *peer = json_object_get(port, "peer");
-            char config[64] = "";
+            struct strbuf config = STRBUF_INIT, tunnel_line = STRBUF_INIT;
             json_int_t rings = json_integer_value(json_object_get(port, "rx_rings"));
+            json_t *tunnel = json_object_get(port, "tunnel");
             if (peer)
-                snprintf(config, sizeof config, ": peer=%s", json_string_value(peer));
+                strbuf_printf(&config, ": peer=%s", json_string_value(peer));
+            else if (tunnel)
+                tunnel_port_text(tunnel, &config, &tunnel_line);
             else if (rings)
-                snprintf(config, sizeof config, ": rx_rings=%lld", (long long)rings);
+                strbuf_printf(&config, ": rx_rings=%lld", (long long)rings);
             strbuf_printf(&text, "    %s %s/%s: (%s%s)%s",
                           json_string_value(json_object_get(port, "name")), ofport, where,
-                          type, config,
+                          type, strbuf_cstr(&config),
                           json_is_true(json_object_get(port, "present")) ? "" : " missing");
             json_t *vhost = json_object_get(port, "vhost");
             if (vhost)
@@ -207,6 +217,9 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                           (long long)json_integer_value(json_object_get(tx, "packets")),
                           (long long)json_integer_value(json_object_get(tx, "bytes")),
                           (long long)json_integer_value(json_object_get(tx, "dropped")));
+            strbuf_puts(&text, strbuf_cstr(&tunnel_line));
+            strbuf_free(&config);
+            strbuf_free(&tunnel_line);
         }
     }
     reply->data = bridges;
@@ -228,4 +241,5 @@ void switch_commands_register(struct control_server *server, struct switch_state
     pmd_commands_register(server, st);
     vhost_commands_register(server, st);
     bond_commands_register(server, st);
+    tunnel_commands_register(server, st);
 }

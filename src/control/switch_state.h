@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "datapath/datapath.h"
+#include "netdev/tunnel_options.h"
 
 struct db;
 struct db_row;
@@ -28,6 +29,8 @@ struct running_iface {
     char bond_port[16];             /* the bond this is a member of, "" if none */
     char uuid[37];                  /* Interface row, for status write-back */
     unsigned n_rxq;
+    struct tunnel_config tunnel;    /* vxlan/geneve: the parsed options (zero otherwise) */
+    char *tunnel_error;             /* vxlan/geneve: why the options are refused, or NULL */
     struct netdev *netdev;          /* NULL if missing, failed, or patch */
     char *error;                    /* why it is not open (Interface.error), or NULL */
     uint32_t ofport;
@@ -47,6 +50,7 @@ struct running_bridge {
     char name[16];
     struct dp_fdb *fdb;
     size_t fdb_max;                 /* a new size means a new table */
+    bool tunnel_split_horizon;      /* other_config:tunnel-split-horizon, default true */
     bool seen;
 };
 

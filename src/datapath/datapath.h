@@ -104,6 +104,7 @@ struct dp_port {
     char name[16];
     struct netdev *netdev;          /* NULL while the device is missing */
     bool is_patch;
+    bool is_tunnel;                 /* vxlan/geneve: split horizon applies */
     struct dp_port *patch_peer;     /* the peer patch port, NULL if unresolved */
     struct vlan_policy vlan;
     struct dp_bridge *bridge;
@@ -117,6 +118,7 @@ struct dp_port {
 
 struct dp_bridge {
     char name[16];
+    bool tunnel_split_horizon;      /* tunnel-to-tunnel floods are suppressed */
     struct dp_fdb *fdb;
     struct dp_port **ports;
     size_t n_ports;

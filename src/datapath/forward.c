@@ -282,12 +282,15 @@ void dp_bridge_input(struct dp_port *in_port, int member, struct packet *pkt, ui
         /* Learned on a port that is gone: flood like an unknown destination. */
     }
 
-    /* Flood within the VLAN: untagged outputs first, then push the tag once. */
+    /* Flood within the VLAN: untagged outputs first, then push the tag once.
+     * Split horizon: in a full mesh every host floods to every other itself,
+     * so a frame from one tunnel goes out of no other. */
+    bool from_tunnel = in_port->is_tunnel && bridge->tunnel_split_horizon;
     bool tagged_pending = false;
     for (size_t i = 0; i < bridge->n_ports; i++) {
         struct dp_port *port = bridge->ports[i];
         bool tag_it;
-        if (port == in_port || !port_is_usable(port) ||
+        if (port == in_port || !port_is_usable(port) || (from_tunnel && port->is_tunnel) ||
             !vlan_egress(&port->vlan, (uint16_t)vlan, &tag_it))
             continue;
         if (tag_it)
@@ -300,7 +303,7 @@ void dp_bridge_input(struct dp_port *in_port, int member, struct packet *pkt, ui
     for (size_t i = 0; i < bridge->n_ports; i++) {
         struct dp_port *port = bridge->ports[i];
         bool tag_it;
-        if (port != in_port && port_is_usable(port) &&
+        if (port != in_port && port_is_usable(port) && !(from_tunnel && port->is_tunnel) &&
             vlan_egress(&port->vlan, (uint16_t)vlan, &tag_it) && tag_it)
             send_to_port(port, pkt, (uint16_t)vlan, now_ms, out, depth, false);
     }

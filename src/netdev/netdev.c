@@ -32,6 +32,7 @@ extern const struct netdev_class netdev_tap_class;
 extern const struct netdev_class netdev_internal_class;
 extern const struct netdev_class netdev_patch_class;
 extern const struct netdev_class netdev_vhostuser_class, netdev_vhostuserclient_class;
+extern const struct netdev_class netdev_vxlan_class, netdev_geneve_class;
 
 static const struct netdev_class *const netdev_classes[] = {
     &netdev_system_class,
@@ -39,6 +40,7 @@ static const struct netdev_class *const netdev_classes[] = {
     &netdev_internal_class,
     &netdev_patch_class,
     &netdev_vhostuser_class, &netdev_vhostuserclient_class,
+    &netdev_vxlan_class, &netdev_geneve_class,
 };
 
 const struct netdev_class *netdev_class_find(const char *type)
@@ -52,6 +54,12 @@ const struct netdev_class *netdev_class_find(const char *type)
 }
 
 int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netdev **out)
+{
+    return netdev_open_config(name, type, n_rxq, NULL, out);
+}
+
+int netdev_open_config(const char *name, const char *type, unsigned n_rxq, const void *config,
+                       struct netdev **out)
 {
     *out = NULL;
     const struct netdev_class *class = netdev_class_find(type);
@@ -67,7 +75,9 @@ int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netde
     dev->class = class;
     dev->n_rxq = n_rxq ? n_rxq : 1;
     dev->n_txq = 1;
+    dev->open_config = config;
     int err = class->open(dev);
+    dev->open_config = NULL;
     if (err) {
         free(dev);
         return err < 0 ? err : -err;

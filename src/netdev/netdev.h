@@ -46,6 +46,7 @@ struct netdev {
     uint8_t mac[6];
     unsigned n_rxq, n_txq;          /* requested before open, actual after */
     void *priv;                     /* the class's state */
+    const void *open_config;        /* type's parsed options (tunnels), during open() only */
 };
 
 /* Finds the class for an Interface type ("" means "system"); NULL if unknown. */
@@ -54,6 +55,10 @@ const struct netdev_class *netdev_class_find(const char *type);
 /* Allocates and opens a netdev of `type` named `name`.  On failure returns a
  * negative errno and *out is NULL. */
 int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netdev **out);
+/* The same for a type that needs its options parsed (a struct tunnel_config
+ * for vxlan and geneve); `config` is read during the call only. */
+int netdev_open_config(const char *name, const char *type, unsigned n_rxq, const void *config,
+                       struct netdev **out);
 void netdev_close(struct netdev *dev);
 /* Rx queues that read through a ring (0 for types without rings); any thread. */
 unsigned netdev_rx_rings(const struct netdev *dev);

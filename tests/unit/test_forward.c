@@ -295,6 +295,37 @@ static void test_unicast_batched_per_output_port(void **state)
         packet_free(batch[i]);
 }
 
+/* Ports 2 and 3 are tunnels of a full mesh: what comes in through one goes
+ * out of no other, unless split horizon is off (hub and spoke). */
+static void test_tunnel_split_horizon(void **state)
+{
+    struct fixture *f = *state;
+    f->ports[2]->is_tunnel = f->ports[3]->is_tunnel = true;
+    f->bridge.tunnel_split_horizon = true;
+    make_frame(f->pkt, BROADCAST, MAC_A, -1);
+    input(f, f->ports[2], 1000);
+    assert_int_equal(f->recorders[0].n_sent, 1);
+    assert_int_equal(f->recorders[1].n_sent, 1);
+    assert_int_equal(f->recorders[3].n_sent, 0);
+
+    clear_recorders(f);   /* from a local port: every tunnel */
+    make_frame(f->pkt, BROADCAST, MAC_B, -1);
+    input(f, f->ports[0], 1001);
+    assert_int_equal(f->recorders[2].n_sent, 1);
+    assert_int_equal(f->recorders[3].n_sent, 1);
+
+    clear_recorders(f);   /* a learned unicast destination is not a flood */
+    make_frame(f->pkt, MAC_A, MAC_B, -1);
+    input(f, f->ports[3], 1002);
+    assert_int_equal(f->recorders[2].n_sent, 1);
+
+    clear_recorders(f);
+    f->bridge.tunnel_split_horizon = false;
+    make_frame(f->pkt, BROADCAST, MAC_A, -1);
+    input(f, f->ports[2], 1003);
+    assert_int_equal(f->recorders[3].n_sent, 1);
+}
+
 static void test_lacpdus_on_a_bond_reach_control_only(void **state)
 {
     struct fixture *f = *state;
@@ -340,6 +371,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_patch_port_crosses_bridges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unicast_batched_per_output_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tunnel_split_horizon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lacpdus_on_a_bond_reach_control_only, setup,
                                         teardown),
     };
