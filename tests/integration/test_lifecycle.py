@@ -152,7 +152,8 @@ def test_cur_cfg_follows_next_cfg(pontoon, daemon, net):
     assert int(pontoon.get("Open_vSwitch", ".", "next_cfg")) == next_cfg + 1
     assert pontoon.get("Open_vSwitch", ".", "datapath_types") == "[netdev]"
     types = pontoon.get("Open_vSwitch", ".", "iface_types")
-    assert types == "[dpdkvhostuser, dpdkvhostuserclient, internal, patch, system, tap]", types
+    assert types == ("[dpdkvhostuser, dpdkvhostuserclient, geneve, internal, patch, system, tap, "
+                     "vxlan]"), types
 
 
 def test_wait_until_and_comment(pontoon, daemon, net):
