@@ -446,6 +446,8 @@ int tunnel_endpoint_recv(struct tunnel_endpoint *ep, struct packet **packets, un
         uint32_t len = msgs[i].msg_len - (uint32_t)rx.header_len;
         if (!owner) {
             sock->rx_unknown++;
+        } else if (!tunnel_rx_deliverable(&rx)) {
+            stat_add(&owner->stats.rx_errors, 1);   /* counted on the port it was for */
         } else if (owner != ep) {
             queue_for(owner, frame, len);
         } else {

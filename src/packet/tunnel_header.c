@@ -50,3 +50,8 @@ int tunnel_header_parse(enum tunnel_kind kind, const uint8_t *payload, size_t le
         return -EINVAL;
     return 0;
 }
+
+bool tunnel_rx_deliverable(const struct tunnel_rx *rx)
+{
+    return !(rx->flags & (GENEVE_FLAG_OAM | GENEVE_FLAG_CRITICAL));
+}

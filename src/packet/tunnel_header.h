@@ -4,6 +4,7 @@
 #ifndef PONTOON_PACKET_TUNNEL_HEADER_H
 #define PONTOON_PACKET_TUNNEL_HEADER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,5 +37,12 @@ void tunnel_header_write(enum tunnel_kind kind, uint32_t vni, uint8_t hdr[TUNNEL
  * protocol other than Ethernet. */
 int tunnel_header_parse(enum tunnel_kind kind, const uint8_t *payload, size_t len,
                         struct tunnel_rx *rx);
+
+/* Whether a parsed packet's inner frame may go to the bridge.  Not a Geneve
+ * control packet (O bit: RFC 8926 says its payload is never forwarded) nor
+ * one with critical options (C bit: an endpoint that does not interpret
+ * options must drop it, as the Linux kernel's geneve device does).  Other
+ * options are ignored and the frame delivered. */
+bool tunnel_rx_deliverable(const struct tunnel_rx *rx);
 
 #endif

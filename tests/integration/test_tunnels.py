@@ -8,6 +8,7 @@ namespace.  Guests are namespaces behind a host's bridge, addressed from
 
 import hashlib
 import os
+import signal
 import re
 import subprocess
 import time
@@ -336,3 +337,229 @@ def test_large_tcp_transfer_through_the_tunnel_arrives_intact(net, hosts):
             server.kill()
             server.communicate()
     assert got == sent
+
+
+# ---------------------------------------------------------------- (f) Open vSwitch
+@pytest.fixture
+def ovs(net, request):
+    """Factory: ovs(ns) → a started OvsPeer in that namespace; stopped by PID."""
+    import ovs_peer
+    ovs_peer.ensure_ovs()
+    made = []
+
+    def make(ns):
+        o = ovs_peer.OvsPeer(ns, net.prefix)
+        made.append(o)
+        return o.start()
+
+    yield make
+    rep = getattr(request.node, "rep_call", None)
+    for o in made:
+        if rep is None or rep.failed:
+            print(f"\n---- ovs-vswitchd log ({o.dir}) ----\n{o.log()}")
+        o.stop()
+
+
+def ovs_tunnel_host(net, hosts, ovs, o_ns, o_if, o_ip, p_ip, p_mac, kind, key, guest_ip,
+                    extra=()):
+    """OVS's native (userspace) tunneling, as in its howto/userspace-tunneling:
+    the underlay address lives on the internal port of a netdev bridge that
+    holds the physical port; OVS routes and resolves the remote itself."""
+    import ovs_peer
+    o = ovs(o_ns)
+    ovs_peer.offloads_off(o_ns, o_if)
+    o.vsctl("add-br", "br-underlay", "--", "set", "bridge", "br-underlay",
+            "datapath_type=netdev", "--", "add-port", "br-underlay", o_if)
+    # A /24, not a /32 with a host route: OVS's router takes a route's source
+    # address from the bridge's addresses whose prefix covers the destination.
+    ph.sh("ip", "-n", o_ns, "addr", "add", f"{o_ip}/24", "dev", "br-underlay")
+    ph.sh("ip", "-n", o_ns, "link", "set", "br-underlay", "up")
+    ovs_peer.offloads_off(o_ns, "br-underlay")
+    ph.wait_until(lambda: f"{o_ip.rsplit('.', 1)[0]}.0/24 dev br-underlay" in
+                  o.appctl("ovs/route/show"), timeout=10, what="OVS: route to the underlay")
+    o.appctl("tnl/arp/set", "br-underlay", p_ip, p_mac)
+    og = hosts.guest(o_ns, "og", guest_ip)
+    ovs_peer.offloads_off(o_ns, og.port)
+    ovs_peer.offloads_off(og.ns, "eth0")
+    o.vsctl("add-br", "br-int", "--", "set", "bridge", "br-int", "datapath_type=netdev",
+            "--", "add-port", "br-int", og.port,
+            "--", "add-port", "br-int", "tnl0", "--", "set", "Interface", "tnl0",
+            f"type={kind}", f"options:remote_ip={p_ip}", f"options:key={key}", *extra)
+    return o, og
+
+
+@pytest.mark.parametrize("kind", ["vxlan", "geneve"])
+def test_interop_with_open_vswitch_userspace(net, hosts, ovs, kind):
+    import ovs_peer
+    from scapy.layers.inet import IP, UDP, ICMP
+    from scapy.layers.l2 import Ether
+    from scapy.layers.vxlan import VXLAN
+    from scapy.contrib.geneve import GENEVE
+
+    p_ns, cli = hosts.pontoon_host("P")
+    o_ns = net.add_ns("O")
+    p_ip, o_ip = f"{UNDERLAY}.1", f"{UNDERLAY}.2"
+    p_if, o_if = hosts.underlay(p_ns, p_ip, o_ns, o_ip)
+    # OVS owns o_if: its address moves to OVS's br-underlay internal port.
+    ph.sh("ip", "-n", o_ns, "addr", "flush", "dev", o_if)
+    ph.sh("ip", "-n", o_ns, "route", "flush", "dev", o_if, check=False)
+    # OVS reads frames with AF_PACKET: no checksum left for offload to fill in.
+    ovs_peer.offloads_off(p_ns, p_if)
+    p_mac = ph.link_info(p_if, ns=p_ns)["address"]
+    key = 4242
+    port = 4789 if kind == "vxlan" else 6081
+    # Geneve both ways with UDP checksums (csum=true on both sides); vxlan
+    # with the defaults (no outer checksum).
+    csum = ["options:csum=true"] if kind == "geneve" else []
+    o, og = ovs_tunnel_host(net, hosts, ovs, o_ns, o_if, o_ip, p_ip, p_mac, kind, key,
+                            f"{GUESTS}.3.2", extra=csum)
+    if kind == "geneve":
+        # OVS adds a 4-byte TLV option to what its guest sends: Pontoon skips
+        # it and delivers the inner frame.  Frames of EtherType 0x88b6 get a
+        # critical option instead (type 0x80: OVS then sets the C bit).
+        mgmt = f"unix:{o.dir}/br-int.mgmt"
+        o_bin = ["ip", "netns", "exec", o_ns, "ovs-ofctl"]
+        ph.sh(*o_bin, "add-tlv-map", mgmt, "{class=0xffff,type=0x01,len=4}->tun_metadata0,"
+              "{class=0xffff,type=0x80,len=4}->tun_metadata1")
+        ph.sh(*o_bin, "add-flow", mgmt,
+              "priority=100,actions=set_field:0xa1b2c3d4->tun_metadata0,NORMAL")
+        ph.sh(*o_bin, "add-flow", mgmt,
+              "priority=200,dl_type=0x88b6,actions=set_field:0x1->tun_metadata1,NORMAL")
+
+    br, tnl = net.name("br"), net.name("t1")
+    cli("add-br", br)
+    pg = hosts.guest(p_ns, "pg", f"{GUESTS}.3.1")
+    cli("add-port", br, pg.port)
+    add_tunnel(cli, br, tnl, kind, o_ip, key, *csum)
+
+    ph.wait_until(lambda: ns_exec(p_ns, "ping", "-n", "-c", "1", "-W", "1", o_ip,
+                                  check=False).returncode == 0,
+                  timeout=10, what="the OVS host's underlay address answers")
+    pg.ping_until(og.ip, timeout=20)
+    og.ping_until(pg.ip, timeout=10)
+    assert tunnel_port_of(cli, br, og.mac) == ofport(cli, tnl)
+    assert og.mac.lower() in o.appctl("fdb/show", "br-int").lower()
+
+    layer = VXLAN if kind == "vxlan" else GENEVE
+    with ph.Capture(p_ns, p_if) as cap:
+        assert pg.ping(og.ip, count=2)
+        assert og.ping(pg.ip, count=2)
+    tunneled = [f for f in cap.frames
+                if f.haslayer(UDP) and f[UDP].dport == port and f.haslayer(layer)]
+    assert tunneled, [f.summary() for f in cap.frames]
+    senders = set()
+    for f in tunneled:
+        assert {f[IP].src, f[IP].dst} == {p_ip, o_ip}
+        assert f[layer].vni == key
+        if kind == "vxlan":
+            assert f[VXLAN].flags & 0x08
+        else:
+            assert f[GENEVE].proto == 0x6558
+            # OVS's frames carry the option (2 words), Pontoon's none.
+            assert f[GENEVE].optionlen == (2 if f[IP].src == o_ip else 0), f.show(dump=True)
+            # csum=true: both sides fill in the outer UDP checksum, and it is right.
+            sent = f[UDP].chksum
+            assert sent != 0
+            del f[UDP].chksum
+            assert IP(bytes(f[IP]))[UDP].chksum == sent
+        inner = f[layer].payload
+        assert isinstance(inner, Ether), f.summary()
+        if inner.haslayer(ICMP):
+            assert {inner.src, inner.dst} == {pg.mac, og.mac}
+            assert {inner[IP].src, inner[IP].dst} == {pg.ip, og.ip}
+            # The inner ICMP checksum survives the trip.
+            sent = inner[ICMP].chksum
+            del inner[ICMP].chksum
+            assert Ether(bytes(inner))[ICMP].chksum == sent
+            senders.add(f[IP].src)
+    assert senders == {p_ip, o_ip}, senders
+
+    if kind == "geneve":
+        # RFC 8926: an endpoint that does not interpret options drops a packet
+        # with the C bit (as the kernel's geneve device does), and counts it.
+        def rx_errors():
+            m = re.search(rf"{tnl} .*\n(?:.*\n)*?\s+TUNNEL .*rx_errors:(\d+)", cli("dpif/show"))
+            return int(m.group(1))
+        before = rx_errors()
+        marker = ph.new_marker("crit")
+        frames = [Ether(src=og.mac, dst=pg.mac, type=t) / marker for t in (0x88b5, 0x88b6)]
+        with pg.capture() as got, ph.Capture(p_ns, p_if) as wire:
+            og.send(*frames)
+            time.sleep(0.5)
+        arrived = ph.marker_frames(got.received, marker)
+        assert [f.type for f in arrived] == [0x88b5], [f.summary() for f in arrived]
+        crit = [f for f in wire.frames if f.haslayer(GENEVE) and f[GENEVE].critical]
+        assert len(crit) == 1, [f.summary() for f in wire.frames]
+        assert rx_errors() == before + 1
+
+
+# ---------------------------------------------------------------- (g) VLANs on a tunnel
+def test_two_vlans_over_one_tunnel_are_isolated(net, hosts):
+    """Access ports on VLANs 10 and 20 at both ends, one tunnel (a trunk, as
+    any untagged port) between them: the tag travels inside the tunnel."""
+    from scapy.layers.inet import UDP
+    from scapy.layers.l2 import Dot1Q, Ether
+    from scapy.layers.vxlan import VXLAN
+
+    a_ns, a = hosts.pontoon_host("A")
+    b_ns, b = hosts.pontoon_host("B")
+    a_if, _ = hosts.underlay(a_ns, f"{UNDERLAY}.1", b_ns, f"{UNDERLAY}.2")
+    guests = {}
+    for ns, cli, me, peer, n in ((a_ns, a, 1, 2, "a"), (b_ns, b, 2, 1, "b")):
+        br = net.name(f"v{n}")
+        cli("add-br", br)
+        add_tunnel(cli, br, net.name(f"v{n}t"), "vxlan", f"{UNDERLAY}.{peer}", 300)
+        for vlan in (10, 20):
+            # Same addresses on both VLANs: only the tag keeps them apart.
+            g = hosts.guest(ns, f"{n}v{vlan}", f"{GUESTS}.4.{me}")
+            cli("add-port", br, g.port, f"tag={vlan}")
+            guests[(n, vlan)] = g
+    guests[("a", 10)].ping_until(guests[("b", 10)].ip, timeout=15)
+    guests[("a", 20)].ping_until(guests[("b", 20)].ip, timeout=10)
+    fdb = ph.parse_fdb(b("fdb/show", net.name("vb")))
+    learned = {(m.lower(), int(vlan)): port for port, vlan, m, _ in fdb}
+    tnl_b = ofport(b, net.name("vbt"))
+    assert learned.get((guests[("a", 10)].mac.lower(), 10)) == tnl_b, fdb
+    assert learned.get((guests[("a", 20)].mac.lower(), 20)) == tnl_b, fdb
+    assert (guests[("a", 10)].mac.lower(), 20) not in learned, fdb
+
+    # A broadcast on VLAN 10 reaches B's VLAN 10 guest only, tagged 10 on the wire.
+    marker = ph.new_marker("vlan")
+    frame = Ether(src=guests[("a", 10)].mac, dst="ff:ff:ff:ff:ff:ff", type=0x88b5) / marker
+    with guests[("b", 10)].capture() as cap10, guests[("b", 20)].capture() as cap20, \
+            ph.Capture(a_ns, a_if) as wire:
+        guests[("a", 10)].send(frame)
+        time.sleep(0.5)
+    assert len(ph.marker_frames(cap10.received, marker)) == 1
+    assert ph.marker_frames(cap20.received, marker) == []
+    inner = [f[VXLAN].payload for f in wire.frames
+             if f.haslayer(UDP) and f[UDP].dport == 4789 and f.haslayer(VXLAN)
+             and marker in bytes(f[VXLAN].payload)]
+    assert len(inner) == 1 and inner[0].haslayer(Dot1Q) and inner[0][Dot1Q].vlan == 10, \
+        [f.summary() for f in wire.frames]
+
+
+# ---------------------------------------------------------------- (h) remote restart
+def test_remote_host_restart_traffic_resumes(net, hosts):
+    """The remote pontoond is killed (SIGKILL, no clean shutdown) and started
+    again from its database: the tunnel comes back and pings resume."""
+    a_ns, a = hosts.pontoon_host("A")
+    b_ns, b = hosts.pontoon_host("B")
+    b_daemon = hosts.daemons[-1]
+    hosts.underlay(a_ns, f"{UNDERLAY}.1", b_ns, f"{UNDERLAY}.2")
+    gs = []
+    for ns, cli, me, peer in ((a_ns, a, 1, 2), (b_ns, b, 2, 1)):
+        br = net.name(f"r{me}")
+        cli("add-br", br)
+        g = hosts.guest(ns, f"rg{me}", f"{GUESTS}.5.{me}")
+        cli("add-port", br, g.port)
+        add_tunnel(cli, br, net.name(f"rt{me}"), "vxlan", f"{UNDERLAY}.{peer}", 77)
+        gs.append(g)
+    gs[0].ping_until(gs[1].ip, timeout=15)
+
+    b_daemon.stop(sig=signal.SIGKILL)
+    assert not gs[0].ping(gs[1].ip, count=1)
+    b_daemon.start()
+    gs[0].ping_until(gs[1].ip, timeout=20)
+    assert gs[1].ping(gs[0].ip)
+    assert tunnel_port_of(b, net.name("r2"), gs[0].mac) == ofport(b, net.name("rt2"))

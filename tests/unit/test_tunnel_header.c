@@ -78,6 +78,8 @@ static void geneve_parse_skips_options(void **state)
     assert_memory_equal(rx.options, hdr + 8, 8);
     assert_int_equal(rx.flags, GENEVE_FLAG_CRITICAL);
     assert_memory_equal(buf + rx.header_len, inner, sizeof inner);
+    /* Parsed, but a critical option this endpoint cannot interpret: dropped. */
+    assert_false(tunnel_rx_deliverable(&rx));
     /* Options longer than what arrived. */
     assert_int_equal(tunnel_header_parse(TUNNEL_GENEVE, buf, 16 + 10, &rx), -EINVAL);
     buf[0] = 0x3f;
@@ -89,6 +91,26 @@ static void geneve_parse_skips_options(void **state)
     buf[2] = 0x08;
     buf[3] = 0x00;
     assert_int_equal(tunnel_header_parse(TUNNEL_GENEVE, buf, len, &rx), -EINVAL);
+}
+
+static void geneve_deliverable_unless_control_or_critical(void **state)
+{
+    /* One non-critical option (type 0x01): ignored, the frame delivered. */
+    uint8_t hdr[16] = { 0x02, 0, 0x65, 0x58, 0, 0, 0x07, 0,
+                        0xff, 0xff, 0x01, 0x01, 0xa1, 0xb2, 0xc3, 0xd4 };
+    uint8_t buf[64];
+    struct tunnel_rx rx;
+    size_t len = with_inner(buf, hdr, sizeof hdr);
+    assert_int_equal(tunnel_header_parse(TUNNEL_GENEVE, buf, len, &rx), 0);
+    assert_true(tunnel_rx_deliverable(&rx));
+    buf[1] = GENEVE_FLAG_OAM;
+    assert_int_equal(tunnel_header_parse(TUNNEL_GENEVE, buf, len, &rx), 0);
+    assert_false(tunnel_rx_deliverable(&rx));
+    /* VXLAN's reserved bits never stop a frame. */
+    uint8_t vx[8] = { VXLAN_FLAG_VNI | 0x40, 0xff, 0xff, 0xff, 0, 0, 0x07, 0xff };
+    len = with_inner(buf, vx, sizeof vx);
+    assert_int_equal(tunnel_header_parse(TUNNEL_VXLAN, buf, len, &rx), 0);
+    assert_true(tunnel_rx_deliverable(&rx));
 }
 
 static int parse(const char *type, const char *const *kv, size_t n, struct tunnel_config *c,
@@ -182,6 +204,7 @@ int main(void)
         cmocka_unit_test(geneve_header_bytes),
         cmocka_unit_test(vxlan_parse),
         cmocka_unit_test(geneve_parse_skips_options),
+        cmocka_unit_test(geneve_deliverable_unless_control_or_critical),
         cmocka_unit_test(options_defaults_and_keys),
         cmocka_unit_test(options_errors),
     };

@@ -1,0 +1,60 @@
+"""bench/tunnel.py: its targets and its table from made-up figures (pure; no
+network).  Lives here because pytest runs this directory in CI."""
+
+import io
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import tunnel  # noqa: E402
+
+
+def result(kind, tcp1, tcp4, kpps=None, errors=None):
+    r = {"switch": kind, "label": tunnel.LABELS[kind], "errors": errors or {},
+         "tcp1": {"gbps": tcp1}, "tcp4": {"gbps": tcp4}}
+    if kpps is not None:
+        r["udp64"] = {"offered_kpps": kpps * 2, "received_kpps": kpps, "loss_pct": 50.0}
+    return r
+
+
+def doc(results):
+    return {"meta": {"mode": "quick", "seconds": 2, "cpus": 2, "kernel": "6.1",
+                     "tcp_congestion_control": "cubic", "git": "abc"},
+            "results": results, "targets": tunnel.compute_targets(results)}
+
+
+def test_targets_are_pontoon_over_the_kernel_and_over_ovs():
+    got = tunnel.compute_targets({"kernel": result("kernel", 10.0, 12.0),
+                                  "ovs": result("ovs", 0.5, 1.0),
+                                  "pontoon": result("pontoon", 9.5, 9.0)})
+    by = {(t["figure"], t["peer"]): t for t in got}
+    assert by[("tcp1", "kernel")] == {"figure": "tcp1", "peer": "kernel", "target": 0.9,
+                                      "ratio": 0.95, "met": True}
+    assert by[("tcp4", "kernel")]["ratio"] == 0.75 and by[("tcp4", "kernel")]["met"] is False
+    assert by[("tcp1", "ovs")]["ratio"] == 19.0 and by[("tcp1", "ovs")]["met"] is True
+    assert by[("tcp4", "ovs")]["ratio"] == 9.0 and by[("tcp4", "ovs")]["met"] is False
+
+
+def test_a_missing_peer_or_figure_is_no_verdict():
+    got = tunnel.compute_targets({"pontoon": result("pontoon", 9.5, None)})
+    assert all(t["ratio"] is None and t["met"] is None for t in got)
+
+
+def test_the_table_has_a_column_per_switch_and_pontoons_ratios():
+    out = io.StringIO()
+    tunnel.report(doc({"kernel": result("kernel", 10.0, 12.0, kpps=400.0),
+                       "ovs": result("ovs", 0.5, 1.0, kpps=80.0, errors={"latency": "no replies"}),
+                       "pontoon": result("pontoon", 9.5, 9.0, kpps=100.0)}), out)
+    text = out.getvalue()
+    lines = text.splitlines()
+    head = next(x for x in lines if x.startswith("figure"))
+    assert head.split("  ")[0] == "figure"
+    for col in ("kernel vxlan+bridge", "OVS userspace", "Pontoon", "Pontoon/kernel",
+                "Pontoon/OVS"):
+        assert col in head
+    tcp1 = next(x for x in lines if x.startswith("TCP 1 stream")).split()
+    assert tcp1[-5:] == ["10.0", "0.500", "9.500", "0.950x", "19.0x"]
+    assert "tcp1: Pontoon / kernel vxlan+bridge = 0.950x (target >= 0.9x): met" in text
+    assert "tcp4: Pontoon / OVS userspace = 9.000x (target >= 10.0x): NOT met" in text
+    assert "OVS userspace: latency: no replies" in text
