@@ -112,6 +112,23 @@ void db_clear_rows(struct db *db)
         rows_free(&db->tables[t]);
     }
     rows_free(&db->deleted);
+    if (db->index)
+        db->index->stale = true;
+}
+
+struct db_row *db_lookup_uuid(const struct db *db, const struct table_def *table,
+                              const char *uuid)
+{
+    struct db_index *index = db->index;
+    if (index->stale) {
+        db_index_clear(index);
+        for (size_t t = 0; t < schema_n_tables; t++)
+            for (size_t i = 0; i < db->tables[t].n; i++)
+                db_index_add(index, db->tables[t].rows[i]);
+        index->stale = false;
+    }
+    struct db_row *row = db_index_find(index, uuid);
+    return row && (!table || row->table == table) ? row : NULL;
 }
 
 const char *db_default_path(void)
@@ -133,6 +150,8 @@ int db_open(const char *path, struct db **out, char **error)
         abort();
     }
     db->path = datum_xstrdup(path);
+    db->index = datum_xmalloc(sizeof *db->index);
+    db_index_init(db->index);
     if (db_sql_open(db, path, error) || db_sql_load(db, error)) {
         db_close(db);
         return -1;
@@ -151,6 +170,10 @@ void db_close(struct db *db)
     }
     db_clear_rows(db);
     sqlite3_close(db->sql);
+    if (db->index) {
+        db_index_destroy(db->index);
+        free(db->index);
+    }
     free(db->path);
     free(db);
 }
@@ -248,16 +271,6 @@ struct db_row *db_root_row(const struct db *db)
     return db->tables[0].n ? db->tables[0].rows[0] : NULL;
 }
 
-static struct db_row *find_by_uuid_in(const struct db_rows *rows, const char *uuid)
-{
-    for (size_t i = 0; i < rows->n; i++) {
-        if (!strcmp(rows->rows[i]->uuid, uuid)) {
-            return rows->rows[i];
-        }
-    }
-    return NULL;
-}
-
 struct db_row *db_find_row_by_uuid(const struct db *db, const char *uuid)
 {
     char norm[37];
@@ -265,13 +278,7 @@ struct db_row *db_find_row_by_uuid(const struct db *db, const char *uuid)
         return NULL;
     }
     uuid_normalize(norm, uuid);
-    for (size_t t = 0; t < schema_n_tables; t++) {
-        struct db_row *row = find_by_uuid_in(&db->tables[t], norm);
-        if (row) {
-            return row;
-        }
-    }
-    return NULL;
+    return db_lookup_uuid(db, NULL, norm);
 }
 
 /* A string that could be the start of a uuid ("5fa2", "5fa21732-87a2"). */
@@ -304,7 +311,7 @@ struct db_row *db_find_row(const struct db *db, const struct table_def *table,
     if (uuid_is_valid(name_or_uuid)) {
         char norm[37];
         uuid_normalize(norm, name_or_uuid);
-        struct db_row *row = find_by_uuid_in(rows, norm);
+        struct db_row *row = db_lookup_uuid(db, table, norm);
         if (row) {
             return row;
         }
@@ -338,6 +345,8 @@ struct db_row *db_insert_row(struct db *db, const struct table_def *table)
     struct db_row *row = db_row_new(table, NULL);
     row->inserted = true;
     db_rows_append(&db->tables[db_table_index(table)], row);
+    if (!db->index->stale)
+        db_index_add(db->index, row);
     return row;
 }
 
@@ -351,6 +360,8 @@ static void unlink_row(struct db *db, struct db_row *row)
             rows->n--;
             row->deleted = true;
             db_rows_append(&db->deleted, row);
+            if (!db->index->stale)
+                db_index_remove(db->index, row);
             return;
         }
     }
@@ -516,7 +527,7 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
     for (size_t i = 0; i < n && !result; i++) {
         char norm[37];
         uuid_normalize(norm, uuids[i]);
-        struct db_row *row = find_by_uuid_in(&db->tables[db_table_index(table)], norm);
+        struct db_row *row = db_lookup_uuid(db, table, norm);
         if (row) {
             struct datum *slot = &row->columns[schema_column_index(table, col)];
             datum_destroy(slot, col);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "control/db.h"
+#include "control/db_index.h"
 
 #define DB_MAX_TABLES 16
 
@@ -21,6 +22,7 @@ struct db {
     char *path;
     struct db_rows tables[DB_MAX_TABLES];     /* indexed like schema_tables */
     struct db_rows deleted;                   /* deleted in this transaction */
+    struct db_index *index;                   /* live rows by uuid (a cache) */
     bool in_txn;
     bool loaded;
     int64_t data_version;         /* PRAGMA data_version at the last load */
@@ -31,6 +33,9 @@ struct db_row *db_row_new(const struct table_def *table, const char *uuid);
 void db_row_free(struct db_row *row);
 void db_rows_append(struct db_rows *rows, struct db_row *row);
 void db_clear_rows(struct db *db);
+/* The live row with this normalized uuid, in any table (NULL: any), or NULL. */
+struct db_row *db_lookup_uuid(const struct db *db, const struct table_def *table,
+                              const char *uuid);
 
 /* db_sqlite.c */
 int db_sql_open(struct db *db, const char *path, char **error);

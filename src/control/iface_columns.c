@@ -162,9 +162,14 @@ void iface_columns_write(struct switch_state *st)
         differs = false;
     }
     if (differs) {
+        /* Only the rows whose values moved are written: a change to one port
+         * rewrites one row, not every row of a 1000-port bridge.  (db_begin
+         * may have reloaded: compare with what is stored now.) */
         for (size_t i = 0; i < st->n_ifaces; i++) {
             struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
-            for (int c = 0; row && c < N_COLS; c++)
+            if (!row || !row_differs(row, cols[i], defs))
+                continue;
+            for (int c = 0; c < N_COLS; c++)
                 db_row_set(row, column_names[c], &cols[i][c]);   /* takes the value */
         }
         if (db_commit(st->db, &err) < 0) {

@@ -100,18 +100,62 @@ int netdev_ifindex_by_name(const char *name)
     return ifindex ? (int)ifindex : -ENODEV;
 }
 
+/* The sockets the link queries go through, one pair per thread and kept
+ * open: the daemon reports the link columns of every interface after each
+ * change, and opening two sockets per interface was most of that cost at
+ * 1000 ports.  Closed when their thread exits. */
+struct query_sockets {
+    int ioctl_fd;                 /* a datagram socket, or -1 */
+    struct mnl_socket *nl;        /* bound NETLINK_ROUTE, or NULL */
+    unsigned seq;
+};
+
+static pthread_key_t query_key;
+static pthread_once_t query_once = PTHREAD_ONCE_INIT;
+
+static void query_sockets_free(void *p)
+{
+    struct query_sockets *q = p;
+    if (q->ioctl_fd >= 0)
+        close(q->ioctl_fd);
+    if (q->nl)
+        mnl_socket_close(q->nl);
+    free(q);
+}
+
+static void query_key_create(void)
+{
+    if (pthread_key_create(&query_key, query_sockets_free))
+        abort();
+}
+
+static struct query_sockets *query_sockets(void)
+{
+    pthread_once(&query_once, query_key_create);
+    struct query_sockets *q = pthread_getspecific(query_key);
+    if (!q && (q = calloc(1, sizeof *q))) {
+        q->ioctl_fd = -1;
+        q->seq = (unsigned)time(NULL);
+        if (pthread_setspecific(query_key, q)) {
+            free(q);
+            q = NULL;
+        }
+    }
+    return q;
+}
+
 /* ioctl()s on interfaces go through any socket; a datagram one is cheapest. */
 static int netdev_ifreq(const char *name, unsigned long request, struct ifreq *ifr)
 {
     if (strlen(name) >= IFNAMSIZ)
         return -EINVAL;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    struct query_sockets *q = query_sockets();
+    if (!q)
+        return -ENOMEM;
+    if (q->ioctl_fd < 0 && (q->ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
         return -errno;
     strcpy(ifr->ifr_name, name);
-    int err = ioctl(fd, request, ifr) < 0 ? -errno : 0;
-    close(fd);
-    return err;
+    return ioctl(q->ioctl_fd, request, ifr) < 0 ? -errno : 0;
 }
 
 int netdev_set_up(const char *name, bool up)
@@ -183,20 +227,28 @@ int netdev_get_link(const char *name, struct netdev_link *link)
     memset(link, 0, sizeof *link);
     if (strlen(name) >= IFNAMSIZ)
         return -EINVAL;
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!nl)
-        return -errno;
-    int err = 0;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-        err = -errno;
-        goto out;
+    struct query_sockets *q = query_sockets();
+    if (!q)
+        return -ENOMEM;
+    if (!q->nl) {
+        q->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+        if (!q->nl)
+            return -errno;
+        if (mnl_socket_bind(q->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+            int err = -errno;
+            mnl_socket_close(q->nl);
+            q->nl = NULL;
+            return err;
+        }
     }
+    struct mnl_socket *nl = q->nl;
+    int err = 0;
 
     char buf[16384];   /* one link message, without statistics */
     struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
     nlh->nlmsg_type = RTM_GETLINK;
     nlh->nlmsg_flags = NLM_F_REQUEST;
-    nlh->nlmsg_seq = (unsigned)time(NULL);
+    nlh->nlmsg_seq = ++q->seq;    /* a reply to an earlier request never matches */
     struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
     ifi->ifi_family = AF_UNSPEC;
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
@@ -216,7 +268,12 @@ int netdev_get_link(const char *name, struct netdev_link *link)
     if (mnl_cb_run(buf, (size_t)n, seq, portid, link_msg_cb, link) < 0)
         err = errno ? -errno : -EIO;
 out:
-    mnl_socket_close(nl);
+    if (err && err != -ENODEV) {
+        /* Perhaps out of step with the kernel (a reply left unread, or one
+         * lost): start afresh rather than read a stale answer next time. */
+        mnl_socket_close(q->nl);
+        q->nl = NULL;
+    }
     if (err)
         memset(link, 0, sizeof *link);
     return err;

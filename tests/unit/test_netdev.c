@@ -972,6 +972,45 @@ static void test_system_ring(void **state)
     sh("ip link del pnA9");
 }
 
+/* The socket inodes this process holds, as one sorted text. */
+static void socket_inodes(char *out, size_t size)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "ls -l /proc/%d/fd 2>/dev/null | grep -o 'socket:.*' | sort",
+             (int)getpid());
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = '\0';
+    pclose(p);
+}
+
+/* The link queries keep their sockets between calls (two per thread, the
+ * same ones throughout) and their answers stay in step after failures (a
+ * missing device, a name too long). */
+static void test_link_queries_reuse_sockets(void **state)
+{
+    (void)state;
+    struct netdev_link link;
+    struct netdev_ethtool eth;
+    char before[4096], kept[4096], after[4096];
+    socket_inodes(before, sizeof before);
+    assert_int_equal(netdev_get_link("lo", &link), 0);
+    netdev_get_ethtool("lo", &eth);
+    socket_inodes(kept, sizeof kept);
+    assert_string_not_equal(kept, before);    /* kept open for the next query */
+    for (int i = 0; i < 200; i++) {
+        assert_int_equal(netdev_get_link("pt-no-such-dev", &link), -ENODEV);
+        assert_int_equal(link.ifindex, 0);
+        assert_int_equal(netdev_get_link("a-name-far-too-long-for-linux", &link), -EINVAL);
+        assert_int_equal(netdev_get_link("lo", &link), 0);
+        assert_int_equal(link.ifindex, (int)if_nametoindex("lo"));
+        assert_true(netdev_get_ethtool("pt-no-such-dev", &eth) < 0);
+    }
+    socket_inodes(after, sizeof after);
+    assert_string_equal(after, kept);         /* the same sockets, none added */
+}
+
 int main(void)
 {
     /* Everything happens in a private namespace that vanishes with us. */
@@ -986,6 +1025,7 @@ int main(void)
 
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_class_find),
+        cmocka_unit_test(test_link_queries_reuse_sockets),
         cmocka_unit_test(test_system_missing),
         cmocka_unit_test(test_system_rx),
         cmocka_unit_test(test_system_tx),

@@ -1,0 +1,127 @@
+"""Configuration at scale (issue 16): a change touches only what it changes.
+A change to one port leaves the other ports' devices, counters and database
+rows alone; a change made with --no-wait by another process is picked up.
+(A daemon stopped while the configuration changes: test_lifecycle.py.
+A 500-port transaction committing or failing whole: tests/unit/test_db_index.c.
+The bench case itself: test_bench_config_scale below.)"""
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import pontoon_harness as ph
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def count_interface_writes(db):
+    """From now on, every write of a whole Interface row (a commit's UPDATE
+    sets every column) is recorded by uuid.  The once-a-second statistics
+    (UPDATE ... SET statistics alone) are not: their counters move on their
+    own (IPv6 router solicitations on new internal ports)."""
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE IF NOT EXISTS t16_writes (uuid TEXT)")
+        c.execute("CREATE TRIGGER IF NOT EXISTS t16_count AFTER UPDATE OF ofport ON Interface "
+                  "BEGIN INSERT INTO t16_writes VALUES (NEW._uuid); END")
+
+
+def interface_writes(db):
+    with sqlite3.connect(db) as c:
+        rows = c.execute("SELECT uuid FROM t16_writes").fetchall()
+        c.execute("DELETE FROM t16_writes")
+    return {r[0] for r in rows}
+
+
+def rx_packets(pontoon, port):
+    text = pontoon("get", "Interface", port, "statistics")
+    for item in text.strip().strip("{}").split(","):
+        k, _, v = item.strip().partition("=")
+        if k == "rx_packets":
+            return int(v)
+    return 0
+
+
+def test_change_to_one_port_leaves_the_others_alone(pontoon, daemon, net):
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    internal = [net.name(f"i{k}") for k in range(20)]
+    chain = []
+    for n in internal:
+        chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
+    pontoon(*chain[1:])
+    for n in internal:
+        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+    a.ping_until(b)
+    ph.wait_until(lambda: rx_packets(pontoon, a.port) > 0, timeout=5,
+                  what=f"{a.port} statistics")
+    ifindex = {n: ph.link_info(n)["ifindex"] for n in internal}
+    rx_before = rx_packets(pontoon, a.port)
+    opened_before = daemon.log().count(f"{a.port}: added to bridge")
+    assert opened_before == 1
+
+    count_interface_writes(pontoon.db)
+    interface_writes(pontoon.db)
+    pontoon("set", "Port", internal[5], "tag=5")
+    new = net.name("inew")
+    pontoon("add-port", br, new, "--", "set", "Interface", new, "type=internal")
+    ph.wait_until(lambda: ph.link_exists(new), timeout=10, what=f"internal port {new}")
+    written = interface_writes(pontoon.db)
+    new_uuid = pontoon.get("Interface", new, "_uuid")
+    # The new interface's reported columns (ofport, ifindex, ...) and nothing else.
+    assert written <= {new_uuid}, (
+        f"{len(written)} Interface rows rewritten for one new port: "
+        f"{sorted(pontoon.get('Interface', u, 'name') for u in written)}")
+
+    # No re-open: the devices are the same, the counters run on.
+    assert {n: ph.link_info(n)["ifindex"] for n in internal} == ifindex
+    assert daemon.log().count(f"{a.port}: added to bridge") == opened_before
+    a.ping_until(b)
+    assert rx_packets(pontoon, a.port) >= rx_before
+    assert pontoon.get("Port", internal[5], "tag") == "5"
+
+
+def test_no_wait_change_by_another_process_is_picked_up(pontoon, daemon, net):
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    a.ping_until(b)
+    # Another process, no reload request: the daemon notices the file changed.
+    subprocess.run([pontoon.binary, "--no-wait", "set", "Port", a.port, "tag=7"],
+                   env=pontoon.env, check=True, capture_output=True)
+    ph.wait_until(lambda: not a.ping(b, count=1), timeout=5,
+                  what="the --no-wait VLAN change applied")
+    subprocess.run([pontoon.binary, "--no-wait", "set", "Port", b.port, "tag=7"],
+                   env=pontoon.env, check=True, capture_output=True)
+    a.ping_until(b)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_bench_config_scale():
+    """bench/run --config-scale works (100 ports, Pontoon only: OVS may be absent)."""
+    build = ph.BUILD
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, str(REPO / "bench" / "config_scale.py"), "--ports", "100",
+                        "--samples", "2", "--only", "pontoon", "--build", str(build),
+                        "--no-make", "--json", "-"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    res = doc["results"][0]
+    assert not res["errors"], res["errors"]
+    for key in ("add_internal_10", "add_internal_100", "add_veth_10", "add_veth_100",
+                "set_tag", "start_to_forwarding_s", "vmhwm_mib"):
+        assert res[key] is not None and res[key] > 0, key
+    assert "Targets of issue 16" in r.stderr
+    assert time.monotonic() - t0 < 300
