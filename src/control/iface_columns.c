@@ -54,9 +54,17 @@ static void vhost_status(const struct netdev_vhostuser_status *vhost, struct dat
 static void device_columns(struct running_iface *iface, struct datum out[N_COLS])
 {
     const char *name = iface->name;
-    struct netdev_link link;
-    if (netdev_get_link(name, &link) < 0)
+    if (!iface->link_known) {
+        /* Only new, reopened or changed devices: see running_iface. */
+        iface->link_queries++;
+        iface->link_rc = netdev_get_link(name, &iface->link);
+        iface->ethtool_rc = iface->link_rc < 0 ? iface->link_rc
+                                               : netdev_get_ethtool(name, &iface->ethtool);
+        iface->link_known = true;
+    }
+    if (iface->link_rc < 0)
         return;
+    struct netdev_link link = iface->link;
     /* link_resets: carrier changes since we opened it (the kernel counts
      * them from the device's creation). */
     if (!iface->carrier_changes_known) {
@@ -75,9 +83,9 @@ static void device_columns(struct running_iface *iface, struct datum out[N_COLS]
                  link.mac[2], link.mac[3], link.mac[4], link.mac[5]);
         datum_init_string(&out[COL_MAC_IN_USE], mac);
     }
-    struct netdev_ethtool eth;
-    if (netdev_get_ethtool(name, &eth) < 0)
+    if (iface->ethtool_rc < 0)
         return;
+    const struct netdev_ethtool eth = iface->ethtool;
     if (eth.speed_mbps)
         datum_init_integer(&out[COL_LINK_SPEED], (int64_t)eth.speed_mbps * 1000000);
     if (eth.duplex >= 0)

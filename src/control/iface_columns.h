@@ -10,7 +10,10 @@
 #include "control/switch_state.h"
 
 /* Writes them for every running interface, in one transaction, and only
- * when a row differs from what is stored. */
+ * when a row differs from what is stored.  The kernel is asked only about
+ * devices new, reopened or named in a link event since it was last asked
+ * (running_iface.link_known; the daemon takes queued link events before
+ * each reconcile). */
 void iface_columns_write(struct switch_state *st);
 
 #endif

@@ -32,6 +32,13 @@ struct macvtap_keeper {
     size_t n_watched;
     struct made_node *nodes;
     size_t n_nodes;
+    /* Whether the next run with no rows still has devices to look for: set
+     * until the first dump (devices made before a restart), while rows
+     * exist (their devices must go when the rows do), and while a device
+     * of ours could not be deleted.  Without rows or devices the run skips
+     * the dump of every link. */
+    bool may_have_devices;
+    char last_alias[MACVTAP_ALIAS_SIZE];   /* the alias that was looked for */
 };
 
 /* Every device of the namespace, from one dump. */
@@ -69,6 +76,7 @@ int macvtap_keeper_create(struct db *db, struct macvtap_keeper **out)
     if (!k)
         return -ENOMEM;
     k->db = db;
+    k->may_have_devices = true;
     *out = k;
     return 0;
 }
@@ -293,6 +301,12 @@ void macvtap_keeper_run(struct macvtap_keeper *k)
     }
     char alias[MACVTAP_ALIAS_SIZE];
     macvtap_make_alias(alias, root->uuid);
+    size_t n_rows = db_count_rows(k->db, table);
+    if (!n_rows && !k->may_have_devices && !strcmp(alias, k->last_alias)) {
+        /* Nothing to keep, none of ours to delete: as the dump would find. */
+        clear_watched(k);
+        return;
+    }
     struct link_list links = { 0 };
     int rc = macvtap_link_for_each(collect, &links);
     if (rc < 0) {
@@ -310,16 +324,21 @@ void macvtap_keeper_run(struct macvtap_keeper *k)
     }
     /* Devices made for this database whose rows are gone (also while
      * pontoond was not running). */
+    bool left = n_rows > 0;
     for (size_t i = 0; i < links.n; i++) {
         const struct macvtap_link *link = &links.links[i];
         if (strcmp(link->alias, alias) || has_row(k->db, table, link->name))
             continue;
         forget_node(k, link->ifindex);
         rc = macvtap_link_delete(link->ifindex);
-        if (rc < 0 && rc != -ENODEV)
+        if (rc < 0 && rc != -ENODEV) {
+            left = true;
             log_warn("%s %s: cannot delete it: %s", link->kind, link->name, strerror(-rc));
-        else
+        } else {
             log_info("%s %s: deleted (no longer configured)", link->kind, link->name);
+        }
     }
     free(links.links);
+    k->may_have_devices = left;
+    snprintf(k->last_alias, sizeof k->last_alias, "%s", alias);
 }

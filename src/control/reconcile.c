@@ -24,6 +24,7 @@ int switch_state_init(struct switch_state *st, struct db *db)
 {
     memset(st, 0, sizeof *st);
     st->db = db;
+    iface_index_init(&st->iface_index);
     st->started_ns = pmd_now_ns();
     return 0;
 }
@@ -80,6 +81,7 @@ void switch_state_destroy(struct switch_state *st)
         bridge_free(st->bridges[i]);
     free(st->ifaces);
     free(st->bridges);
+    iface_index_destroy(&st->iface_index);
     st->ifaces = NULL;
     st->bridges = NULL;
     st->n_ifaces = st->n_bridges = 0;
@@ -96,10 +98,7 @@ struct running_bridge *switch_find_bridge(const struct switch_state *st, const c
 static struct running_iface *find_iface(const struct switch_state *st, const char *bridge,
                                         const char *name)
 {
-    for (size_t i = 0; i < st->n_ifaces; i++)
-        if (!strcmp(st->ifaces[i]->bridge, bridge) && !strcmp(st->ifaces[i]->name, name))
-            return st->ifaces[i];
-    return NULL;
+    return iface_index_find(&st->iface_index, bridge, name);
 }
 
 bool switch_tracks_device(const struct switch_state *st, const char *name)
@@ -108,6 +107,16 @@ bool switch_tracks_device(const struct switch_state *st, const char *name)
         if (!strcmp(st->ifaces[i]->name, name) && strcmp(st->ifaces[i]->type, "patch"))
             return true;
     return false;
+}
+
+void switch_link_changed(struct switch_state *st, const char *name, int ifindex)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        struct running_iface *iface = st->ifaces[i];
+        if (!name || !strcmp(iface->name, name) ||
+            (ifindex > 0 && iface->netdev && iface->netdev->ifindex == ifindex))
+            iface->link_known = false;
+    }
 }
 
 void switch_expire_fdbs(struct switch_state *st, uint64_t now_ms)
@@ -268,6 +277,7 @@ static void iface_open(struct running_iface *iface)
         log_warn("%s", iface->error);
         return;
     }
+    iface->link_known = false;   /* (re)opened: ask the kernel again */
     int err = netdev_open_config(iface->name, iface->type, iface->n_rxq,
                                  tunnel ? &iface->tunnel : NULL, &iface->netdev);
     if (err < 0) {
@@ -385,15 +395,23 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
         for (size_t i = 0; i < st->n_ifaces; i++)
             if (st->ifaces[i] == iface)
                 st->ifaces[i] = st->ifaces[--st->n_ifaces];
+        iface_index_remove(&st->iface_index, iface);
         schedule_close(run, iface);
     }
     if (!same) {
         struct running_iface *fresh = calloc(1, sizeof *fresh);
         struct running_iface **grown = realloc(st->ifaces, (st->n_ifaces + 1) * sizeof *grown);
+        if (fresh) {
+            snprintf(fresh->bridge, sizeof fresh->bridge, "%s", bridge);
+            snprintf(fresh->name, sizeof fresh->name, "%s", name);
+        }
         if (!fresh || !grown || !(fresh->stats = calloc(1, sizeof *fresh->stats)) ||
-            !(fresh->rxq_stats = calloc(DP_MAX_RXQ, sizeof *fresh->rxq_stats))) {
-            if (fresh)
+            !(fresh->rxq_stats = calloc(DP_MAX_RXQ, sizeof *fresh->rxq_stats)) ||
+            iface_index_add(&st->iface_index, fresh) < 0) {
+            if (fresh) {
                 free(fresh->stats);
+                free(fresh->rxq_stats);
+            }
             free(fresh);
             if (grown)
                 st->ifaces = grown;
@@ -401,8 +419,6 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
             return NULL;
         }
         st->ifaces = grown;
-        snprintf(fresh->bridge, sizeof fresh->bridge, "%s", bridge);
-        snprintf(fresh->name, sizeof fresh->name, "%s", name);
         snprintf(fresh->type, sizeof fresh->type, "%s", type);
         snprintf(fresh->peer, sizeof fresh->peer, "%s", peer ? peer : "");
         snprintf(fresh->server_path, sizeof fresh->server_path, "%s", server_path);
@@ -609,6 +625,7 @@ int switch_reconcile(struct switch_state *st)
         struct running_bridge *rbridge = switch_find_bridge(st, iface->bridge);
         if (rbridge)
             schedule_flush(&run, rbridge, iface->ofport);
+        iface_index_remove(&st->iface_index, iface);
         schedule_close(&run, iface);
         st->ifaces[i] = st->ifaces[--st->n_ifaces];
     }

@@ -109,6 +109,8 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
                           (json_int_t)load_counter(&s->tx_dropped));
     if (port->is_patch && iface)
         json_object_set_new(j, "peer", json_string(iface->peer));
+    if (iface)   /* the kernel asked about its device for Interface columns (for tests) */
+        json_object_set_new(j, "link_queries", json_integer((json_int_t)iface->link_queries));
     if (port->bond) {
         json_object_set_new(j, "type", json_string("bond"));
         json_object_set_new(j, "present", json_true());
@@ -141,10 +143,7 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
 static const struct running_iface *find_running(const struct switch_state *st,
                                                 const char *bridge, const char *name)
 {
-    for (size_t i = 0; i < st->n_ifaces; i++)
-        if (!strcmp(st->ifaces[i]->bridge, bridge) && !strcmp(st->ifaces[i]->name, name))
-            return st->ifaces[i];
-    return NULL;
+    return iface_index_find(&st->iface_index, bridge, name);
 }
 
 static void command_dpif_show(int argc, const char *const *argv, struct control_reply *reply,

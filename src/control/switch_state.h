@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "control/iface_index.h"
 #include "datapath/datapath.h"
+#include "netdev/netdev.h"
 #include "netdev/tunnel_options.h"
 
 struct db;
@@ -44,6 +46,16 @@ struct running_iface {
     bool seen;                      /* still configured in this reconcile */
     bool carrier_changes_known;     /* carrier_changes_at_open was read */
     uint32_t carrier_changes_at_open;   /* for Interface.link_resets */
+    /* The kernel's view of the device, as iface_columns.c last asked for it
+     * (RTM_GETLINK and ethtool).  Asked again only when link_known is false:
+     * after (re)opening, and after a link event for the device's name or
+     * ifindex (switch_link_changed), so that a change to one port does not
+     * query every other. */
+    bool link_known;
+    int link_rc, ethtool_rc;        /* 0 or the negative errno of each query */
+    struct netdev_link link;
+    struct netdev_ethtool ethtool;
+    uint64_t link_queries;          /* times asked (dpif/show's JSON, for tests) */
 };
 
 struct running_bridge {
@@ -79,6 +91,7 @@ struct switch_state {
     size_t n_bridges;
     struct running_iface **ifaces;
     size_t n_ifaces;
+    struct iface_index iface_index; /* st->ifaces by (bridge, name) */
 };
 
 int switch_state_init(struct switch_state *st, struct db *db);
@@ -88,6 +101,10 @@ void switch_state_destroy(struct switch_state *st);
 int switch_reconcile(struct switch_state *st);
 /* True if `name` is a device some configured interface uses or waits for. */
 bool switch_tracks_device(const struct switch_state *st, const char *name);
+/* A link event for device `name` (ifindex `ifindex`, 0 if unknown): the
+ * interfaces using it ask the kernel again when their columns are next
+ * written.  NULL name: events were lost, every interface asks again. */
+void switch_link_changed(struct switch_state *st, const char *name, int ifindex);
 /* Ages out MAC entries on every bridge. */
 void switch_expire_fdbs(struct switch_state *st, uint64_t now_ms);
 struct running_bridge *switch_find_bridge(const struct switch_state *st, const char *name);

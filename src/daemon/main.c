@@ -191,8 +191,20 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
     return 0;
 }
 
+static void on_link_event(const struct link_event *event, void *aux);
+
+/* Link events already queued are taken first, so that the reported Interface
+ * columns, which ask the kernel only about devices named in an event since
+ * the last write, see every change made before this reconcile. */
+static void take_link_events(struct daemon *d)
+{
+    if (d->links && link_monitor_process(d->links, on_link_event, d) == -ENOBUFS)
+        switch_link_changed(&d->switch_state, NULL, 0);   /* events lost: ask again */
+}
+
 static int reload_and_reconcile(struct daemon *d, char **error)
 {
+    take_link_events(d);
     if (db_reload(d->db, error) < 0)
         return -1;
     db_data_version(d->db, &d->data_version);
@@ -221,6 +233,7 @@ static void on_link_event(const struct link_event *event, void *aux)
 {
     struct daemon *d = aux;
     /* Bond members react at once (failover); reconcile follows as for any port. */
+    switch_link_changed(&d->switch_state, event->name, event->ifindex);
     if (event->exists)
         bonds_link_event(&d->switch_state, event->name, event->up && event->carrier);
     if (switch_tracks_device(&d->switch_state, event->name)) {
@@ -347,8 +360,10 @@ static int run(struct daemon *d, int signal_fd)
                 control_server_run(d->control);
                 break;
             case TAG_LINKS:
-                if (link_monitor_process(d->links, on_link_event, d) == -ENOBUFS)
+                if (link_monitor_process(d->links, on_link_event, d) == -ENOBUFS) {
                     d->reconcile_pending = true;   /* events lost: check everything */
+                    switch_link_changed(&d->switch_state, NULL, 0);
+                }
                 break;
             case TAG_SIGNAL: {
                 struct signalfd_siginfo info;

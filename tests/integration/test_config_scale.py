@@ -3,7 +3,9 @@ A change to one port leaves the other ports' devices, counters and database
 rows alone; a change made with --no-wait by another process is picked up.
 (A daemon stopped while the configuration changes: test_lifecycle.py.
 A 500-port transaction committing or failing whole: tests/unit/test_db_index.c.
-The bench case itself: test_bench_config_scale below.)"""
+The bench case itself: test_bench_config_scale below.)
+The reported link columns ask the kernel only about changed devices:
+test_change_to_one_port_queries_no_other_device."""
 
 import json
 import os
@@ -88,6 +90,66 @@ def test_change_to_one_port_leaves_the_others_alone(pontoon, daemon, net):
     a.ping_until(b)
     assert rx_packets(pontoon, a.port) >= rx_before
     assert pontoon.get("Port", internal[5], "tag") == "5"
+
+
+def link_queries(pontoon):
+    """Per port, how often the daemon asked the kernel about its device
+    (RTM_GETLINK and ethtool) for the reported Interface columns."""
+    return {p["name"]: p["link_queries"]
+            for br in json.loads(pontoon("--format=json", "dpif/show"))
+            for p in br["ports"] if "link_queries" in p}
+
+
+def test_change_to_one_port_queries_no_other_device(pontoon, daemon, net):
+    """Reported link columns ask the kernel only about new or reopened
+    devices and those named in a link event, not every device on every
+    change; a link event still updates that port's columns."""
+    br = net.name("br0")
+    pontoon("add-br", br)
+    internal = [net.name(f"q{k}") for k in range(10)]
+    chain = []
+    for n in internal:
+        chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
+    pontoon(*chain[1:])
+    for n in internal:
+        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+    for n in internal:
+        ph.wait_until(lambda n=n: pontoon.get("Interface", n, "admin_state") == "down",
+                      timeout=10, what=f"{n} admin_state reported (internal: down)")
+    # Settled: no link events pending for these devices.
+    last = {}
+
+    def settled():
+        nonlocal last
+        now = link_queries(pontoon)
+        same = now == last
+        last = now
+        return same and all(now.get(n, 0) >= 1 for n in internal)
+    ph.wait_until(settled, timeout=10, interval=0.5, what="link queries settled")
+    before = last
+
+    pontoon("set", "Port", internal[3], "tag=5")
+    new = net.name("qnew")
+    pontoon("add-port", br, new, "--", "set", "Interface", new, "type=internal")
+    ph.wait_until(lambda: ph.link_exists(new), timeout=10, what=f"internal port {new}")
+    pontoon("set", "Port", internal[4], "tag=6")
+    after = link_queries(pontoon)
+    assert after.get(new, 0) >= 1
+    unchanged = {n: after[n] for n in internal}
+    assert unchanged == {n: before[n] for n in internal}, (before, after)
+
+    # A link event for one device: its columns follow, the others are not asked.
+    subprocess.run(["ip", "link", "set", internal[7], "mtu", "1400"], check=True)
+    ph.wait_until(lambda: pontoon.get("Interface", internal[7], "mtu") == "1400",
+                  timeout=5, what=f"{internal[7]} mtu 1400 reported")
+    subprocess.run(["ip", "link", "set", internal[8], "up"], check=True)
+    ph.wait_until(lambda: pontoon.get("Interface", internal[8], "admin_state") == "up",
+                  timeout=5, what=f"{internal[8]} admin_state up reported")
+    final = link_queries(pontoon)
+    assert final[internal[7]] > before[internal[7]]
+    assert final[internal[8]] > before[internal[8]]
+    for n in internal[:7]:
+        assert final[n] == before[n], (n, before[n], final[n])
 
 
 def test_no_wait_change_by_another_process_is_picked_up(pontoon, daemon, net):
