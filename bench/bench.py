@@ -27,7 +27,6 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -62,11 +61,7 @@ class Topology:
 
     def create(self):
         r = self.r
-        for ns in self.namespaces:
-            r.run(["ip", "netns", "add", ns])
-            r.run(["ip", "link", "set", "lo", "up"], ns=ns)
-            for key in ("all", "default"):
-                r.run(["sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1"], ns=ns, check=False)
+        create_namespaces(r, self.namespaces)
         if self.direct:
             r.run(["ip", "link", "add", "eth0", "netns", self.h1, "type", "veth",
                    "peer", "name", "eth0", "netns", self.h2])
@@ -77,18 +72,7 @@ class Topology:
                    "peer", "name", self.p2, "netns", self.sw])
             for p in (self.p1, self.p2):
                 r.run(["ip", "link", "set", p, "up"], ns=self.sw)
-        for ns, ip in ((self.h1, H1_IP), (self.h2, H2_IP)):
-            r.run(["ip", "addr", "add", f"{ip}/{PREFIXLEN}", "dev", "eth0"], ns=ns)
-            r.run(["ip", "link", "set", "eth0", "up"], ns=ns)
-        self.mac1, self.mac2 = self.mac(self.h1, "eth0"), self.mac(self.h2, "eth0")
-        # Static neighbours: no ARP traffic or timers in the middle of a figure.
-        r.run(["ip", "neigh", "replace", H2_IP, "lladdr", self.mac2, "dev", "eth0",
-               "nud", "permanent"], ns=self.h1)
-        r.run(["ip", "neigh", "replace", H1_IP, "lladdr", self.mac1, "dev", "eth0",
-               "nud", "permanent"], ns=self.h2)
-
-    def mac(self, ns, dev):
-        return self.r.run(["cat", f"/sys/class/net/{dev}/address"], ns=ns).stdout.strip()
+        self.mac1, self.mac2 = address_hosts(r, self.h1, self.h2)
 
     def counter(self, ns, dev, name):
         return int(self.r.run(["cat", f"/sys/class/net/{dev}/statistics/{name}"], ns=ns).stdout)
@@ -124,12 +108,48 @@ class Topology:
 
 
 
+def create_namespaces(r, namespaces):
+    """Each namespace with lo up and IPv6 off (no router solicitations or
+    DAD traffic in the middle of a figure)."""
+    for ns in namespaces:
+        r.run(["ip", "netns", "add", ns])
+        r.run(["ip", "link", "set", "lo", "up"], ns=ns)
+        for key in ("all", "default"):
+            r.run(["sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1"], ns=ns, check=False)
+
+
+def address_hosts(r, h1, h2):
+    """eth0 of h1 and h2 addressed and up, each the other's static neighbour
+    (no ARP traffic or timers in the middle of a figure); their MACs."""
+    for ns, ip in ((h1, H1_IP), (h2, H2_IP)):
+        r.run(["ip", "addr", "add", f"{ip}/{PREFIXLEN}", "dev", "eth0"], ns=ns)
+        r.run(["ip", "link", "set", "eth0", "up"], ns=ns)
+    mac1, mac2 = (r.run(["cat", "/sys/class/net/eth0/address"], ns=ns).stdout.strip()
+                  for ns in (h1, h2))
+    r.run(["ip", "neigh", "replace", H2_IP, "lladdr", mac2, "dev", "eth0",
+           "nud", "permanent"], ns=h1)
+    r.run(["ip", "neigh", "replace", H1_IP, "lladdr", mac1, "dev", "eth0",
+           "nud", "permanent"], ns=h2)
+    return mac1, mac2
+
+
 def stop_netns_pids(r, ns):
     """Anything still running in one of our namespaces was started by us:
     stop it by PID."""
     p = r.run(["ip", "netns", "pids", ns], check=False)
     for pid in p.stdout.split():
         r.stop_pid(int(pid), timeout=3)
+
+
+def remove_leftover_namespaces(r, prefix):
+    """Safety net: namespaces of this run that survived (e.g. interrupted
+    mid-create), with whatever still runs in them."""
+    p = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    for line in p.stdout.splitlines():
+        ns = line.split()[0] if line.split() else ""
+        if ns.startswith(prefix + "-"):
+            stop_netns_pids(r, ns)
+            subprocess.run(["ip", "netns", "del", ns])
 
 
 # ---------------------------------------------------------------- switches
@@ -541,13 +561,7 @@ def main(argv):
         log("interrupted: cleaning up")
     finally:
         r.stop_all()
-        # Safety net: namespaces of this run that survived (e.g. interrupted mid-create).
-        p = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-        for line in p.stdout.splitlines():
-            ns = line.split()[0] if line.split() else ""
-            if ns.startswith(prefix + "-"):
-                stop_netns_pids(r, ns)
-                subprocess.run(["ip", "netns", "del", ns])
+        remove_leftover_namespaces(r, prefix)
     if not rounds:
         rounds = [current]          # interrupted in the first round: what it has
     doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)

@@ -49,7 +49,24 @@ FILL_CHUNK = 100       # filler ports per transaction
 
 # ---------------------------------------------------------------- switches
 
-class Pontoon:
+class Switch:
+    """The ovs-vsctl lines the figures time; each switch's ctl() runs them
+    with its own CLI (pontoon, ovs-vsctl)."""
+
+    def add_internal(self, names, wait=True):
+        chain = []
+        for n in names:
+            chain += ["--", "add-port", "br0", n, "--", "set", "Interface", n, "type=internal"]
+        self.ctl(chain[1:], wait)
+
+    def add_system(self, name):
+        self.ctl(["add-port", "br0", name])
+
+    def set_tag(self, port, tag):
+        self.ctl(["set", "Port", port, f"tag={tag}"])
+
+
+class Pontoon(Switch):
     kind = "pontoon"
 
     def __init__(self, r, args, prefix, ns):
@@ -63,18 +80,6 @@ class Pontoon:
     def ctl(self, args, wait=True):
         return self.r.run([self.daemon.build / "pontoon"] + ([] if wait else ["--no-wait"])
                           + args, env=self.daemon.env, timeout=300)
-
-    def add_internal(self, names, wait=True):
-        chain = []
-        for n in names:
-            chain += ["--", "add-port", "br0", n, "--", "set", "Interface", n, "type=internal"]
-        self.ctl(chain[1:], wait)
-
-    def add_system(self, name):
-        self.ctl(["add-port", "br0", name])
-
-    def set_tag(self, port, tag):
-        self.ctl(["set", "Port", port, f"tag={tag}"])
 
     def pids(self):
         return self.daemon.pids()
@@ -101,7 +106,7 @@ class Pontoon:
         remove_or_keep(d.dir, keep, "Pontoon db/log")
 
 
-class Ovs:
+class Ovs(Switch):
     kind = "ovs"
 
     def __init__(self, r, args, prefix, ns):
@@ -118,18 +123,6 @@ class Ovs:
         return self.r.run(["ovs-vsctl", f"--db={self.ovs.db}", "--timeout=300"]
                           + ([] if wait else ["--no-wait"]) + args, env=self.ovs.env,
                           timeout=305)
-
-    def add_internal(self, names, wait=True):
-        chain = []
-        for n in names:
-            chain += ["--", "add-port", "br0", n, "--", "set", "Interface", n, "type=internal"]
-        self.ctl(chain[1:], wait)
-
-    def add_system(self, name):
-        self.ctl(["add-port", "br0", name])
-
-    def set_tag(self, port, tag):
-        self.ctl(["set", "Port", port, f"tag={tag}"])
 
     def pids(self):
         return [p for p in (self.ovs.vswitchd_pid, self.ovs.ovsdb_pid) if p]

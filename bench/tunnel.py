@@ -33,7 +33,6 @@ Reports; never asserts.  Everything it starts it stops by PID, also on Ctrl-C.
 import argparse
 import os
 import random
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,8 +40,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests" / "lib")]
 import programs  # noqa: E402
-from bench import (H1_IP, H2_IP, OFFLOADS_OFF, PREFIXLEN, build,  # noqa: E402
-                   measure_latency, measure_tcp, measure_udp64, stop_netns_pids)
+from bench import (H2_IP, OFFLOADS_OFF, address_hosts, build,  # noqa: E402
+                   create_namespaces, measure_latency, measure_tcp, measure_udp64,
+                   remove_leftover_namespaces, stop_netns_pids)
 from benchlib import BenchError, Runner, interrupt_on_signals, log  # noqa: E402
 from ovs_daemons import OVS_SCHEMA, OvsDaemons  # noqa: E402
 from pontoon_daemon import PontoonDaemon  # noqa: E402
@@ -73,11 +73,7 @@ class Topology:
 
     def create(self):
         r = self.r
-        for ns in self.namespaces:
-            r.run(["ip", "netns", "add", ns])
-            r.run(["ip", "link", "set", "lo", "up"], ns=ns)
-            for key in ("all", "default"):
-                r.run(["sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1"], ns=ns, check=False)
+        create_namespaces(r, self.namespaces)
         for h, s in ((self.h1, self.s1), (self.h2, self.s2)):
             r.run(["ip", "link", "add", "eth0", "netns", h, "type", "veth",
                    "peer", "name", self.guest_port, "netns", s])
@@ -86,15 +82,7 @@ class Topology:
                "peer", "name", self.underlay, "netns", self.s2])
         for s in (self.s1, self.s2):
             r.run(["ip", "link", "set", self.underlay, "mtu", UNDERLAY_MTU, "up"], ns=s)
-        for ns, ip in ((self.h1, H1_IP), (self.h2, H2_IP)):
-            r.run(["ip", "addr", "add", f"{ip}/{PREFIXLEN}", "dev", "eth0"], ns=ns)
-            r.run(["ip", "link", "set", "eth0", "up"], ns=ns)
-        self.mac1, self.mac2 = self.mac(self.h1, "eth0"), self.mac(self.h2, "eth0")
-        # Static neighbours: no ARP traffic or timers in the middle of a figure.
-        r.run(["ip", "neigh", "replace", H2_IP, "lladdr", self.mac2, "dev", "eth0",
-               "nud", "permanent"], ns=self.h1)
-        r.run(["ip", "neigh", "replace", H1_IP, "lladdr", self.mac1, "dev", "eth0",
-               "nud", "permanent"], ns=self.h2)
+        self.mac1, self.mac2 = address_hosts(r, self.h1, self.h2)
 
     def hosts(self):
         """(namespace, its underlay address, the remote's) for s1 and s2."""
@@ -409,12 +397,7 @@ def main(argv):
         log("interrupted: cleaning up")
     finally:
         r.stop_all()
-        p = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-        for line in p.stdout.splitlines():
-            ns = line.split()[0] if line.split() else ""
-            if ns.startswith(prefix + "-"):
-                stop_netns_pids(r, ns)
-                subprocess.run(["ip", "netns", "del", ns])
+        remove_leftover_namespaces(r, prefix)
     doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)
     doc["targets"] = compute_targets(doc["results"])
     report(doc, sys.stderr if args.json == "-" else sys.stdout)

@@ -6,7 +6,6 @@ ping crosses the switch inside the kernel.  Detaching and unpinning leave no
 filter and no pin behind.
 """
 
-import os
 import re
 import shutil
 from pathlib import Path

@@ -17,13 +17,11 @@ This machine has no SR-IOV NIC, so:
 """
 
 import json
-import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 

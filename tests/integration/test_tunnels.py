@@ -6,7 +6,6 @@ namespace.  Guests are namespaces behind a host's bridge, addressed from
 198.19.0.0/16.  Nothing here uses an address outside 198.18.0.0/15.
 """
 
-import hashlib
 import os
 import signal
 import re
