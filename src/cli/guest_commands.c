@@ -357,18 +357,8 @@ static int cmd_guest_xml(struct cli_context *ctx)
         rc = cli_fail(ctx, "%s", error);
         free(error);
     }
-    if (!rc && ctx->options->format_given && ctx->options->format == FORMAT_JSON) {
-        json_t *obj = json_pack("{s:s, s:s, s:s}", "name", args.name,
-                                "type", attach_type(g.attach), "xml", strbuf_cstr(&xml));
-        char *text = obj ? json_dumps(obj, ctx->options->pretty ? JSON_INDENT(4) : JSON_COMPACT)
-                         : NULL;
-        if (text)
-            strbuf_printf(&ctx->output, "%s\n", text);
-        free(text);
-        json_decref(obj);
-    } else if (!rc) {
-        strbuf_puts(&ctx->output, strbuf_cstr(&xml));
-    }
+    if (!rc)
+        put_xml(ctx, args.name, attach_type(g.attach), &xml);
     strbuf_free(&xml);
     free(trunks);
     free(socket_path);

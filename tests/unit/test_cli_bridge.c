@@ -24,9 +24,6 @@
 #include "control/schema.h"
 #include "cli_run.h"
 
-static char dir[32];
-static char db_path[128];
-static char run_dir[64];
 
 static void expect_ok(const char *line)
 {
@@ -106,28 +103,14 @@ static size_t count_rows(const char *table_name)
 
 static int setup(void **state)
 {
-    strcpy(dir, "/tmp/pontoon-cli-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_dir_make("/tmp/pontoon-cli-XXXXXX"))
         return -1;
-    snprintf(db_path, sizeof db_path, "%s/conf.db", dir);
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    mkdir(run_dir, 0755);
-    setenv("PONTOON_DB", db_path, 1);
-    setenv("PONTOON_RUN_DIR", run_dir, 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char *cmd;
-    if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-        free(cmd);
-    }
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
+    cli_dir_remove();
     return 0;
 }
 

@@ -21,9 +21,6 @@
 #include "control/schema.h"
 #include "cli_run.h"
 
-static char dir[32];
-static char db_path[128];
-static char run_dir[64];
 
 static void expect_ok(const char *line)
 {
@@ -75,14 +72,8 @@ static const char *get(const char *args)
 /* bra with ports tap1 (tag 2) and vnet0 (libvirt's external-ids). */
 static int setup(void **state)
 {
-    strcpy(dir, "/tmp/pontoon-db-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_dir_make("/tmp/pontoon-db-XXXXXX"))
         return -1;
-    snprintf(db_path, sizeof db_path, "%s/conf.db", dir);
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    mkdir(run_dir, 0755);
-    setenv("PONTOON_DB", db_path, 1);
-    setenv("PONTOON_RUN_DIR", run_dir, 1);
     if (run("add-br bra -- add-port bra tap1 tag=2 -- add-port bra vnet0"
             " -- set Interface vnet0 external-ids:attached-mac=\"52:54:00:12:34:56\""
             " external-ids:iface-id=abc"))
@@ -92,15 +83,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char *cmd;
-    if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-        free(cmd);
-    }
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
+    cli_dir_remove();
     return 0;
 }
 

@@ -13,7 +13,6 @@
 
 #include "cli_run.h"
 
-static char dir[64], db_path[128], run_dir[128];
 static char guest[256], two_socket[256];
 
 static void host_dirs(void)
@@ -27,43 +26,15 @@ static void host_dirs(void)
 static int setup(void **state)
 {
     host_dirs();
-    strcpy(dir, "/tmp/pontoon-nic-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_dir_make("/tmp/pontoon-nic-XXXXXX"))
         return -1;
-    snprintf(db_path, sizeof db_path, "%s/conf.db", dir);
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
-    mkdir(run_dir, 0755);
-    setenv("PONTOON_DB", db_path, 1);
-    setenv("PONTOON_RUN_DIR", run_dir, 1);
     return run("add-br br0");
 }
 
 static int teardown(void **state)
 {
-    char *cmd;
-    if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-        free(cmd);
-    }
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
+    cli_dir_remove();
     return 0;
-}
-
-static int runf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int runf(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *line = NULL;
-    if (vasprintf(&line, fmt, args) < 0)
-        line = NULL;
-    va_end(args);
-    int status = run(line ? line : "");
-    free(line);
-    return status;
 }
 
 static void test_command_help_is_a_manual_page(void **state)

@@ -20,7 +20,6 @@
 #include "host/nic_files.h"
 #include "host/pci_inventory.h"
 
-static char dir[64], db_path[128], run_dir[128];
 static char igb[256], ixgbe[256], mlx5[256], no_iommu[256];
 static char copy[160];
 
@@ -32,44 +31,16 @@ static int setup(void **state)
     snprintf(ixgbe, sizeof ixgbe, "%.*s/../data/pci/ixgbe-vfio", len, __FILE__);
     snprintf(mlx5, sizeof mlx5, "%.*s/../data/pci/mlx5", len, __FILE__);
     snprintf(no_iommu, sizeof no_iommu, "%.*s/../data/pci/no-iommu", len, __FILE__);
-    strcpy(dir, "/tmp/pontoon-cli-pci-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_dir_make("/tmp/pontoon-cli-pci-XXXXXX"))
         return -1;
-    snprintf(db_path, sizeof db_path, "%s/conf.db", dir);
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
     snprintf(copy, sizeof copy, "%s/tree", dir);
-    mkdir(run_dir, 0755);
-    setenv("PONTOON_DB", db_path, 1);
-    setenv("PONTOON_RUN_DIR", run_dir, 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char *cmd;
-    if (asprintf(&cmd, "rm -rf '%s'", dir) >= 0) {
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", dir);
-        free(cmd);
-    }
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
+    cli_dir_remove();
     return 0;
-}
-
-static int runf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int runf(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *line = NULL;
-    if (vasprintf(&line, fmt, args) < 0)
-        line = NULL;
-    va_end(args);
-    int status = run(line ? line : "");
-    free(line);
-    return status;
 }
 
 /* A fresh copy of a fixture tree at `copy`, for the commands to write. */

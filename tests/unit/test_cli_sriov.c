@@ -23,56 +23,30 @@
 #include "host/nic_files.h"
 #include "host/vf_netlink.h"
 
-static char dir[64], db_path[128], run_dir[128], tree[160];
+static char tree[160];
 static char fixture[512];
-
-static int runf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int runf(const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *line = NULL;
-    if (vasprintf(&line, fmt, args) < 0)
-        line = NULL;
-    va_end(args);
-    int status = run(line ? line : "");
-    free(line);
-    return status;
-}
 
 static int setup(void **state)
 {
     const char *slash = strrchr(__FILE__, '/');
     snprintf(fixture, sizeof fixture, "%.*s/../data/sriov/host",
              (int)(slash ? slash - __FILE__ : 0), __FILE__);
-    strcpy(dir, "/tmp/pontoon-cli-sriov-XXXXXX");
-    if (!mkdtemp(dir))
+    if (cli_dir_make("/tmp/pontoon-cli-sriov-XXXXXX"))
         return -1;
-    snprintf(db_path, sizeof db_path, "%s/conf.db", dir);
-    snprintf(run_dir, sizeof run_dir, "%s/run", dir);
     snprintf(tree, sizeof tree, "%s/tree", dir);
-    mkdir(run_dir, 0755);
     char *cmd = xasprintf("cp -a '%s' '%s'", fixture, tree);
     int rc = system(cmd);
     free(cmd);
     if (rc)
         return -1;
-    setenv("PONTOON_DB", db_path, 1);
-    setenv("PONTOON_RUN_DIR", run_dir, 1);
     setenv("PONTOON_SRIOV_ROOT", tree, 1);
     return run("add-br br0");
 }
 
 static int teardown(void **state)
 {
-    char *cmd = xasprintf("rm -rf '%s'", dir);
-    if (cmd && system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
-    free(cmd);
+    cli_dir_remove();
     unsetenv("PONTOON_SRIOV_ROOT");
-    free(out_text);
-    free(err_text);
-    out_text = err_text = NULL;
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "control/datum.h"
 #include "control/db.h"
 #include "control/db_index.h"
+#include "db_fixture.h"
 
 #define N_ROWS 5000
 
@@ -68,11 +69,6 @@ static void test_index_add_remove_grow(void **state)
     free(rows);
 }
 
-struct fixture {
-    char dir[64];
-    char path[128];
-};
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -82,31 +78,6 @@ static int setup(void **state)
     snprintf(f->path, sizeof f->path, "%s/conf.db", f->dir);
     *state = f;
     return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd))
-        return -1;
-    free(f);
-    return 0;
-}
-
-static const struct table_def *T(const char *name)
-{
-    return schema_find_table(name);
-}
-
-static struct db *open_db(const char *path)
-{
-    struct db *db = NULL;
-    char *error = NULL;
-    if (db_open(path, &db, &error))
-        fail_msg("db_open: %s", error);
-    return db;
 }
 
 static void begin(struct db *db)
@@ -122,26 +93,6 @@ static int commit(struct db *db)
     int rc = db_commit(db, &error);
     free(error);
     return rc;
-}
-
-static struct db_row *add_port(struct db *db, struct db_row *bridge, const char *name)
-{
-    struct db_row *iface = db_insert_row(db, T("Interface"));
-    db_row_set_string(iface, "name", name);
-    struct db_row *port = db_insert_row(db, T("Port"));
-    db_row_set_string(port, "name", name);
-    db_row_add_ref(port, "interfaces", iface->uuid);
-    db_row_add_ref(bridge, "ports", port->uuid);
-    return port;
-}
-
-static struct db_row *add_bridge(struct db *db, const char *name)
-{
-    struct db_row *br = db_insert_row(db, T("Bridge"));
-    db_row_set_string(br, "name", name);
-    db_row_add_ref(db_root_row(db), "bridges", br->uuid);
-    add_port(db, br, name);
-    return br;
 }
 
 /* Every port of br0 reachable by following uuids, each exactly once. */
