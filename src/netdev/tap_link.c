@@ -10,7 +10,8 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "util/rtnl.h"
 
 static int tun_attr_cb(const struct nlattr *attr, void *arg)
 {
@@ -51,38 +52,26 @@ static int link_msg_cb(const struct nlmsghdr *nlh, void *arg)
 
 /* Sends one request about `name` and runs `cb` on the answer (or the ack). */
 static int link_request(uint16_t type, uint16_t flags, const char *name, const char *alias,
-                             mnl_cb_t cb, void *data)
+                        mnl_cb_t cb, void *data)
 {
     if (strlen(name) >= IFNAMSIZ)
         return -EINVAL;
-    struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-    if (!nl)
-        return -errno;
-    char buf[16384];
-    struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-    nlh->nlmsg_type = type;
-    nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-    nlh->nlmsg_seq = (unsigned)time(NULL);
-    struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
-    ifi->ifi_family = AF_UNSPEC;
+    struct rtnl_exchange *x;
+    int err = rtnl_open(&x);
+    if (err)
+        return err;
+    size_t size;
+    void *buf = rtnl_buffer(x, &size);
+    struct nlmsghdr *nlh = rtnl_put_link_header(buf, size, type, flags, rtnl_next_seq(x), 0);
     mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
     if (alias)
         mnl_attr_put_str(nlh, IFLA_IFALIAS, alias);
     else
         mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);    /* no statistics */
-    int err = 0;
-    unsigned seq = nlh->nlmsg_seq;
-    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ||
-        mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-        err = -errno;
-    } else {
-        ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
-        if (n < 0)
-            err = -errno;
-        else if (mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), cb, data) < 0)
-            err = errno ? -errno : -EIO;
-    }
-    mnl_socket_close(nl);
+    /* A get without NLM_F_ACK ends with its one answer. */
+    err = flags & NLM_F_ACK ? rtnl_run(x, nlh->nlmsg_len, cb, data)
+                            : rtnl_run_one(x, nlh->nlmsg_len, cb, data);
+    rtnl_close(x);
     return err;
 }
 
