@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Pontoon benchmark: Pontoon vs the Linux bridge vs Open vSwitch (userspace,
+"""Pontoon benchmark: Pontoon (userspace datapath, and datapath_type=system:
+its eBPF kernel fast path) vs the Linux bridge vs Open vSwitch (userspace,
 datapath_type=netdev) on the same ports, in one run.
 
 Topology (all in network namespaces named <prefix>-h1, -h2, -sw):
@@ -18,7 +19,7 @@ sw namespace, and is measured in turn:
     bridge the machine's system+softirq seconds from /proc/stat), peak memory
     (VmHWM), CPU over 3 s idle, and RSS after adding 64 more ports.
 
-Run as root: bench/run [--quick] [--only pontoon,bridge,ovs,none] [--json FILE|-]
+Run as root: bench/run [--quick] [--only pontoon,pontoon-system,bridge,ovs,none] [--json FILE|-]
 Reports; never asserts. Everything it starts it stops (by PID), also on Ctrl-C.
 """
 
@@ -27,6 +28,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -35,7 +37,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent / "tests" / "lib")]  # programs
 
 import programs  # noqa: E402
-from bench_report import LABELS, SWITCHES, compute_targets, report
+from bench_report import LABELS, SWITCHES, TARGET_KEYS, compute_targets, report
 from benchlib import REPO, BenchError, Runner, interrupt_on_signals, log, make_all
 from ovs_daemons import OVS_SCHEMA, OvsDaemons
 from pontoon_daemon import PontoonDaemon
@@ -229,18 +231,25 @@ class Ovs(Switch):
 
 
 class Pontoon(Switch):
+    """pontoond with br0 on the userspace datapath (datapath_type empty:
+    netdev)."""
     kind = "pontoon"
+    datapath_type = None
 
     def __init__(self, r, topo, args):
         super().__init__(r, topo, args)
         self.daemon = PontoonDaemon(r, args.build, topo.prefix, ns=topo.sw)
+        self.bridge = "br0"
 
     def start(self):
         t = self.topo
+        add_br = ["add-br", self.bridge]
+        if self.datapath_type:
+            add_br += ["--", "set", "bridge", self.bridge, f"datapath_type={self.datapath_type}"]
         self.daemon.start()
-        self.daemon.ctl(["add-br", "br0"])
-        self.daemon.ctl(["add-port", "br0", t.p1])
-        self.daemon.ctl(["add-port", "br0", t.p2])
+        self.daemon.ctl(add_br)
+        self.daemon.ctl(["add-port", self.bridge, t.p1])
+        self.daemon.ctl(["add-port", self.bridge, t.p2])
 
     def pids(self):
         return self.daemon.pids()
@@ -248,13 +257,20 @@ class Pontoon(Switch):
     def add_ports(self, ports):
         args = []
         for p in ports:
-            args += ["--", "add-port", "br0", p]
+            args += ["--", "add-port", self.bridge, p]
         p = self.daemon.ctl(args[1:], timeout=120, check=False)
         if p.returncode != 0:   # no multi-command transactions yet: one at a time
             log(f"pontoon: one transaction for {len(ports)} add-port failed "
                 f"({p.stderr.strip()[:200]}); adding one by one")
             for port in ports:
-                self.daemon.ctl(["--may-exist", "add-port", "br0", port])
+                self.daemon.ctl(["--may-exist", "add-port", self.bridge, port])
+
+    def userspace_rx(self):
+        """Frames the userspace workers received so far (pmd-stats-show),
+        None when it cannot be read."""
+        p = self.daemon.ctl(["dpif-netdev/pmd-stats-show"], check=False, timeout=10)
+        counts = re.findall(r"packets received: (\d+)", p.stdout)
+        return sum(int(c) for c in counts) if p.returncode == 0 and counts else None
 
     def memory(self):
         return {"pontoond": self.daemon.proc.pid} if self.pids() else {}
@@ -263,7 +279,75 @@ class Pontoon(Switch):
         self.daemon.stop(self.args.keep_logs)
 
 
-SWITCH_CLASSES = {"none": NoSwitch, "bridge": LinuxBridge, "ovs": Ovs, "pontoon": Pontoon}
+class PontoonSystem(Pontoon):
+    """pontoond with a datapath_type=system bridge: known unicast between
+    p1 and p2 is switched by its eBPF TC programs, floods and unknown
+    unicast by the userspace datapath.  The bridge has a name of this run
+    (<prefix>sys), so that the pins it may leave (/sys/fs/bpf/pontoon/<name>)
+    are this run's alone; del-br removes them before the daemon stops."""
+    kind = "pontoon-system"
+    datapath_type = "system"
+
+    def __init__(self, r, topo, args):
+        super().__init__(r, topo, args)
+        self.bridge = system_bridge_name(topo.prefix)
+        self.status = None
+
+    def start(self):
+        super().start()
+        self.status = self.kernel_status()
+        if "kernel_fast_path=active" not in (self.status or ""):
+            raise BenchError(f"bridge {self.bridge}: kernel fast path not active "
+                             f"(status {self.status or '?'}):\n" + self.daemon.log_tail(8))
+
+    def kernel_status(self):
+        p = self.daemon.ctl(["get", "bridge", self.bridge, "status"], check=False, timeout=10)
+        return p.stdout.strip() if p.returncode == 0 else None
+
+    def pin_dir_seen_by_daemon(self):
+        """The bridge's pin directory as the daemon sees it: `ip netns exec`
+        gives it a mount namespace of its own, where it mounts bpffs."""
+        pids = self.daemon.pids()
+        return Path(f"/proc/{pids[0]}/root{pin_dir(self.bridge)}") if pids else None
+
+    def stop(self):
+        try:
+            if self.daemon.pids():
+                p = self.daemon.ctl(["--if-exists", "del-br", self.bridge], check=False,
+                                    timeout=30)
+                if p.returncode != 0:
+                    log(f"pontoon: del-br {self.bridge} failed: {p.stderr.strip()[:200]}")
+                seen = self.pin_dir_seen_by_daemon()
+                if seen is not None and seen.exists():
+                    log(f"pontoon: {pin_dir(self.bridge)} still pinned after del-br; removing it")
+                    shutil.rmtree(seen, ignore_errors=True)
+        finally:
+            try:
+                super().stop()
+            finally:
+                remove_pins(self.bridge)
+
+
+def system_bridge_name(prefix):
+    return f"{prefix}sys"
+
+
+def pin_dir(bridge):
+    return f"/sys/fs/bpf/pontoon/{bridge}"
+
+
+def remove_pins(bridge):
+    """Safety net after the daemon stopped: this run's bridge's pin directory,
+    that one directory only."""
+    d = Path(pin_dir(bridge))
+    if d.exists():
+        log(f"pontoon: removing {d} left pinned")
+        shutil.rmtree(d, ignore_errors=True)
+
+
+SWITCH_CLASSES = {"none": NoSwitch, "bridge": LinuxBridge, "ovs": Ovs, "pontoon": Pontoon,
+                  "pontoon-system": PontoonSystem}
+DAEMONS = ("ovs", "pontoon", "pontoon-system")   # a switch process to measure
 
 
 # ---------------------------------------------------------------- measurements
@@ -425,17 +509,29 @@ def bench_switch(r, kind, prefix, args):
             log(f"{LABELS[kind]}: no forwarding (h1 cannot ping h2); skipping traffic figures")
         else:
             meter_pids = sw.pids
+            userspace = getattr(sw, "userspace_rx", None)
             for name, fn in (
                 ("latency", lambda: measure_latency(r, topo, args.ping_count)),
                 ("tcp1", lambda: measure_tcp(r, topo, T, 1)),
                 ("tcp4", lambda: measure_tcp(r, topo, T, 4)),
                 ("udp64", lambda: measure_udp64(r, topo, T, args)),
             ):
+                u0 = userspace() if userspace and name == "udp64" else None
                 with CpuMeter(meter_pids) as m:
                     res[name] = figure(name, fn)
                 res["cpu"][name] = m.result()
+                if u0 is not None and res[name]:
+                    # how many of the frames the userspace workers switched
+                    # (all of them on netdev; on system, what the kernel
+                    # passed up)
+                    u1 = userspace()
+                    if u1 is not None:
+                        res[name]["userspace_rx"] = u1 - u0
+                        sent = res[name]["sent"]
+                        res[name]["userspace_pct"] = (round(100.0 * (u1 - u0) / sent, 1)
+                                                      if sent else None)
             res["memory"] = memory(sw)
-        if kind in ("ovs", "pontoon"):
+        if kind in DAEMONS:
             time.sleep(1)
             res["idle"] = figure("idle CPU", lambda: measure_idle(sw, args.idle_seconds))
 
@@ -450,7 +546,9 @@ def bench_switch(r, kind, prefix, args):
                     raise BenchError("switch process gone after adding ports")
                 return {"ports": len(ports) + 2, "add_s": round(took, 2), "memory": mem}
             res["ports64"] = figure(f"{args.extra_ports} extra ports", ports64)
-        if sw.pids() == [] and kind in ("ovs", "pontoon"):
+        if getattr(sw, "status", None):
+            res["kernel_fast_path"] = sw.status
+        if sw.pids() == [] and kind in DAEMONS:
             res["errors"]["process"] = "switch process exited during the run"
         return res
     finally:
@@ -480,7 +578,7 @@ def build(args):
         b.mkdir(parents=True, exist_ok=True)
         subprocess.run(["cc", "-O2", "-Wall", "-o", target, str(REPO / "bench/pktgen.c")],
                        check=True)
-    if "pontoon" in args.only and not args.no_make:
+    if any(k.startswith("pontoon") for k in args.only) and not args.no_make:
         make_all(b)
 
 
@@ -489,8 +587,8 @@ def parse_args(argv):
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true",
                     help="a few seconds per figure (CI: proves the bench works)")
-    ap.add_argument("--only", default="none,bridge,ovs,pontoon",
-                    help="comma-separated subset of none,bridge,ovs,pontoon (default: all)")
+    ap.add_argument("--only", default=",".join(SWITCHES),
+                    help=f"comma-separated subset of {','.join(SWITCHES)} (default: all)")
     ap.add_argument("--build", default="build",
                     help="build directory with pontoond and pontoon (default build/)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-': stdout)")
@@ -547,10 +645,11 @@ def main(argv):
             for kind in SWITCHES:
                 if kind not in args.only:
                     continue
-                missing = pontoon_not_built(kind, args, LABELS[kind])
+                missing = pontoon_not_built("pontoon" if kind.startswith("pontoon") else kind,
+                                            args, LABELS[kind])
                 if missing:
-                    current[kind] = missing
-                    log(f"Pontoon: {args.build}/pontoond not built; skipped")
+                    current[kind] = dict(missing, switch=kind)
+                    log(f"{LABELS[kind]}: {args.build}/pontoond not built; skipped")
                     continue
                 of = f" round {i}/{args.rounds}:" if args.rounds > 1 else ""
                 log(f"==={of} {LABELS[kind]} (namespaces {prefix}-*)")
@@ -562,6 +661,8 @@ def main(argv):
     finally:
         r.stop_all()
         remove_leftover_namespaces(r, prefix)
+        if "pontoon-system" in args.only:
+            remove_pins(system_bridge_name(prefix))
     if not rounds:
         rounds = [current]          # interrupted in the first round: what it has
     doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)
@@ -569,8 +670,10 @@ def main(argv):
     doc["results"] = combine(rounds)
     if len(rounds) > 1:
         doc["rounds"] = rounds
-    doc["targets"] = annotate_targets(compute_targets(doc["results"]),
-                                      [compute_targets(rr) for rr in rounds])
+    for kind, key in TARGET_KEYS.items():
+        if kind == "pontoon" or kind in args.only:     # "targets": always, as before
+            doc[key] = annotate_targets(compute_targets(doc["results"], kind),
+                                        [compute_targets(rr, kind) for rr in rounds])
     report(doc, sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         write_json(doc, args.json)

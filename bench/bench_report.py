@@ -1,11 +1,18 @@
 """The table of bench.py: one row per figure, one column per switch, then
-Pontoon's ratios to its peers and its targets from the issue."""
+the ratios of Pontoon (userspace datapath) and of Pontoon system
+(datapath_type=system, the eBPF kernel fast path) to their peers, and each
+one's targets from the issue."""
 
 from report import fmt, print_errors, print_table, ratio
 
-SWITCHES = ["none", "bridge", "ovs", "pontoon"]
+SWITCHES = ["none", "bridge", "ovs", "pontoon", "pontoon-system"]
 LABELS = {"none": "no switch", "bridge": "Linux bridge", "ovs": "OVS userspace",
-          "pontoon": "Pontoon"}
+          "pontoon": "Pontoon", "pontoon-system": "Pontoon system"}
+# The switches whose ratios to their peers are printed: (kind, ratio column prefix)
+SUBJECTS = [("pontoon", "P"), ("pontoon-system", "Psys")]
+PEERS = [("bridge", "bridge"), ("ovs", "OVS")]
+# Where doc keeps each subject's targets
+TARGET_KEYS = {"pontoon": "targets", "pontoon-system": "targets_system"}
 
 # Targets from the issue: (key, description, kind, target)
 #   kind "ratio_ge": pontoon/peer >= target; "ratio_le": pontoon/peer <= target;
@@ -63,19 +70,23 @@ ROWS = [
     ("idle", "idle CPU over 3 s (%)", lambda r: g(r, "idle", "cpu_pct"), False),
     ("wake", "idle wakeups (/s)", lambda r: g(r, "idle", "wakeups_per_s"), False),
     ("rss64", "RSS, 64 extra ports (MiB)", lambda r: main_process_mem(r, "rss_mib", ("ports64", "memory")), False),
+    ("udp_user", "64B via userspace workers (%)", lambda r: g(r, "udp64", "userspace_pct"), False),
 ]
+NO_RATIO = {"udp_user"}     # a share of the frames: its ratio says nothing
 
 
 def switch_cpu(res, test):
     """The switch's CPU seconds; for the Linux bridge (kernel) the machine's
-    system+softirq seconds instead, marked with '*'."""
+    system+softirq seconds instead, marked with '*'; for Pontoon system
+    pontoond's own, marked with '+' (the frames its kernel path switches cost
+    softirq time that only the machine-wide row shows)."""
     if res["switch"] == "bridge":
         v = g(res, "cpu", test, "machine_sys_softirq_s") if test else total_cpu(res, "machine_sys_softirq_s")
         return v, "*"
     if res["switch"] == "none":
         return None, ""
     v = g(res, "cpu", test, "switch_cpu_s") if test else total_cpu(res, "switch_cpu_s")
-    return v, ""
+    return v, "+" if res["switch"] == "pontoon-system" else ""
 
 
 CPU_ROWS = {"cpu_tcp1": "tcp1", "cpu_tcp4": "tcp4", "cpu_udp": "udp64", "cpu_total": None}
@@ -87,8 +98,9 @@ def cell(res, key, getter):
     return getter(res), ""
 
 
-def compute_targets(results):
-    p, br, ovs = results.get("pontoon"), results.get("bridge"), results.get("ovs")
+def compute_targets(results, subject="pontoon"):
+    """The targets of the issue for `subject` (pontoon or pontoon-system)."""
+    p, br, ovs = results.get(subject), results.get("bridge"), results.get("ovs")
     vals = {
         "tcp1_vs_bridge": ratio(g(p, "tcp1", "gbps"), g(br, "tcp1", "gbps")),
         "tcp1_vs_ovs": ratio(g(p, "tcp1", "gbps"), g(ovs, "tcp1", "gbps")),
@@ -110,6 +122,8 @@ def compute_targets(results):
             met = v <= target
         else:
             met = v <= target
+        if subject != "pontoon":
+            desc = desc.replace("Pontoon", LABELS[subject])
         out.append({"key": key, "what": desc, "value": None if v is None else round(v, 3),
                     "target": ("0 %" if key == "idle_cpu_pct" else
                                (">= " if kind == "ratio_ge" else "<= ") + f"{target:g}"
@@ -132,13 +146,48 @@ def generator_ceiling_note(results):
             f"{bare:.0f} kpps ({bare / ovs:.2f}x OVS)")
 
 
+def ratio_columns(results):
+    """(subject, peer, header) of each ratio column: every Pontoon column to
+    each peer present, then Pontoon system to Pontoon."""
+    cols = [(k, peer, f"{pre}/{name}") for k, pre in SUBJECTS if k in results
+            for peer, name in PEERS if peer in results]
+    if "pontoon" in results and "pontoon-system" in results:
+        cols.append(("pontoon-system", "pontoon", "Psys/P"))
+    return cols
+
+
+def ratio_cell(key, subject, peer, vals):
+    if key in NO_RATIO:
+        return "-"
+    # pontoond's own CPU against the kernel's time for the bridge: apples and
+    # oranges when nearly all the switching is in the kernel
+    if key in CPU_ROWS and subject == "pontoon-system" and peer == "bridge":
+        return "-"
+    rt = ratio(vals.get(subject), vals.get(peer))
+    return "-" if rt is None else f"{rt:.2f}x"
+
+
+def print_targets(label, targets, out):
+    print(f"\n{label} against the targets (reported, not asserted):", file=out)
+    for t in targets:
+        v = t["value"]
+        status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
+        vs = "-" if v is None else (f"{v:.2f}x" if "x" in t["target"] else f"{v:g}")
+        each = ""
+        if any(x is not None for x in t.get("rounds", [])):
+            one = (lambda x: f"{x:.2f}x") if "x" in t["target"] else (lambda x: f"{x:g}")
+            each = "   rounds: " + " ".join("-" if x is None else one(x) for x in t["rounds"])
+        print(f"  {t['what']:<52} {vs:>10}   target {t['target']:<8} {status}{each}", file=out)
+        if t.get("note"):
+            print(f"    ({t['note']})", file=out)
+
+
 def report(doc, out):
     results = doc["results"]
     kinds = [k for k in SWITCHES if k in results]
     cols = [LABELS[k] for k in kinds]
-    has_p = "pontoon" in results
-    peers = [k for k in ("bridge", "ovs") if k in results and has_p]
-    head = ["figure"] + cols + [f"P/{'bridge' if k == 'bridge' else 'OVS'}" for k in peers]
+    rcols = ratio_columns(results)
+    head = ["figure"] + cols + [h for _, _, h in rcols]
     rows = []
     for key, label, getter, _ in ROWS:
         row = [label]
@@ -147,9 +196,8 @@ def report(doc, out):
             v, mark = cell(results[k], key, getter)
             vals[k] = v
             row.append(fmt(v, mark))
-        for k in peers:
-            rt = ratio(vals.get("pontoon"), vals.get(k))
-            row.append("-" if rt is None else f"{rt:.2f}x")
+        for subject, peer, _ in rcols:
+            row.append(ratio_cell(key, subject, peer, vals))
         rows.append(row)
     meta = doc["meta"]
     n = meta.get("rounds", 1)
@@ -163,20 +211,21 @@ def report(doc, out):
           "(/proc/stat, includes the hosts' own kernel work).", file=out)
     print("  Switch CPU = utime+stime of pontoond / ovs-vswitchd + ovsdb-server; memory = "
           "pontoond / ovs-vswitchd + ovsdb-server.", file=out)
+    if "pontoon-system" in results:
+        print("+ Pontoon system (datapath_type=system): pontoond's own CPU only; the known "
+              "unicast its eBPF TC programs switch costs softirq time, in the machine-wide "
+              "row (so no Psys/bridge ratio of switch CPU).", file=out)
+    if any(k in results for k, _ in SUBJECTS):
+        print("  64B via userspace workers: frames Pontoon's worker threads received "
+              "(pmd-stats) / frames sent: ~100 % on the userspace datapath, the frames "
+              "the kernel passed up with datapath_type=system.", file=out)
     offl = ", ".join(f"{LABELS[k]}: {results[k].get('offloads', '?')}" for k in kinds)
     print(f"  veth offloads: {offl}", file=out)
-    if has_p:
-        print("\nPontoon against the targets (reported, not asserted):", file=out)
-        for t in doc["targets"]:
-            v = t["value"]
-            status = "n/a" if t["met"] is None else ("met" if t["met"] else "MISSED")
-            vs = "-" if v is None else (f"{v:.2f}x" if "x" in t["target"] else f"{v:g}")
-            each = ""
-            if any(x is not None for x in t.get("rounds", [])):
-                one = (lambda x: f"{x:.2f}x") if "x" in t["target"] else (lambda x: f"{x:g}")
-                each = "   rounds: " + " ".join("-" if x is None else one(x) for x in t["rounds"])
-            print(f"  {t['what']:<45} {vs:>10}   target {t['target']:<8} {status}{each}", file=out)
-            if t.get("note"):
-                print(f"    ({t['note']})", file=out)
+    if results.get("pontoon-system", {}).get("kernel_fast_path"):
+        print(f"  Pontoon system bridge status: {results['pontoon-system']['kernel_fast_path']}",
+              file=out)
+    for k, _ in SUBJECTS:
+        if k in results and doc.get(TARGET_KEYS[k]):
+            print_targets(LABELS[k], doc[TARGET_KEYS[k]], out)
     errs = [(LABELS[k], n, e) for k in kinds for n, e in results[k].get("errors", {}).items()]
     print_errors(errs, out, max_lines=8)

@@ -54,6 +54,12 @@ const struct cli_command_def runtime_commands[] = {
       "list the commands the running daemon accepts" },
     { "version", 0, 0, "", COMMAND_RUNTIME, runtime_forward, "version",
       "print the running daemon's version" },
+    { "exit", 0, 1, "", COMMAND_RUNTIME, runtime_forward, "exit [--cleanup]",
+      "stop the daemon, as SIGTERM does: a datapath_type=system bridge's kernel programs "
+      "stay attached and pinned, so known unicast keeps flowing until the next daemon "
+      "adopts them.\n"
+      "With --cleanup, remove them first (every bridge's TC programs and its pins under "
+      "/sys/fs/bpf/pontoon); the configuration is kept either way." },
     { NULL, 0, 0, NULL, 0, NULL, NULL, NULL },
 };
 

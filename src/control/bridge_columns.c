@@ -8,6 +8,7 @@
 
 #include "control/datum.h"
 #include "control/db.h"
+#include "control/kernel_path.h"
 #include "control/schema.h"
 #include "netdev/netdev.h"
 
@@ -34,10 +35,11 @@ bool bridge_datapath_id(const char *configured, const uint8_t *mac, char out[17]
 void bridge_columns_write(struct switch_state *st)
 {
     const struct table_def *table = schema_find_table("Bridge");
-    const struct column_def *dpid_col, *version_col;
+    const struct column_def *dpid_col, *version_col, *status_col;
     char *err = NULL;
     if (schema_find_column(table, "datapath_id", &dpid_col, &err) < 0 ||
-        schema_find_column(table, "datapath_version", &version_col, &err) < 0) {
+        schema_find_column(table, "datapath_version", &version_col, &err) < 0 ||
+        schema_find_column(table, "status", &status_col, &err) < 0) {
         free(err);
         return;
     }
@@ -58,5 +60,20 @@ void bridge_columns_write(struct switch_state *st)
         db_report_ephemeral(st->db, row, dpid_col, &value);
         datum_init_string(&value, "<built-in>");
         db_report_ephemeral(st->db, row, version_col, &value);
+        /* datapath_type=system: which datapath runs it, and why not the kernel. */
+        char kernel[512];
+        const char *fast_path = kernel_path_status(st->bridges[i], kernel, sizeof kernel);
+        value = (struct datum)DATUM_EMPTY;
+        if (fast_path) {
+            value.n = 2;
+            value.keys = calloc(2, sizeof *value.keys);
+            value.values = calloc(2, sizeof *value.values);
+            value.keys[0].string = strdup("datapath");
+            value.values[0].string = strdup(kernel_path_active(st->bridges[i]) ? "system"
+                                                                               : "netdev");
+            value.keys[1].string = strdup("kernel_fast_path");
+            value.values[1].string = strdup(fast_path);
+        }
+        db_report_ephemeral(st->db, row, status_col, &value);
     }
 }

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "control/db.h"
+#include "control/kernel_path.h"
 #include "control/schema.h"
+#include "control/switch_state.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
 #include "netdev/netdev_vhostuser.h"
@@ -52,8 +54,8 @@ uint64_t iface_stats_interval_ms(const char *text)
     return ms;
 }
 
-static void running_statistics(const struct running_iface *iface, const struct column_def *col,
-                               struct datum *out)
+static void running_statistics(const struct switch_state *st, const struct running_iface *iface,
+                               const struct column_def *col, struct datum *out)
 {
     struct dp_port_stats dp;
     dp_port_stats_read(iface->stats, &dp);
@@ -70,6 +72,16 @@ static void running_statistics(const struct running_iface *iface, const struct c
     if (is_vhost) {
         vhost[0] = vs.tx_retries;
         vhost[1] = vs.tx_failure_drops;
+    }
+    /* A kernel port (datapath_type=system): what the program handled
+     * itself adds to what reached userspace (the frames it passed up). */
+    struct pbs_counters k;
+    if (kernel_path_port_counters(switch_find_bridge(st, iface->bridge), iface, &k)) {
+        dp.rx_packets += k.n[PBS_RX] - k.n[PBS_PASSED_UP];
+        dp.rx_bytes += k.n[PBS_FORWARDED_BYTES];
+        dp.rx_dropped += k.n[PBS_DROPPED];
+        dp.tx_packets += k.n[PBS_TX];
+        dp.tx_bytes += k.n[PBS_TX_BYTES];
     }
     iface_statistics(&dp, netdev, is_vhost ? vhost : NULL, col, out);
 }
@@ -96,7 +108,7 @@ void iface_stats_write(struct switch_state *st, uint64_t now_ms)
         const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
         if (!row)
             continue;
-        running_statistics(st->ifaces[i], col, &values[n]);
+        running_statistics(st, st->ifaces[i], col, &values[n]);
         if (datum_equals(&values[n], db_row_get(row, "statistics"), col)) {
             datum_destroy(&values[n], col);
             continue;

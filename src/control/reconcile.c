@@ -6,13 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/db.h"
 #include "control/bond_columns.h"
 #include "control/bridge_columns.h"
 #include "control/iface_columns.h"
+#include "control/kernel_path.h"
 #include "control/root_columns.h"
 #include "control/switch_state.h"
+#include "datapath/bpf_switch.h"
 #include "netdev/netdev_tunnel.h"
 #include "netdev/netdev_vhostuser.h"
 #include "util/log.h"
@@ -26,7 +29,7 @@ int switch_state_init(struct switch_state *st, struct db *db)
     st->db = db;
     iface_index_init(&st->iface_index);
     st->started_ns = pmd_now_ns();
-    return 0;
+    return kernel_path_init(st);
 }
 
 static void iface_free(struct running_iface *iface)
@@ -42,6 +45,7 @@ static void iface_free(struct running_iface *iface)
 
 static void bridge_free(struct running_bridge *bridge)
 {
+    kernel_path_release(bridge);         /* no-op after kernel_path_remove */
     dp_fdb_destroy(bridge->fdb);
     free(bridge);
 }
@@ -82,6 +86,9 @@ void switch_state_destroy(struct switch_state *st)
     free(st->ifaces);
     free(st->bridges);
     iface_index_destroy(&st->iface_index);
+    if (st->kernel_epoll_fd >= 0)
+        close(st->kernel_epoll_fd);
+    st->kernel_epoll_fd = -1;
     st->ifaces = NULL;
     st->bridges = NULL;
     st->n_ifaces = st->n_bridges = 0;
@@ -203,6 +210,11 @@ static struct running_bridge *bridge_get(struct switch_state *st, struct reconci
         dp_fdb_write_unlock(bridge->fdb);
     }
     bridge->tunnel_split_horizon = split_horizon;
+    bridge->aging_s = aging;
+    const char *dp_type = db_row_get_string(row, "datapath_type");
+    if (strcmp(bridge->datapath_type, dp_type ? dp_type : ""))
+        bridge->kernel_tried = false;    /* a new choice: try loading again */
+    snprintf(bridge->datapath_type, sizeof bridge->datapath_type, "%s", dp_type ? dp_type : "");
     bridge->seen = true;
     return bridge;
 }
@@ -535,6 +547,8 @@ static struct dp_config *build_config(struct switch_state *st)
         snprintf(bridge->name, sizeof bridge->name, "%s", rb->name);
         bridge->tunnel_split_horizon = rb->tunnel_split_horizon;
         bridge->fdb = rb->fdb;
+        bridge->kernel_path = rb->kernel != NULL;
+        bridge->kernel_fdb_fd = rb->kernel ? bpf_switch_fdb_fd(rb->kernel) : -1;
         bridge->ports = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *bridge->ports);
         if (!bridge->ports)
             goto fail;
@@ -551,6 +565,7 @@ static struct dp_config *build_config(struct switch_state *st)
             port->netdev = iface->netdev;
             port->is_patch = !strcmp(iface->type, "patch");
             port->is_tunnel = tunnel_type_is_tunnel(iface->type);
+            port->in_kernel = bridge->kernel_path && iface->kernel_ifindex;
             port->vlan = iface->vlan;
             port->bridge = bridge;
             port->stats = iface->stats;
@@ -640,6 +655,11 @@ int switch_reconcile(struct switch_state *st)
         gone[n_gone++] = st->bridges[i];
         st->bridges[i] = st->bridges[--st->n_bridges];
     }
+
+    for (size_t i = 0; i < n_gone; i++)
+        kernel_path_remove(st, gone[i]);
+    for (size_t i = 0; i < st->n_bridges; i++)
+        kernel_path_sync(st, st->bridges[i]);
 
     int result = pmd_configure(st);
     pmd_assign_rxqs(st);

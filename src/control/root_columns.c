@@ -9,7 +9,7 @@
 #include "control/schema.h"
 
 /* Sorted, as a set keeps them. */
-static const char *const datapath_types[] = { "netdev" };
+static const char *const datapath_types[] = { "netdev", "system" };
 static const char *const iface_types[] = {
     "dpdkvhostuser", "dpdkvhostuserclient", "geneve", "internal", "patch", "system", "tap",
     "vxlan",

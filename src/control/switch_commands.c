@@ -1,6 +1,7 @@
 /* Each command builds its answer once as JSON data and renders the text
  * from that same data. */
 #include "control/switch_commands.h"
+#include "control/kernel_path.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@ static void command_fdb_flush(int argc, const char *const *argv, struct control_
         struct running_bridge *bridge = st->bridges[i];
         if (argc == 1 && strcmp(bridge->name, argv[0]))
             continue;
+        kernel_path_flush(bridge);
         dp_fdb_write_lock(bridge->fdb);
         fdb_flush(bridge->fdb->fdb);
         dp_fdb_write_unlock(bridge->fdb);
@@ -92,6 +94,22 @@ static void command_fdb_flush(int argc, const char *const *argv, struct control_
 static uint64_t load_counter(const uint64_t *counter)
 {
     return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
+/* A kernel port's counters (datapath_type=system): what the program did. */
+static json_t *kernel_json(const struct running_bridge *rb, const struct running_iface *iface)
+{
+    struct pbs_counters c;
+    if (!iface || !kernel_path_port_counters(rb, iface, &c))
+        return NULL;
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook",
+                     iface->kernel_flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress",
+                     "rx_packets", (json_int_t)c.n[PBS_RX], "rx_bytes",
+                     (json_int_t)c.n[PBS_RX_BYTES], "forwarded", (json_int_t)c.n[PBS_FORWARDED],
+                     "forwarded_bytes", (json_int_t)c.n[PBS_FORWARDED_BYTES], "passed_up",
+                     (json_int_t)c.n[PBS_PASSED_UP], "dropped", (json_int_t)c.n[PBS_DROPPED],
+                     "unknown_unicast", (json_int_t)c.n[PBS_PASS_UNKNOWN], "floods",
+                     (json_int_t)c.n[PBS_PASS_FLOOD]);
 }
 
 static json_t *port_json(const struct dp_port *port, const struct running_iface *iface)
@@ -153,12 +171,20 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
     json_t *bridges = json_array();
     for (size_t b = 0; st->config && b < st->config->n_bridges; b++) {
         const struct dp_bridge *bridge = st->config->bridges[b];
+        const struct running_bridge *rb = switch_find_bridge(st, bridge->name);
         json_t *ports = json_array();
-        for (size_t p = 0; p < bridge->n_ports; p++)
-            json_array_append_new(ports, port_json(bridge->ports[p],
-                                                   find_running(st, bridge->name,
-                                                                bridge->ports[p]->name)));
-        json_array_append_new(bridges, json_pack("{s:s, s:o}", "name", bridge->name,
+        for (size_t p = 0; p < bridge->n_ports; p++) {
+            const struct running_iface *iface = find_running(st, bridge->name,
+                                                             bridge->ports[p]->name);
+            json_t *port = port_json(bridge->ports[p], iface);
+            json_t *kernel = rb ? kernel_json(rb, iface) : NULL;
+            if (kernel)
+                json_object_set_new(port, "kernel", kernel);
+            json_array_append_new(ports, port);
+        }
+        json_array_append_new(bridges, json_pack("{s:s, s:s, s:o}", "name", bridge->name,
+                                                 "datapath", bridge->kernel_path ? "system"
+                                                                                 : "netdev",
                                                  "ports", ports));
     }
 
@@ -168,7 +194,9 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
     size_t i, j;
     json_t *bridge, *port;
     json_array_foreach(bridges, i, bridge) {
-        strbuf_printf(&text, "  %s:\n", json_string_value(json_object_get(bridge, "name")));
+        const char *datapath = json_string_value(json_object_get(bridge, "datapath"));
+        strbuf_printf(&text, "  %s:%s\n", json_string_value(json_object_get(bridge, "name")),
+                      !strcmp(datapath, "system") ? " (datapath system: kernel fast path)" : "");
         json_array_foreach(json_object_get(bridge, "ports"), j, port) {
             char ofport[16], where[32];
             format_ofport(ofport, sizeof ofport,
@@ -216,6 +244,16 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                           (long long)json_integer_value(json_object_get(tx, "packets")),
                           (long long)json_integer_value(json_object_get(tx, "bytes")),
                           (long long)json_integer_value(json_object_get(tx, "dropped")));
+            json_t *kernel = json_object_get(port, "kernel");
+            if (kernel)
+                strbuf_printf(&text,
+                              "        kernel (TC %s): RX packets:%lld forwarded:%lld "
+                              "up:%lld dropped:%lld\n",
+                              json_string_value(json_object_get(kernel, "hook")),
+                              (long long)json_integer_value(json_object_get(kernel, "rx_packets")),
+                              (long long)json_integer_value(json_object_get(kernel, "forwarded")),
+                              (long long)json_integer_value(json_object_get(kernel, "passed_up")),
+                              (long long)json_integer_value(json_object_get(kernel, "dropped")));
             strbuf_puts(&text, strbuf_cstr(&tunnel_line));
             strbuf_free(&config);
             strbuf_free(&tunnel_line);

@@ -56,12 +56,23 @@ struct running_iface {
     struct netdev_link link;
     struct netdev_ethtool ethtool;
     uint64_t link_queries;          /* times asked (dpif/show's JSON, for tests) */
+    int kernel_ifindex;             /* in the bridge's kernel fast path, 0 if not */
+    uint8_t kernel_flags;           /* there with these PBS_PORT_* flags */
 };
+
+struct bpf_switch;
 
 struct running_bridge {
     char name[16];
+    char datapath_type[16];         /* as configured: "system" or netdev ("", "netdev") */
     struct dp_fdb *fdb;
     size_t fdb_max;                 /* a new size means a new table */
+    uint32_t aging_s;
+    /* datapath_type=system (kernel_path.c): */
+    struct bpf_switch *kernel;      /* NULL while not loaded */
+    char *kernel_error;             /* why it could not be loaded */
+    bool kernel_tried;              /* loading was tried (and failed if !kernel) */
+    size_t kernel_fdb_max;          /* the kernel table's size */
     bool tunnel_split_horizon;      /* other_config:tunnel-split-horizon, default true */
     bool seen;
 };
@@ -92,6 +103,7 @@ struct switch_state {
     struct running_iface **ifaces;
     size_t n_ifaces;
     struct iface_index iface_index; /* st->ifaces by (bridge, name) */
+    int kernel_epoll_fd;            /* learn events of the kernel fast paths */
 };
 
 int switch_state_init(struct switch_state *st, struct db *db);

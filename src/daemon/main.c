@@ -18,6 +18,7 @@
 #include "control/bond_columns.h"
 #include "control/db.h"
 #include "control/iface_stats.h"
+#include "control/kernel_path.h"
 #include "control/link_monitor.h"
 #include "control/macvtap_keeper.h"
 #include "control/nic_policy.h"
@@ -57,6 +58,8 @@ struct daemon {
     struct sriov_policy *sriov;       /* VF counts and VF settings kept applied */
     int64_t data_version;
     bool reconcile_pending;
+    bool exit_requested;              /* appctl exit */
+    bool exit_cleanup;                /* exit --cleanup: kernel fast paths go too */
 };
 
 static void usage(void)
@@ -191,6 +194,21 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
     return 0;
 }
 
+/* ovs-appctl's exit: stop as SIGTERM does, leaving the kernel fast paths
+ * running for the next daemon, or with --cleanup removing them first. */
+static void command_exit(int argc, const char *const *argv, struct control_reply *reply,
+                         void *aux)
+{
+    struct daemon *d = aux;
+    if (argc == 1 && strcmp(argv[0], "--cleanup")) {
+        reply->error = xasprintf("exit: unknown option \"%s\" (only --cleanup)", argv[0]);
+        return;
+    }
+    d->exit_requested = true;
+    d->exit_cleanup = argc == 1;
+    reply->text = strdup("");
+}
+
 static void on_link_event(const struct link_event *event, void *aux);
 
 /* Link events already queued are taken first, so that the reported Interface
@@ -318,7 +336,7 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
     return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV };
+enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL };
 
 static int set_tick(int timer_fd, bool fast)
 {
@@ -345,6 +363,7 @@ static int run(struct daemon *d, int signal_fd)
     add_to_epoll(epoll_fd, signal_fd, TAG_SIGNAL);
     add_to_epoll(epoll_fd, timer_fd, TAG_TIMER);
     add_to_epoll(epoll_fd, netdev_change_fd(), TAG_NETDEV);
+    add_to_epoll(epoll_fd, kernel_path_epoll_fd(&d->switch_state), TAG_KERNEL);
 
     bool running = true;
     while (running) {
@@ -384,6 +403,9 @@ static int run(struct daemon *d, int signal_fd)
                 }
                 break;
             }
+            case TAG_KERNEL:
+                kernel_path_consume_events(&d->switch_state, clock_monotonic_ms());
+                break;
             case TAG_NETDEV: {
                 uint64_t count;
                 if (read(netdev_change_fd(), &count, sizeof count) == sizeof count)
@@ -416,6 +438,10 @@ static int run(struct daemon *d, int signal_fd)
                 break;
             }
             }
+        }
+        if (d->exit_requested) {
+            log_info("exit%s requested: shutting down", d->exit_cleanup ? " --cleanup" : "");
+            running = false;
         }
         if (fast_tick != (d->switch_state.n_bonds > 0)) {
             fast_tick = d->switch_state.n_bonds > 0;
@@ -505,6 +531,7 @@ int main(int argc, char **argv)
         goto out;
     control_server_register(d.control, "reload", "", 0, 0, command_reload, &d);
     control_server_register(d.control, "vlog/reopen", "", 0, 0, command_vlog_reopen, NULL);
+    control_server_register(d.control, "exit", "[--cleanup]", 0, 1, command_exit, &d);
     switch_commands_register(d.control, &d.switch_state);
     if (opts.pidfile && write_pidfile(opts.pidfile) < 0)
         goto out;
@@ -521,6 +548,9 @@ int main(int argc, char **argv)
     status = run(&d, signal_fd) < 0;
 out:
     free(error);
+    if (switch_initialized && d.exit_cleanup)
+        for (size_t i = 0; i < d.switch_state.n_bridges; i++)
+            kernel_path_remove(&d.switch_state, d.switch_state.bridges[i]);
     if (switch_initialized)
         switch_state_destroy(&d.switch_state);
     control_server_close(d.control);

@@ -28,6 +28,7 @@
 #include "util/log.h"
 
 #define PROGRAM_NAME   "pontoon_switch"
+#define FILTER_NAME    "pontoon_upcall"
 #define BPFFS_ROOT     "/sys/fs/bpf"
 #define TC_HANDLE      0x5054       /* "PT": our filter among others on the hook */
 #define TC_PRIORITY    1
@@ -35,13 +36,17 @@
 
 struct bpf_switch {
     struct bpf_object *object;
-    struct bpf_program *program;
-    int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd;
+    struct bpf_program *program, *filter;
+    int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd, events_fd;
+    struct ring_buffer *events;
+    bpf_switch_learn_fn *learn_fn;
+    void *learn_ctx;
     int n_cpus;
     char *pin_dir;
 };
 
 static _Thread_local char last_error[CAPTURE_SIZE + 512];
+static _Thread_local char errno_text[128];
 static _Thread_local char captured[CAPTURE_SIZE];
 static _Thread_local size_t captured_len;
 static _Thread_local bool capturing;
@@ -59,6 +64,14 @@ static int fail(int err, const char *fmt, ...)
     vsnprintf(last_error, sizeof last_error, fmt, args);
     va_end(args);
     return err < 0 ? err : -err;
+}
+
+/* libbpf's own codes (LIBBPF_ERRNO__*: "Invalid ELF format"...) and errno. */
+static const char *error_text(int err)
+{
+    if (libbpf_strerror(err, errno_text, sizeof errno_text) < 0)
+        snprintf(errno_text, sizeof errno_text, "%s", strerror(err < 0 ? -err : err));
+    return errno_text;
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
@@ -207,15 +220,19 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
     if (!sw->object) {
         err = -errno;
         sw->object = NULL;
-        return fail(err, "cannot open %s: %s\n%s", path, strerror(-err), captured);
+        return fail(err, "cannot open %s: %s\n%s", path, error_text(err), captured);
     }
     sw->program = bpf_object__find_program_by_name(sw->object, PROGRAM_NAME);
     if (!sw->program)
         return fail(-ENOENT, "%s has no program %s", path, PROGRAM_NAME);
     bpf_program__set_type(sw->program, BPF_PROG_TYPE_SCHED_CLS);
+    sw->filter = bpf_object__find_program_by_name(sw->object, FILTER_NAME);
+    if (!sw->filter)
+        return fail(-ENOENT, "%s has no program %s", path, FILTER_NAME);
 
     static const char *const names[] = {
-        "pbs_ports", "pbs_fdb", "pbs_config", "pbs_counters", "pbs_decision",
+        "pbs_ports", "pbs_fdb", "pbs_config", "pbs_counters", "pbs_decision", "pbs_handoff",
+        "pbs_learn_events",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct bpf_map *map;
@@ -234,7 +251,7 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
 
     err = bpf_object__load(sw->object);
     if (err)
-        return fail(err, "the kernel refused %s: %s\n%s", path, strerror(-err), captured);
+        return fail(err, "the kernel refused %s: %s\n%s", path, error_text(err), captured);
     if (sw->pin_dir) {
         char pin[PATH_MAX];
         if ((err = pin_path(sw, PROGRAM_NAME, pin, sizeof pin)))
@@ -247,7 +264,7 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
     struct { const char *name; int *fd; } fds[] = {
         { "pbs_ports", &sw->ports_fd }, { "pbs_fdb", &sw->fdb_fd },
         { "pbs_config", &sw->config_fd }, { "pbs_counters", &sw->counters_fd },
-        { "pbs_decision", &sw->decision_fd },
+        { "pbs_decision", &sw->decision_fd }, { "pbs_learn_events", &sw->events_fd },
     };
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         struct bpf_map *map;
@@ -282,6 +299,18 @@ int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch 
     if (!err) {
         capture_start();
         err = open_object(sw, options);
+        if (err && sw->pin_dir && sw->object) {
+            /* Pinned maps of another layout or size (an older daemon, a new
+             * mac-table-size) cannot be reused: start afresh. */
+            log_info("bpf: %s: %s; its pinned maps are replaced", sw->pin_dir,
+                     bpf_switch_last_error());
+            bpf_switch_unpin(sw);
+            make_dirs(sw->pin_dir);
+            bpf_object__close(sw->object);
+            sw->object = NULL;
+            captured_len = 0;
+            err = open_object(sw, options);
+        }
         capture_stop();
     }
     /* A fresh table, or an adopted one: the config gets its defaults only
@@ -294,8 +323,12 @@ int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch 
             err = bpf_switch_set_config(sw, (uint64_t)FDB_DEFAULT_AGING_S * 1000000000ull, 0);
     }
     if (err) {
-        if (sw->object && sw->pin_dir)
+        if (sw->object && sw->pin_dir) {
             bpf_switch_unpin(sw);        /* nothing half made stays pinned */
+        } else if (sw->pin_dir) {
+            rmdir(sw->pin_dir);          /* only when empty: nothing was pinned */
+            rmdir(BPF_SWITCH_PIN_ROOT);
+        }
         bpf_switch_close(sw);
         return err;
     }
@@ -307,6 +340,7 @@ void bpf_switch_close(struct bpf_switch *sw)
 {
     if (!sw)
         return;
+    ring_buffer__free(sw->events);
     bpf_object__close(sw->object);
     free(sw->pin_dir);
     free(sw);
@@ -336,6 +370,41 @@ int bpf_switch_unpin(struct bpf_switch *sw)
 int bpf_switch_prog_fd(const struct bpf_switch *sw)
 {
     return bpf_program__fd(sw->program);
+}
+
+int bpf_switch_filter_fd(const struct bpf_switch *sw)
+{
+    return bpf_program__fd(sw->filter);
+}
+
+static int learn_event(void *ctx, void *data, size_t size)
+{
+    struct bpf_switch *sw = ctx;
+    const struct pbs_learn_event *event = data;
+    if (size >= sizeof *event && sw->learn_fn)
+        sw->learn_fn(sw->learn_ctx, event->bridge_id, event->vlan, event->mac,
+                     event->ifindex);
+    return 0;
+}
+
+int bpf_switch_events_fd(struct bpf_switch *sw, bpf_switch_learn_fn *fn, void *ctx)
+{
+    sw->learn_fn = fn;
+    sw->learn_ctx = ctx;
+    if (!sw->events) {
+        sw->events = ring_buffer__new(sw->events_fd, learn_event, sw, NULL);
+        if (!sw->events)
+            return fail(-errno, "cannot map the learn events: %s", strerror(errno));
+    }
+    return ring_buffer__epoll_fd(sw->events);
+}
+
+int bpf_switch_events_consume(struct bpf_switch *sw)
+{
+    if (!sw->events)
+        return 0;
+    int n = ring_buffer__consume(sw->events);
+    return n < 0 ? fail(n, "cannot read the learn events: %s", strerror(-n)) : n;
 }
 
 int bpf_switch_set_config(struct bpf_switch *sw, uint64_t aging_ns, uint32_t flags)
@@ -388,7 +457,7 @@ static int clear_counters(struct bpf_switch *sw, __u32 slot)
 }
 
 int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
-                        const struct vlan_policy *policy)
+                        const struct vlan_policy *policy, uint8_t flags)
 {
     __u32 key = (__u32)ifindex;
     struct pbs_port port;
@@ -402,6 +471,7 @@ int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
     port.bridge_id = bridge_id;
     port.counter_slot = slot;
     port.vlan_mode = (__u8)policy->mode;
+    port.flags = flags;
     port.tag = policy->tag < 0 ? PBS_NO_TAG : (__u16)policy->tag;
     if (policy->trunks_all)
         memset(port.trunks, 0xff, sizeof port.trunks);
@@ -500,9 +570,13 @@ int bpf_switch_fdb_delete(struct bpf_switch *sw, uint32_t bridge_id, uint16_t vl
     return 0;
 }
 
-int bpf_switch_fdb_flush(struct bpf_switch *sw, uint32_t bridge_id)
+/* Removes the entries `match` says yes to; returns how many. */
+static int fdb_flush_matching(struct bpf_switch *sw, bool (*match)(const struct pbs_fdb_key *,
+                                                                   uint32_t, uint32_t),
+                              uint32_t arg)
 {
     struct pbs_fdb_key key, next;
+    struct pbs_fdb_entry value;
     int removed = 0;
     /* Deleting the key just returned would restart the walk: delete the
      * previous one once its successor is known. */
@@ -511,15 +585,64 @@ int bpf_switch_fdb_flush(struct bpf_switch *sw, uint32_t bridge_id)
     int err = bpf_map_get_next_key(sw->fdb_fd, NULL, &next);
     while (err == 0) {
         key = next;
+        bool matches = bpf_map_lookup_elem(sw->fdb_fd, &key, &value) == 0 &&
+                       match(&key, value.ifindex, arg);
         err = bpf_map_get_next_key(sw->fdb_fd, &key, &next);
         if (have_prev && bpf_map_delete_elem(sw->fdb_fd, &prev) == 0)
             removed++;
-        have_prev = key.bridge_id == bridge_id;
+        have_prev = matches;
         prev = key;
     }
     if (have_prev && bpf_map_delete_elem(sw->fdb_fd, &prev) == 0)
         removed++;
     return removed;
+}
+
+static bool of_bridge(const struct pbs_fdb_key *key, uint32_t ifindex, uint32_t bridge_id)
+{
+    (void)ifindex;
+    return key->bridge_id == bridge_id;
+}
+
+static bool behind_port(const struct pbs_fdb_key *key, uint32_t ifindex, uint32_t port)
+{
+    (void)key;
+    return ifindex == port;
+}
+
+int bpf_switch_fdb_flush(struct bpf_switch *sw, uint32_t bridge_id)
+{
+    return fdb_flush_matching(sw, of_bridge, bridge_id);
+}
+
+int bpf_switch_fdb_flush_port(struct bpf_switch *sw, uint32_t ifindex)
+{
+    return fdb_flush_matching(sw, behind_port, ifindex);
+}
+
+int bpf_switch_ports(struct bpf_switch *sw, int *ifindexes, uint8_t *flags, size_t max)
+{
+    __u32 key, next;
+    struct pbs_port port;
+    size_t n = 0;
+    int err = bpf_map_get_next_key(sw->ports_fd, NULL, &next);
+    while (err == 0) {
+        key = next;
+        if (bpf_map_lookup_elem(sw->ports_fd, &key, &port) == 0) {
+            if (n < max) {
+                ifindexes[n] = (int)key;
+                flags[n] = port.flags;
+            }
+            n++;
+        }
+        err = bpf_map_get_next_key(sw->ports_fd, &key, &next);
+    }
+    return (int)n;
+}
+
+int bpf_switch_fdb_fd(const struct bpf_switch *sw)
+{
+    return sw->fdb_fd;
 }
 
 int bpf_switch_decision_take(struct bpf_switch *sw, struct pbs_decision *out)
@@ -550,9 +673,8 @@ int bpf_switch_decision_take(struct bpf_switch *sw, struct pbs_decision *out)
     return err;
 }
 
-int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, size_t len,
-                        unsigned repeat, int *verdict, void *out, size_t *out_len,
-                        uint32_t *duration_ns)
+static int test_run(int prog_fd, int ifindex, const void *frame, size_t len, unsigned repeat,
+                    int *verdict, void *out, size_t *out_len, uint32_t *duration_ns)
 {
     struct __sk_buff ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -566,7 +688,7 @@ int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, s
         .ctx_size_in = sizeof ctx,
         .repeat = repeat,
     );
-    if (bpf_prog_test_run_opts(bpf_switch_prog_fd(sw), &opts) < 0)
+    if (bpf_prog_test_run_opts(prog_fd, &opts) < 0)
         return fail(-errno, "test run on ifindex %d failed: %s", ifindex, strerror(errno));
     *verdict = (int)opts.retval;
     if (out && out_len)
@@ -576,9 +698,28 @@ int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, s
     return 0;
 }
 
-int bpf_switch_attach(struct bpf_switch *sw, int ifindex)
+int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, size_t len,
+                        unsigned repeat, int *verdict, void *out, size_t *out_len,
+                        uint32_t *duration_ns)
 {
-    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    return test_run(bpf_switch_prog_fd(sw), ifindex, frame, len, repeat, verdict, out, out_len,
+                    duration_ns);
+}
+
+int bpf_switch_test_run_filter(struct bpf_switch *sw, int ifindex, const void *frame,
+                               size_t len, int *kept)
+{
+    return test_run(bpf_switch_filter_fd(sw), ifindex, frame, len, 1, kept, NULL, NULL, NULL);
+}
+
+static enum bpf_tc_attach_point hook_of(uint8_t flags)
+{
+    return flags & PBS_PORT_HOOK_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags)
+{
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST)
         return fail(err, "cannot add clsact on ifindex %d: %s", ifindex, strerror(-err));
@@ -586,19 +727,19 @@ int bpf_switch_attach(struct bpf_switch *sw, int ifindex)
                 .prog_fd = bpf_switch_prog_fd(sw), .flags = BPF_TC_F_REPLACE);
     err = bpf_tc_attach(&hook, &opts);
     if (err)
-        return fail(err, "cannot attach to ifindex %d's TC ingress: %s", ifindex,
-                    strerror(-err));
+        return fail(err, "cannot attach to ifindex %d's TC %s: %s", ifindex,
+                    flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress", strerror(-err));
     return 0;
 }
 
-int bpf_switch_detach(struct bpf_switch *sw, int ifindex)
+int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
     (void)sw;
-    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
     LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
     int err = bpf_tc_detach(&hook, &opts);
     if (err)
-        return fail(err, "cannot detach from ifindex %d's TC ingress: %s", ifindex,
-                    strerror(-err));
+        return fail(err, "cannot detach from ifindex %d's TC %s: %s", ifindex,
+                    flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress", strerror(-err));
     return 0;
 }

@@ -52,13 +52,25 @@ void bpf_switch_close(struct bpf_switch *sw);
 int bpf_switch_unpin(struct bpf_switch *sw);
 
 int bpf_switch_prog_fd(const struct bpf_switch *sw);
+/* The socket filter for the daemon's AF_PACKET sockets on system ports
+ * (SO_ATTACH_BPF): it decides for TC ingress and keeps what goes up. */
+int bpf_switch_filter_fd(const struct bpf_switch *sw);
+
+/* Learn events: the program wrote (bridge, vlan, mac) -> ifindex. */
+typedef void bpf_switch_learn_fn(void *ctx, uint32_t bridge_id, uint16_t vlan,
+                                 const uint8_t mac[6], uint32_t ifindex);
+/* A descriptor that polls readable when events wait; `fn` gets them from
+ * bpf_switch_events_consume(), which returns how many it handled. */
+int bpf_switch_events_fd(struct bpf_switch *sw, bpf_switch_learn_fn *fn, void *ctx);
+int bpf_switch_events_consume(struct bpf_switch *sw);
 
 /* aging_ns 0 makes every entry stale: everything unicast goes up. */
 int bpf_switch_set_config(struct bpf_switch *sw, uint64_t aging_ns, uint32_t flags);
-/* Adds or updates (at once: the next frame sees it) a port.  Its counters
- * start at zero when the port is new and are kept on an update. */
+/* Adds or updates (at once: the next frame sees it) a port; `flags` are
+ * PBS_PORT_* (where its hook is).  Its counters start at zero when the port
+ * is new and are kept on an update. */
 int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
-                        const struct vlan_policy *policy);
+                        const struct vlan_policy *policy, uint8_t flags);
 int bpf_switch_remove_port(struct bpf_switch *sw, int ifindex);
 /* Sum over the CPUs of the port's counters. */
 int bpf_switch_port_counters(struct bpf_switch *sw, int ifindex, struct pbs_counters *out);
@@ -71,6 +83,14 @@ int bpf_switch_fdb_delete(struct bpf_switch *sw, uint32_t bridge_id, uint16_t vl
                           const uint8_t mac[6]);
 /* Removes every entry of the bridge; returns how many. */
 int bpf_switch_fdb_flush(struct bpf_switch *sw, uint32_t bridge_id);
+/* Removes every entry behind port `ifindex`; returns how many. */
+int bpf_switch_fdb_flush_port(struct bpf_switch *sw, uint32_t ifindex);
+/* The MAC table's descriptor, for the userspace datapath's writes (a MAC
+ * it learned behind a port the kernel does not switch). */
+int bpf_switch_fdb_fd(const struct bpf_switch *sw);
+/* The configured ports: up to `max` ifindexes with their PBS_PORT_* flags;
+ * returns how many there are. */
+int bpf_switch_ports(struct bpf_switch *sw, int *ifindexes, uint8_t *flags, size_t max);
 
 /* The last recorded decision (PBS_CONFIG_RECORD_DECISION), taken from
  * whichever CPU recorded one, and cleared.  -ENOENT when none was. */
@@ -85,10 +105,16 @@ int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, s
                         unsigned repeat, int *verdict, void *out, size_t *out_len,
                         uint32_t *duration_ns);
 
-/* TC ingress of a device (a clsact qdisc, created when missing; libbpf 1.1
- * has no tcx helpers, those need libbpf >= 1.3).  Attaching again replaces
- * the program (a new daemon's); detaching leaves the qdisc. */
-int bpf_switch_attach(struct bpf_switch *sw, int ifindex);
-int bpf_switch_detach(struct bpf_switch *sw, int ifindex);
+/* The same for the socket filter: *kept gets how many bytes a socket
+ * would keep (0: none). */
+int bpf_switch_test_run_filter(struct bpf_switch *sw, int ifindex, const void *frame,
+                               size_t len, int *kept);
+
+/* TC ingress of a device, or egress with PBS_PORT_HOOK_EGRESS in `flags`
+ * (a clsact qdisc, created when missing; libbpf 1.1 has no tcx helpers,
+ * those need libbpf >= 1.3).  Attaching again replaces the program (a new
+ * daemon's); detaching leaves the qdisc. */
+int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags);
+int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags);
 
 #endif

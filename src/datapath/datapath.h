@@ -17,6 +17,8 @@
 #include "switching/vlan.h"
 
 #define OFPORT_LOCAL 65534u
+/* Each kernel fast path has its own program and maps: its bridge is 1. */
+#define KERNEL_BRIDGE_ID 1u
 #define DP_MAX_WORKERS 64
 #define DP_MAX_RXQ 16
 
@@ -105,6 +107,7 @@ struct dp_port {
     struct netdev *netdev;          /* NULL while the device is missing */
     bool is_patch;
     bool is_tunnel;                 /* vxlan/geneve: split horizon applies */
+    bool in_kernel;                 /* switched by the bridge's kernel fast path too */
     struct dp_port *patch_peer;     /* the peer patch port, NULL if unresolved */
     struct vlan_policy vlan;
     struct dp_bridge *bridge;
@@ -120,6 +123,11 @@ struct dp_bridge {
     char name[16];
     bool tunnel_split_horizon;      /* tunnel-to-tunnel floods are suppressed */
     struct dp_fdb *fdb;
+    /* datapath_type=system: the kernel's MAC table (a BPF map), told of
+     * every MAC learned here behind a port the kernel does not switch, so
+     * that it sends frames for it up rather than to where it last saw it. */
+    bool kernel_path;
+    int kernel_fdb_fd;
     struct dp_port **ports;
     size_t n_ports;
 };

@@ -3,10 +3,12 @@
  * A frame with one known destination waits in that port's output queue so a
  * whole batch leaves in one send; floods go out at once.  Patch ports hand
  * the frame to the peer bridge in-process. */
+#include <bpf/bpf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapath/bpf/switch_maps.h"
 #include "datapath/datapath.h"
 #include "packet/headers.h"
 
@@ -206,6 +208,22 @@ static bool port_is_usable(const struct dp_port *port)
     return port->netdev || port->bond || (port->is_patch && port->patch_peer);
 }
 
+/* The kernel's entry for a MAC behind a port only userspace switches: its
+ * frames from kernel ports come up here (a kernel port learns its own MACs
+ * in the program).  Once per learn or refresh, as the table above. */
+static void kernel_fdb_learn_userspace(int fd, uint16_t vlan, const uint8_t *mac,
+                                       uint64_t now_ms)
+{
+    struct pbs_fdb_key key;
+    memset(&key, 0, sizeof key);
+    key.bridge_id = KERNEL_BRIDGE_ID;
+    key.vlan = vlan;
+    memcpy(key.mac, mac, sizeof key.mac);
+    struct pbs_fdb_entry entry = { .ifindex = PBS_IFINDEX_USERSPACE,
+                                   .seen_ns = now_ms * 1000000ull };
+    bpf_map_update_elem(fd, &key, &entry, BPF_ANY);
+}
+
 static void learn_source(struct dp_bridge *bridge, struct dp_port *in_port, uint16_t vlan,
                          const uint8_t *src, uint64_t now_ms)
 {
@@ -215,6 +233,8 @@ static void learn_source(struct dp_bridge *bridge, struct dp_port *in_port, uint
     if (known == in_port->ofport && now_ms - seen_ms < FDB_REFRESH_MS)
         return;
     dp_fdb_learn(bridge->fdb, vlan, src, in_port->ofport, now_ms);
+    if (bridge->kernel_path && !in_port->in_kernel)
+        kernel_fdb_learn_userspace(bridge->kernel_fdb_fd, vlan, src, now_ms);
 }
 
 void dp_bridge_input(struct dp_port *in_port, int member, struct packet *pkt, uint64_t now_ms,

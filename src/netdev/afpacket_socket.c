@@ -68,7 +68,18 @@ static int join_fanout(int fd, int fanout)
 
 /* Opens one rx queue's socket: with a receive ring if `ring` is given, in
  * the fanout group `fanout` unless it is 0.  Returns the fd or a negative errno. */
-int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring)
+int afpacket_set_filter(int fd, int filter_fd)
+{
+    if (filter_fd >= 0)
+        return setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &filter_fd, sizeof filter_fd) < 0
+                   ? -errno : 0;
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &one, sizeof one) < 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}
+
+int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring, int filter_fd)
 {
     /* Protocol 0 until bind(): nothing is queued before the options are set. */
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -107,8 +118,8 @@ int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring)
         goto fail_errno;
     if (fanout && (err = join_fanout(fd, fanout)) != 0)
         goto fail;
-    if (fanout && setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &one, sizeof one) < 0)
-        goto fail_errno;
+    if ((fanout || filter_fd >= 0) && (err = afpacket_set_filter(fd, filter_fd)) != 0)
+        goto fail;
     return fd;
 
 fail_errno:

@@ -19,9 +19,14 @@ int afpacket_push_tag(struct packet *pkt, uint32_t status, uint16_t tci, uint16_
 
 /* Opens and binds a socket on `ifindex`: with a receive ring if `ring` is
  * given, in the fanout group `fanout` (a PACKET_FANOUT argument) unless it
- * is 0 — it receives nothing before it is in the group.  Returns the fd or
- * a negative errno. */
-int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring);
+ * is 0 — it receives nothing before it is in the group — and with the eBPF
+ * socket filter `filter_fd` unless it is -1.  Returns the fd or a negative
+ * errno. */
+int afpacket_socket_open(int ifindex, int fanout, struct packet_ring *ring, int filter_fd);
+
+/* Attaches the eBPF socket filter `filter_fd` to `fd`, or removes the
+ * socket's filter when it is -1.  0 or a negative errno. */
+int afpacket_set_filter(int fd, int filter_fd);
 
 /* Opens a socket on `ifindex` that only sends (PACKET_VNET_HDR).  Sending
  * on a socket some epoll watches costs a wakeup call per frame when the

@@ -342,3 +342,8 @@ unsigned netdev_rx_rings(const struct netdev *dev)
 {
     return dev->class->rx_rings ? dev->class->rx_rings(dev) : 0;
 }
+
+int netdev_set_rx_filter(struct netdev *dev, int prog_fd)
+{
+    return dev->class->set_rx_filter ? dev->class->set_rx_filter(dev, prog_fd) : -EOPNOTSUPP;
+}

@@ -37,6 +37,10 @@ struct netdev_class {
     void (*get_stats)(const struct netdev *dev, struct netdev_stats *stats);
     /* Optional: how many rx queues read through a shared-memory ring. */
     unsigned (*rx_rings)(const struct netdev *dev);
+    /* Optional: puts the eBPF socket filter `prog_fd` (-1: none) on every
+     * receiving socket, now and later (the kernel switch's, on system
+     * ports).  0 or a negative errno. */
+    int (*set_rx_filter)(struct netdev *dev, int prog_fd);
 };
 
 struct netdev {
@@ -60,6 +64,8 @@ int netdev_open(const char *name, const char *type, unsigned n_rxq, struct netde
 int netdev_open_config(const char *name, const char *type, unsigned n_rxq, const void *config,
                        struct netdev **out);
 void netdev_close(struct netdev *dev);
+/* The class's set_rx_filter, or -EOPNOTSUPP. */
+int netdev_set_rx_filter(struct netdev *dev, int prog_fd);
 /* Rx queues that read through a ring (0 for types without rings); any thread. */
 unsigned netdev_rx_rings(const struct netdev *dev);
 

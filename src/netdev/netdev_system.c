@@ -20,6 +20,7 @@
 #include "netdev/netdev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/if_packet.h>
 #include <pthread.h>
@@ -41,6 +42,7 @@
 #define LATE_FRAME_CHECK_NS 50000000ull
 
 #define PREPARING INT_MIN           /* prepared_fd while the helper works (-EPERM is -1) */
+#define RETIRED_FILTERS 8           /* replaced filter fds kept open until close */
 
 struct system_priv;
 
@@ -72,6 +74,12 @@ struct system_priv {
     int fanout;                     /* PACKET_FANOUT argument, 0 if none */
     int tx_fd;                      /* sends; in no epoll set */
     bool can_hand_over;             /* a single queue in a CBPF fanout group */
+    /* The kernel switch's socket filter on every rx socket (a dup), or -1.
+     * A helper may be opening a socket with it when it is replaced, so a
+     * replaced one stays open until the port closes. */
+    int filter_fd;
+    int retired_filters[RETIRED_FILTERS];
+    unsigned n_retired;
     unsigned n_fds;
     struct system_rxq rxqs[];       /* one per rx queue */
 };
@@ -87,7 +95,8 @@ static void *prepare_ring_socket(void *arg)
 {
     struct system_rxq *q = arg;
     struct packet_ring ring = { 0 };
-    int fd = afpacket_socket_open(q->priv->ifindex, q->priv->fanout, &ring);
+    int fd = afpacket_socket_open(q->priv->ifindex, q->priv->fanout, &ring,
+                                  __atomic_load_n(&q->priv->filter_fd, __ATOMIC_ACQUIRE));
     q->prepared_ring = ring;
     __atomic_store_n(&q->prepared_fd, fd, __ATOMIC_RELEASE);
     return NULL;
@@ -105,7 +114,9 @@ static void switch_to_prepared(struct system_rxq *q)
     q->prepared_fd = PREPARING;
     if (fd < 0)
         return;                     /* no ring then: recvmmsg it stays */
-    if (afpacket_fanout_select(fd, 1) < 0) {
+    /* The filter may have changed while the helper opened the socket. */
+    if (afpacket_set_filter(fd, __atomic_load_n(&q->priv->filter_fd, __ATOMIC_ACQUIRE)) < 0 ||
+        afpacket_fanout_select(fd, 1) < 0) {
         packet_ring_detach(&q->prepared_ring);
         close(fd);
         return;
@@ -139,8 +150,44 @@ static void system_close(struct netdev *dev)
     }
     if (p->tx_fd >= 0)
         close(p->tx_fd);
+    if (p->filter_fd >= 0)
+        close(p->filter_fd);
+    for (unsigned i = 0; i < p->n_retired; i++)
+        close(p->retired_filters[i]);
     free(p);
     dev->priv = NULL;
+}
+
+static int system_set_rx_filter(struct netdev *dev, int prog_fd)
+{
+    struct system_priv *p = dev->priv;
+    int fd = -1;
+    if (prog_fd >= 0 && (fd = fcntl(prog_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        return -errno;
+    int old = p->filter_fd;
+    __atomic_store_n(&p->filter_fd, fd, __ATOMIC_RELEASE);
+    if (old >= 0) {
+        if (p->n_retired == RETIRED_FILTERS) {
+            close(p->retired_filters[0]);
+            memmove(p->retired_filters, p->retired_filters + 1,
+                    (RETIRED_FILTERS - 1) * sizeof p->retired_filters[0]);
+            p->n_retired--;
+        }
+        p->retired_filters[p->n_retired++] = old;
+    }
+    int err = 0;
+    for (unsigned i = 0; i < p->n_fds; i++) {
+        struct system_rxq *q = &p->rxqs[i];
+        int fds[3] = { __atomic_load_n(&q->fd, __ATOMIC_ACQUIRE),
+                       __atomic_load_n(&q->ring_fd, __ATOMIC_ACQUIRE),
+                       __atomic_load_n(&q->old_fd, __ATOMIC_ACQUIRE) };
+        for (int f = 0; f < 3; f++) {
+            int r = fds[f] >= 0 ? afpacket_set_filter(fds[f], fd) : 0;
+            if (r && !err)
+                err = r;
+        }
+    }
+    return err;
 }
 
 static int system_open(struct netdev *dev)
@@ -154,6 +201,7 @@ static int system_open(struct netdev *dev)
         return -ENOMEM;
     p->n_fds = dev->n_rxq;
     p->tx_fd = -1;
+    p->filter_fd = -1;
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct system_rxq *q = &p->rxqs[i];
         q->priv = p;
@@ -177,14 +225,14 @@ static int system_open(struct netdev *dev)
     p->fanout = mode | PACKET_FANOUT_FLAG_UNIQUEID << 16;
     for (unsigned i = 0; i < p->n_fds; i++) {
         struct system_rxq *q = &p->rxqs[i];
-        int fd = afpacket_socket_open(ifindex, p->fanout, multi ? &q->ring : NULL);
+        int fd = afpacket_socket_open(ifindex, p->fanout, multi ? &q->ring : NULL, -1);
         if (fd < 0 && multi && i == 0) {
             multi = false;      /* no ring (memory?): every queue reads with recvmmsg */
-            fd = afpacket_socket_open(ifindex, p->fanout, NULL);
+            fd = afpacket_socket_open(ifindex, p->fanout, NULL, -1);
         }
         if (fd < 0 && p->n_fds == 1) {
             p->fanout = 0;      /* no CBPF fanout (old kernel): never a ring */
-            fd = afpacket_socket_open(ifindex, 0, NULL);
+            fd = afpacket_socket_open(ifindex, 0, NULL, -1);
         }
         if (fd < 0) {
             err = fd;
@@ -385,4 +433,5 @@ const struct netdev_class netdev_system_class = {
     .send = system_send,
     .get_stats = system_get_stats,
     .rx_rings = system_rx_rings,
+    .set_rx_filter = system_set_rx_filter,
 };

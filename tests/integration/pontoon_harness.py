@@ -141,6 +141,7 @@ class Daemon:
         self.ns = ns
         self.proc = None
         self.ctl = os.path.join(self.run_dir, "pontoond.ctl")
+        self.env = {}               # added to the environment at start()
 
     @property
     def pid(self):
@@ -163,7 +164,7 @@ class Daemon:
             pre + [self.binary, f"--db={self.db}", f"--run-dir={self.run_dir}",
                    f"--log-level={self.log_level}"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, env={**os.environ, **self.env})
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -249,6 +250,24 @@ class Host:
         self.exec("ip", "neigh", "flush", "dev", self.ifname, check=False)
 
 
+KERNEL_PIN_ROOT = Path("/sys/fs/bpf/pontoon")
+
+
+def kernel_pins(prefix):
+    """Pin directories of this test's datapath_type=system bridges."""
+    return sorted(KERNEL_PIN_ROOT.glob(prefix + "*")) if KERNEL_PIN_ROOT.exists() else []
+
+
+def remove_kernel_pins(prefix):
+    """What a daemon stopped by SIGTERM leaves for its successor: the
+    programs and maps of this test's system bridges (their devices are gone
+    with the namespaces, so unpinning frees them)."""
+    for d in kernel_pins(prefix):
+        for f in d.iterdir():
+            f.unlink()
+        d.rmdir()
+
+
 class Net:
     """Namespaces and links made by one test; cleanup() removes them all."""
 
@@ -325,6 +344,7 @@ class Net:
             m = re.match(r"\d+:\s+([^:@\s]+)", line)
             if m and m.group(1).startswith(self.prefix):
                 sh("ip", "link", "del", m.group(1), check=False)
+        remove_kernel_pins(self.prefix)
         # Namespaces someone else (a CLI line, a test) created with our prefix.
         r = sh("ip", "netns", "list", check=False)
         for line in r.stdout.splitlines():

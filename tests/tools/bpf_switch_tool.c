@@ -80,14 +80,14 @@ static int cmd_up(struct bpf_switch *sw, int argc, char **argv)
         int ifindex = ifindex_of(name);
         if (!ifindex)
             return 1;
-        int err = bpf_switch_set_port(sw, ifindex, BRIDGE_ID, &policy);
+        int err = bpf_switch_set_port(sw, ifindex, BRIDGE_ID, &policy, 0);
         if (err)
             return fail("set port", err);
         entry.ifindex = (uint32_t)ifindex;
         entry.seen_ns = monotonic_ns();
         if ((err = bpf_switch_fdb_set(sw, &entry)))
             return fail("seed the MAC table", err);
-        if ((err = bpf_switch_attach(sw, ifindex)))
+        if ((err = bpf_switch_attach(sw, ifindex, 0)))
             return fail("attach", err);
     }
     return 0;
@@ -132,7 +132,7 @@ static int cmd_down(struct bpf_switch *sw, int argc, char **argv)
     int status = 0;
     for (int i = 0; i < argc; i++) {
         int ifindex = (int)if_nametoindex(argv[i]);
-        int err = ifindex ? bpf_switch_detach(sw, ifindex) : 0;
+        int err = ifindex ? bpf_switch_detach(sw, ifindex, 0) : 0;
         if (err && err != -ENOENT)
             status = fail("detach", err);
     }

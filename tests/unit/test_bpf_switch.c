@@ -30,6 +30,9 @@
 #define BRIDGE 7
 #define N_PORTS 4
 #define ACT_OK TC_ACT_OK
+/* Up, at a system port's ingress: the daemon's socket has its copy already
+ * (or there is no daemon); the host stack does not get the frame. */
+#define ACT_UP TC_ACT_SHOT
 #define ACT_SHOT TC_ACT_SHOT
 #define ACT_REDIRECT TC_ACT_REDIRECT
 
@@ -129,7 +132,7 @@ static struct vlan_policy policy(int64_t tag, const int64_t *trunks, size_t n, c
 
 static void set_port(struct bpf_switch *sw, int index, struct vlan_policy p)
 {
-    assert_int_equal(bpf_switch_set_port(sw, port[index], BRIDGE, &p), 0);
+    assert_int_equal(bpf_switch_set_port(sw, port[index], BRIDGE, &p, 0), 0);
 }
 
 static void set_access(struct bpf_switch *sw, int index, int tag)
@@ -203,7 +206,7 @@ static void expect_forward(const struct result *r, int out_index, int vlan, int 
 static void learn(struct bpf_switch *sw, int index, const uint8_t *mac, int tci)
 {
     struct result r = run(sw, index, BROADCAST, mac, tci);
-    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    expect(&r, ACT_UP, PBS_PASS_FLOOD);
 }
 
 static int find_entry(struct bpf_switch *sw, uint16_t vlan, const uint8_t *mac,
@@ -250,7 +253,7 @@ static void test_known_unicast_forwarded(void **state)
     set_access(sw, 1, 10);
     learn(sw, 0, MAC_A, -1);
     struct result r = run(sw, 0, MAC_B, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);          /* B not known yet: goes up */
+    expect(&r, ACT_UP, PBS_PASS_UNKNOWN);          /* B not known yet: goes up */
     learn(sw, 1, MAC_B, -1);
     r = run(sw, 0, MAC_B, MAC_A, -1);
     expect_forward(&r, 1, 10, -1);
@@ -359,12 +362,12 @@ static void test_reserved_multicast_passed_up(void **state)
     struct bpf_switch *sw = *state;
     set_access(sw, 0, 10);
     struct result r = run(sw, 0, LACP_DST, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_RESERVED);
+    expect(&r, ACT_UP, PBS_PASS_RESERVED);
     /* Not learned: the frame never reached the switching. */
     assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 0);
     /* Even a tagged one on an access port goes up, for the daemon. */
     r = run(sw, 0, LACP_DST, MAC_A, 10);
-    expect(&r, ACT_OK, PBS_PASS_RESERVED);
+    expect(&r, ACT_UP, PBS_PASS_RESERVED);
 }
 
 static void test_floods_passed_up(void **state)
@@ -372,11 +375,11 @@ static void test_floods_passed_up(void **state)
     struct bpf_switch *sw = *state;
     set_access(sw, 0, 10);
     struct result r = run(sw, 0, BROADCAST, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    expect(&r, ACT_UP, PBS_PASS_FLOOD);
     r = run(sw, 0, MCAST, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    expect(&r, ACT_UP, PBS_PASS_FLOOD);
     r = run(sw, 0, MAC_C, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    expect(&r, ACT_UP, PBS_PASS_UNKNOWN);
     /* A frame on a device that is not a port is not the switch's. */
     uint8_t buf[64];
     size_t len = frame(buf, MAC_C, MAC_A, -1);
@@ -393,9 +396,9 @@ static void test_multicast_source_not_learned(void **state)
     struct bpf_switch *sw = *state;
     set_access(sw, 0, 10);
     struct result r = run(sw, 0, BROADCAST, MCAST, -1);
-    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    expect(&r, ACT_UP, PBS_PASS_FLOOD);
     r = run(sw, 0, MAC_C, BROADCAST, -1);
-    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    expect(&r, ACT_UP, PBS_PASS_UNKNOWN);
     assert_int_equal(bpf_switch_fdb_dump(sw, NULL, 0), 0);
 }
 
@@ -413,14 +416,14 @@ static void test_aging(void **state)
     e.seen_ns = 1;
     assert_int_equal(bpf_switch_fdb_set(sw, &e), 0);
     struct result r = run(sw, 0, MAC_B, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    expect(&r, ACT_UP, PBS_PASS_UNKNOWN);
     /* Seen again: fresh again. */
     learn(sw, 1, MAC_B, -1);
     expect_forward((struct result[]){ run(sw, 0, MAC_B, MAC_A, -1) }, 1, 10, -1);
     /* An aging time of 0 makes every entry stale. */
     assert_int_equal(bpf_switch_set_config(sw, 0, PBS_CONFIG_RECORD_DECISION), 0);
     r = run(sw, 0, MAC_B, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_UNKNOWN);
+    expect(&r, ACT_UP, PBS_PASS_UNKNOWN);
 }
 
 static void test_table_bound(void **state)
@@ -478,6 +481,8 @@ static void test_counters(void **state)
     assert_int_equal(c.n[PBS_DROP_VLAN_INGRESS], 1);
     assert_int_equal(bpf_switch_port_counters(sw, port[1], &c), 0);
     assert_int_equal(c.n[PBS_RX], 1);
+    assert_int_equal(c.n[PBS_TX], 2);                      /* what port 0 forwarded to it */
+    assert_int_equal(c.n[PBS_TX_BYTES], 2 * 60);
     /* Re-setting a port (a live retag) keeps its counters; a removed and
      * re-added port starts again at zero. */
     set_access(sw, 0, 20);
@@ -495,7 +500,7 @@ static void test_port_of_other_bridge(void **state)
     struct bpf_switch *sw = *state;
     set_access(sw, 0, 10);
     struct vlan_policy p = policy(10, NULL, 0, NULL);
-    assert_int_equal(bpf_switch_set_port(sw, port[1], BRIDGE + 1, &p), 0);
+    assert_int_equal(bpf_switch_set_port(sw, port[1], BRIDGE + 1, &p, 0), 0);
     struct bpf_switch_fdb_entry e = { .bridge_id = BRIDGE, .vlan = 10,
                                       .ifindex = (uint32_t)port[1] };
     memcpy(e.mac, MAC_B, 6);
@@ -505,7 +510,7 @@ static void test_port_of_other_bridge(void **state)
     e.seen_ns = a.seen_ns;
     assert_int_equal(bpf_switch_fdb_set(sw, &e), 0);
     struct result r = run(sw, 0, MAC_B, MAC_A, -1);
-    expect(&r, ACT_OK, PBS_PASS_NO_OUTPUT);
+    expect(&r, ACT_UP, PBS_PASS_NO_OUTPUT);
 }
 
 static void test_run_duration(void **state)
@@ -527,9 +532,140 @@ static void test_run_duration(void **state)
     len = frame(buf, BROADCAST, MAC_A, -1);
     assert_int_equal(bpf_switch_test_run(sw, port[0], buf, len, 100000, &verdict, NULL, NULL,
                                          &flood_ns), 0);
-    assert_int_equal(verdict, ACT_OK);
+    assert_int_equal(verdict, ACT_UP);
     print_message("test_run: known unicast %u ns/frame, broadcast (up) %u ns/frame\n",
                   forward_ns, flood_ns);
+}
+
+/* The daemon's socket filter decides first on a system port: it keeps
+ * exactly what goes up, and TC ingress carries out its plan (no second
+ * learning, no second decision), counting the frame once. */
+static int filter_run(struct bpf_switch *sw, int index, const uint8_t *dst, const uint8_t *src)
+{
+    uint8_t buf[64];
+    size_t len = frame(buf, dst, src, -1);
+    int kept = -1;
+    if (bpf_switch_test_run_filter(sw, port[index], buf, len, &kept))
+        fail_msg("%s", bpf_switch_last_error());
+    return kept;
+}
+
+static void test_socket_filter_hands_off(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    /* A broadcast goes up: the socket keeps it whole; TC drops its own copy. */
+    assert_int_equal(filter_run(sw, 0, BROADCAST, MAC_A), PBS_FILTER_KEEP);
+    assert_true(find_entry(sw, 10, MAC_A, NULL));      /* the filter learned */
+    struct result r = run(sw, 0, BROADCAST, MAC_A, -1);
+    expect(&r, ACT_UP, PBS_PASS_FLOOD);
+    learn(sw, 1, MAC_B, -1);
+    /* Known unicast: the socket gets nothing, TC forwards. */
+    assert_int_equal(filter_run(sw, 0, MAC_B, MAC_A), 0);
+    r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect_forward(&r, 1, 10, -1);
+    struct pbs_counters c;
+    assert_int_equal(bpf_switch_port_counters(sw, port[0], &c), 0);
+    assert_int_equal(c.n[PBS_RX], 2);
+    assert_int_equal(c.n[PBS_UP_TAKEN], 1);
+    /* A device that is not a port: the socket keeps everything. */
+    assert_int_equal(filter_run(sw, 3, MAC_B, MAC_A), PBS_FILTER_KEEP);
+}
+
+/* The filter's plan is for its frame only: another frame at TC decides
+ * afresh (a stale plan never applies). */
+static void test_handoff_matches_its_frame(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    learn(sw, 1, MAC_B, -1);
+    assert_int_equal(filter_run(sw, 0, MAC_B, MAC_A), 0);   /* plan: forward */
+    struct result r = run(sw, 0, MAC_C, MAC_A, -1);         /* another frame */
+    expect(&r, ACT_UP, PBS_PASS_UNKNOWN);
+    r = run(sw, 0, MAC_B, MAC_A, -1);                       /* the plan was cleared */
+    expect_forward(&r, 1, 10, -1);
+    struct pbs_counters c;
+    assert_int_equal(bpf_switch_port_counters(sw, port[0], &c), 0);
+    assert_int_equal(c.n[PBS_UP_TAKEN], 0);
+}
+
+/* A tap or internal port (hooked at egress): what goes up stays on its way
+ * to the daemon's file (TC_ACT_OK); known unicast to it is forwarded. */
+static void test_egress_hooked_port(void **state)
+{
+    struct bpf_switch *sw = *state;
+    struct vlan_policy p = policy(10, NULL, 0, NULL);
+    assert_int_equal(bpf_switch_set_port(sw, port[0], BRIDGE, &p, PBS_PORT_HOOK_EGRESS), 0);
+    set_access(sw, 1, 10);
+    struct result r = run(sw, 0, BROADCAST, MAC_A, -1);
+    expect(&r, ACT_OK, PBS_PASS_FLOOD);
+    learn(sw, 1, MAC_B, -1);
+    r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect_forward(&r, 1, 10, -1);
+    r = run(sw, 1, MAC_A, MAC_B, -1);
+    expect_forward(&r, 0, 10, -1);
+    /* The socket filter leaves such a port's frames alone. */
+    assert_int_equal(filter_run(sw, 0, MAC_B, MAC_A), PBS_FILTER_KEEP);
+}
+
+/* A MAC behind a port the kernel does not switch goes up. */
+static void test_userspace_mac_goes_up(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    struct bpf_switch_fdb_entry e = { .bridge_id = BRIDGE, .vlan = 10,
+                                      .ifindex = PBS_IFINDEX_USERSPACE };
+    memcpy(e.mac, MAC_B, 6);
+    learn(sw, 0, MAC_A, -1);
+    struct bpf_switch_fdb_entry a;
+    assert_true(find_entry(sw, 10, MAC_A, &a));
+    e.seen_ns = a.seen_ns;
+    assert_int_equal(bpf_switch_fdb_set(sw, &e), 0);
+    struct result r = run(sw, 0, MAC_B, MAC_A, -1);
+    expect(&r, ACT_UP, PBS_PASS_NO_OUTPUT);
+}
+
+struct learned {
+    unsigned n;
+    uint32_t bridge_id, ifindex;
+    uint16_t vlan;
+    uint8_t mac[6];
+};
+
+static void on_learn(void *ctx, uint32_t bridge_id, uint16_t vlan, const uint8_t mac[6],
+                     uint32_t ifindex)
+{
+    struct learned *l = ctx;
+    l->n++;
+    l->bridge_id = bridge_id;
+    l->vlan = vlan;
+    l->ifindex = ifindex;
+    memcpy(l->mac, mac, 6);
+}
+
+/* Every write of the kernel's table reaches the daemon: a new MAC and a
+ * move; a known MAC seen again within the refresh interval writes nothing. */
+static void test_learn_events(void **state)
+{
+    struct bpf_switch *sw = *state;
+    set_access(sw, 0, 10);
+    set_access(sw, 1, 10);
+    struct learned l = { 0 };
+    assert_true(bpf_switch_events_fd(sw, on_learn, &l) >= 0);
+    learn(sw, 0, MAC_A, -1);
+    assert_int_equal(bpf_switch_events_consume(sw), 1);
+    assert_int_equal(l.bridge_id, BRIDGE);
+    assert_int_equal(l.vlan, 10);
+    assert_int_equal(l.ifindex, port[0]);
+    assert_memory_equal(l.mac, MAC_A, 6);
+    learn(sw, 0, MAC_A, -1);
+    assert_int_equal(bpf_switch_events_consume(sw), 0);
+    learn(sw, 1, MAC_A, -1);
+    assert_int_equal(bpf_switch_events_consume(sw), 1);
+    assert_int_equal(l.ifindex, port[1]);
+    assert_int_equal(l.n, 2);
 }
 
 static void test_pinning(void **state)
@@ -594,6 +730,11 @@ int main(void)
         T(test_floods_passed_up),
         T(test_multicast_source_not_learned),
         T(test_aging),
+        T(test_socket_filter_hands_off),
+        T(test_handoff_matches_its_frame),
+        T(test_egress_hooked_port),
+        T(test_userspace_mac_goes_up),
+        T(test_learn_events),
         cmocka_unit_test(test_table_bound),
         T(test_counters),
         T(test_port_of_other_bridge),

@@ -30,7 +30,9 @@ struct pbs_frame {
 
 /* 0, or -1 when the frame is shorter than its Ethernet (+ announced tag)
  * header.  Copies the MACs: the helpers that set the tag later move the
- * packet's bytes. */
+ * packet's bytes.  Reads from the MAC header, wherever skb->data is: TC
+ * sees the frame from its first byte, a socket filter run by
+ * BPF_PROG_TEST_RUN from its network header. */
 static __always_inline int frame_parse(struct __sk_buff *skb, struct pbs_frame *f)
 {
     struct {
@@ -39,7 +41,7 @@ static __always_inline int frame_parse(struct __sk_buff *skb, struct pbs_frame *
         __be16 inner_proto;
     } hdr;
 
-    if (bpf_skb_load_bytes(skb, 0, &hdr.eth, sizeof hdr.eth) < 0)
+    if (bpf_skb_load_bytes_relative(skb, 0, &hdr.eth, sizeof hdr.eth, BPF_HDR_START_MAC) < 0)
         return -1;
     __builtin_memcpy(f->dst, hdr.eth.h_dest, PBS_ETH_ALEN);
     __builtin_memcpy(f->src, hdr.eth.h_source, PBS_ETH_ALEN);
@@ -51,12 +53,22 @@ static __always_inline int frame_parse(struct __sk_buff *skb, struct pbs_frame *
         f->tci = (__u16)skb->vlan_tci;
         f->outer_8021ad = skb->vlan_proto != bpf_htons(ETH_P_8021Q);
     } else if (hdr.eth.h_proto == bpf_htons(ETH_P_8021Q)) {
-        if (bpf_skb_load_bytes(skb, 0, &hdr, sizeof hdr) < 0)
+        if (bpf_skb_load_bytes_relative(skb, 0, &hdr, sizeof hdr, BPF_HDR_START_MAC) < 0)
             return -1;
         f->tagged = true;
         f->tci = bpf_ntohs(hdr.tci);
     }
     return 0;
+}
+
+/* The first four bytes after the link header (IPv4's version and total
+ * length, ...), 0 when there are none: with the MACs, what tells one frame
+ * from the next at the same port. */
+static __always_inline __u32 frame_net_word(struct __sk_buff *skb)
+{
+    __u32 word = 0;
+    bpf_skb_load_bytes_relative(skb, 0, &word, sizeof word, BPF_HDR_START_NET);
+    return word;
 }
 
 static __always_inline bool eth_is_multicast(const __u8 *mac)

@@ -20,8 +20,11 @@ static __always_inline void mac_table_key(struct pbs_fdb_key *key, __u32 bridge_
     __builtin_memcpy(key->mac, mac, PBS_ETH_ALEN);
 }
 
-static __always_inline void mac_table_learn(void *fdb, __u32 bridge_id, __u16 vlan,
-                                            const __u8 *mac, __u32 ifindex, __u64 now_ns)
+/* Every write is told to the daemon (`events`, a ring buffer): when it is
+ * full the daemon learns the MAC from a later refresh instead. */
+static __always_inline void mac_table_learn(void *fdb, void *events, __u32 bridge_id,
+                                            __u16 vlan, const __u8 *mac, __u32 ifindex,
+                                            __u64 now_ns)
 {
     struct pbs_fdb_key key;
     mac_table_key(&key, bridge_id, vlan, mac);
@@ -30,6 +33,9 @@ static __always_inline void mac_table_learn(void *fdb, __u32 bridge_id, __u16 vl
         return;
     struct pbs_fdb_entry entry = { .ifindex = ifindex, .seen_ns = now_ns };
     bpf_map_update_elem(fdb, &key, &entry, BPF_ANY);
+    struct pbs_learn_event event = { .bridge_id = bridge_id, .ifindex = ifindex, .vlan = vlan };
+    __builtin_memcpy(event.mac, mac, PBS_ETH_ALEN);
+    bpf_ringbuf_output(events, &event, sizeof event, 0);
 }
 
 /* The ifindex `mac` was learned on in `vlan`, or 0 (also when aged). */
@@ -43,6 +49,8 @@ static __always_inline __u32 mac_table_lookup(void *fdb, __u32 bridge_id, __u16 
     if (!known || (now_ns > known->seen_ns && now_ns - known->seen_ns >= aging_ns) ||
         !aging_ns)
         return 0;
+    /* PBS_IFINDEX_USERSPACE is returned as it is: the caller finds no
+     * kernel port by it and sends the frame up. */
     return known->ifindex;
 }
 

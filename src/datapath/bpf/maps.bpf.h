@@ -47,4 +47,16 @@ struct {
     __type(value, struct pbs_decision);
 } pbs_decision SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pbs_plan);
+} pbs_handoff SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, PBS_EVENTS_SIZE);
+} pbs_learn_events SEC(".maps");
+
 #endif

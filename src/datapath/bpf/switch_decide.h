@@ -4,14 +4,19 @@
  * policy, tag, send).
  *
  * What the kernel decides: known unicast whose entry is fresh goes out of
- * its port with the tag set for that port (bpf_redirect to the device's
- * egress); a frame the VLAN policy refuses, or one whose destination is
- * behind its own input port, is dropped.  Everything else is passed up
- * (TC_ACT_OK) to the stack, where the userspace datapath's socket on the port
- * gets it: reserved multicast (LACP, STP: the daemon's), and in this first
- * version every flood (broadcast, multicast, unknown unicast).  Flooding in
- * the kernel (clone-redirect over the VLAN's ports) is left to be chosen by
- * measurement against the userspace flood, as issue 14 asks. */
+ * its port with the tag set for that port (bpf_redirect: to the device's
+ * egress for a system port, to its ingress for a tap or internal port); a
+ * frame the VLAN policy refuses, or one whose destination is behind its own
+ * input port, is dropped.  Everything else goes up to the userspace
+ * datapath: reserved multicast (LACP, STP: the daemon's), floods
+ * (broadcast, multicast, unknown unicast: userspace floods them to every
+ * kind of port at once) and frames for MACs behind ports the kernel does
+ * not switch.
+ *
+ * Deciding (switch_decide: learns, writes nothing else) is apart from
+ * carrying out (switch_act: tags, redirects, counts), because on a system
+ * port the daemon's socket filter decides first and TC ingress carries the
+ * plan out (the handoff, switch_maps.h). */
 #ifndef PONTOON_DATAPATH_BPF_SWITCH_DECIDE_H
 #define PONTOON_DATAPATH_BPF_SWITCH_DECIDE_H
 
@@ -22,23 +27,84 @@
 #include "maps.bpf.h"
 #include "vlan_policy.h"
 
-/* One frame's bookkeeping: where it came from, its counters, the VLAN. */
+static __always_inline int plan_end(struct pbs_plan *plan, enum pbs_action action,
+                                    enum pbs_counter reason)
+{
+    plan->action = action;
+    plan->reason = reason;
+    return 0;
+}
+
+/* Fills `plan` for frame `f` received on `in_port`; learns its source. */
+static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs_port *in_port,
+                                         const struct pbs_frame *f, struct pbs_plan *plan)
+{
+    __u32 in_ifindex = skb->ifindex;
+    plan->in_ifindex = in_ifindex;
+    plan->net_word = frame_net_word(skb);
+    __builtin_memcpy(plan->dst, f->dst, PBS_ETH_ALEN);
+    __builtin_memcpy(plan->src, f->src, PBS_ETH_ALEN);
+    plan->admitted_vlan = -1;
+    plan->out_ifindex = 0;
+    plan->tag_it = 0;
+    plan->out_flags = 0;
+
+    if (f->outer_8021ad)
+        return plan_end(plan, PBS_ACT_UP, PBS_PASS_UNSUPPORTED);
+    if (eth_is_reserved_multicast(f->dst))
+        return plan_end(plan, PBS_ACT_UP, PBS_PASS_RESERVED);
+    int vlan = port_vlan_admit(in_port, f->tagged, f->tci);
+    if (vlan < 0)
+        return plan_end(plan, PBS_ACT_DROP, PBS_DROP_VLAN_INGRESS);
+    plan->admitted_vlan = vlan;
+    plan->vlan = (__u16)vlan;
+
+    __u32 zero = 0;
+    const struct pbs_config *config = bpf_map_lookup_elem(&pbs_config, &zero);
+    __u64 aging_ns = config ? config->aging_ns : 0;
+    __u64 now_ns = bpf_ktime_get_ns();
+    __u32 bridge_id = in_port->bridge_id;
+    if (!eth_is_multicast(f->src))
+        mac_table_learn(&pbs_fdb, &pbs_learn_events, bridge_id, (__u16)vlan, f->src,
+                        in_ifindex, now_ns);
+    if (eth_is_multicast(f->dst))
+        return plan_end(plan, PBS_ACT_UP, PBS_PASS_FLOOD);
+    __u32 out_ifindex = mac_table_lookup(&pbs_fdb, bridge_id, (__u16)vlan, f->dst, now_ns,
+                                         aging_ns);
+    if (!out_ifindex)
+        return plan_end(plan, PBS_ACT_UP, PBS_PASS_UNKNOWN);
+    if (out_ifindex == in_ifindex)
+        return plan_end(plan, PBS_ACT_DROP, PBS_DROP_HAIRPIN);  /* behind its own port */
+
+    const struct pbs_port *out_port = bpf_map_lookup_elem(&pbs_ports, &out_ifindex);
+    if (!out_port || out_port->bridge_id != bridge_id)
+        return plan_end(plan, PBS_ACT_UP, PBS_PASS_NO_OUTPUT);   /* userspace's port */
+    bool tag_it;
+    if (!port_vlan_egress(out_port, (__u16)vlan, &tag_it))
+        return plan_end(plan, PBS_ACT_DROP, PBS_DROP_VLAN_EGRESS);
+    plan->tag_it = tag_it;
+    plan->out_ifindex = out_ifindex;
+    plan->out_flags = out_port->flags;
+    plan->out_slot = out_port->counter_slot;
+    return plan_end(plan, PBS_ACT_FORWARD, PBS_FORWARDED);
+}
+
+/* Counters and the decision record of one frame. */
 struct pbs_verdict {
     struct pbs_counters *counters;       /* NULL when the slot is out of range */
-    __u32 in_ifindex;
-    __s32 vlan;
     bool record;                         /* PBS_CONFIG_RECORD_DECISION */
 };
 
 static __always_inline void count(struct pbs_verdict *v, enum pbs_counter which, __u64 n)
 {
-    if (v->counters)
+    /* `which` may come from the handoff map: bounded for the verifier. */
+    if (v->counters && (__u32)which < PBS_COUNTER_MAX)
         v->counters->n[which] += n;      /* per CPU, TC runs with BH off: no atomics */
 }
 
-static __always_inline int finish(struct __sk_buff *skb, struct pbs_verdict *v, int verdict,
-                                  enum pbs_counter total, enum pbs_counter reason,
-                                  __u32 out_ifindex)
+static __always_inline int finish(struct __sk_buff *skb, struct pbs_verdict *v,
+                                  const struct pbs_plan *plan, int verdict,
+                                  enum pbs_counter total, enum pbs_counter reason)
 {
     count(v, total, 1);
     if (reason != total)
@@ -50,91 +116,113 @@ static __always_inline int finish(struct __sk_buff *skb, struct pbs_verdict *v, 
             d->count++;
             d->verdict = verdict;
             d->reason = reason;
-            d->in_ifindex = v->in_ifindex;
-            d->out_ifindex = out_ifindex;
-            d->vlan = v->vlan;
+            d->in_ifindex = skb->ifindex;
+            d->out_ifindex = verdict == TC_ACT_REDIRECT ? plan->out_ifindex : 0;
+            d->vlan = plan->admitted_vlan;
             frame_current_tag(skb, &d->out_vlan_present, &d->out_vlan_tci);
         }
     }
     return verdict;
 }
 
-static __always_inline int pass_up(struct __sk_buff *skb, struct pbs_verdict *v,
-                                   enum pbs_counter reason)
+/* Carries out `plan` at the TC hook of port `in_port`.  `taken`: the
+ * daemon's socket filter decided and kept the frame if it goes up. */
+static __always_inline int switch_act(struct __sk_buff *skb, const struct pbs_port *in_port,
+                                      const struct pbs_frame *f, const struct pbs_plan *plan,
+                                      bool taken)
 {
-    return finish(skb, v, TC_ACT_OK, PBS_PASSED_UP, reason, 0);
+    __u32 zero = 0, slot = in_port->counter_slot;
+    const struct pbs_config *config = bpf_map_lookup_elem(&pbs_config, &zero);
+    struct pbs_verdict v = {
+        .counters = bpf_map_lookup_elem(&pbs_counters, &slot),
+        .record = config && (config->flags & PBS_CONFIG_RECORD_DECISION),
+    };
+    count(&v, PBS_RX, 1);
+    count(&v, PBS_RX_BYTES, skb->len);
+
+    if (plan->action == PBS_ACT_DROP)
+        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, plan->reason);
+    if (plan->action == PBS_ACT_UP) {
+        if (taken)
+            count(&v, PBS_UP_TAKEN, 1);
+        /* At egress, up is the tap's file the daemon reads.  At ingress the
+         * daemon's socket already has its copy (or there is no daemon): the
+         * frame is the switch's, not the host stack's. */
+        int verdict = in_port->flags & PBS_PORT_HOOK_EGRESS ? TC_ACT_OK : TC_ACT_SHOT;
+        return finish(skb, &v, plan, verdict, PBS_PASSED_UP, plan->reason);
+    }
+    if (frame_set_tag(skb, f, plan->tag_it, plan->vlan) < 0)
+        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TAG_ERROR);
+    count(&v, PBS_FORWARDED_BYTES, skb->len);
+    __u32 out_slot = plan->out_slot;
+    struct pbs_verdict out = { .counters = bpf_map_lookup_elem(&pbs_counters, &out_slot) };
+    count(&out, PBS_TX, 1);
+    count(&out, PBS_TX_BYTES, skb->len);
+    /* Record first: bpf_redirect's return value is the verdict. */
+    finish(skb, &v, plan, TC_ACT_REDIRECT, PBS_FORWARDED, PBS_FORWARDED);
+    return bpf_redirect(plan->out_ifindex,
+                        plan->out_flags & PBS_PORT_HOOK_EGRESS ? BPF_F_INGRESS : 0);
 }
 
-static __always_inline int drop(struct __sk_buff *skb, struct pbs_verdict *v,
-                                enum pbs_counter reason)
+static __always_inline bool mac_equal(const __u8 *a, const __u8 *b)
 {
-    return finish(skb, v, TC_ACT_SHOT, PBS_DROPPED, reason, 0);
+    return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4]) |
+            (a[5] ^ b[5])) == 0;
 }
 
-static __always_inline int forward(struct __sk_buff *skb, struct pbs_verdict *v,
-                                   __u32 out_ifindex)
+static __always_inline bool plan_is_for(const struct pbs_plan *plan, struct __sk_buff *skb,
+                                        const struct pbs_frame *f)
 {
-    count(v, PBS_FORWARDED_BYTES, skb->len);
-    /* Decide first, record, then ask for the redirect: bpf_redirect's
-     * return value is the verdict (TC_ACT_REDIRECT). */
-    finish(skb, v, TC_ACT_REDIRECT, PBS_FORWARDED, PBS_FORWARDED, out_ifindex);
-    return bpf_redirect(out_ifindex, 0);
+    return plan->valid && plan->in_ifindex == skb->ifindex &&
+           plan->net_word == frame_net_word(skb) &&
+           mac_equal(plan->dst, f->dst) && mac_equal(plan->src, f->src);
 }
 
-static __always_inline int switch_input(struct __sk_buff *skb)
+/* TC (ingress of a system port, egress of a tap or internal one). */
+static __always_inline int switch_tc(struct __sk_buff *skb)
 {
     __u32 in_ifindex = skb->ifindex;
     const struct pbs_port *in_port = bpf_map_lookup_elem(&pbs_ports, &in_ifindex);
     if (!in_port)
         return TC_ACT_OK;                /* not a port of this switch */
 
+    struct pbs_frame f;
+    struct pbs_plan fresh;
+    if (frame_parse(skb, &f) < 0) {
+        fresh.action = PBS_ACT_DROP;
+        fresh.reason = PBS_DROP_MALFORMED;
+        fresh.admitted_vlan = -1;
+        return switch_act(skb, in_port, &f, &fresh, false);
+    }
     __u32 zero = 0;
-    const struct pbs_config *config = bpf_map_lookup_elem(&pbs_config, &zero);
-    __u64 aging_ns = config ? config->aging_ns : 0;
-    __u32 slot = in_port->counter_slot;
-    struct pbs_verdict v = {
-        .counters = bpf_map_lookup_elem(&pbs_counters, &slot),
-        .in_ifindex = in_ifindex,
-        .vlan = -1,
-        .record = config && (config->flags & PBS_CONFIG_RECORD_DECISION),
-    };
-    count(&v, PBS_RX, 1);
-    count(&v, PBS_RX_BYTES, skb->len);
+    struct pbs_plan *handed = bpf_map_lookup_elem(&pbs_handoff, &zero);
+    if (handed && plan_is_for(handed, skb, &f)) {
+        handed->valid = 0;
+        return switch_act(skb, in_port, &f, handed, true);
+    }
+    if (handed)
+        handed->valid = 0;               /* a stale plan never applies later */
+    switch_decide(skb, in_port, &f, &fresh);
+    return switch_act(skb, in_port, &f, &fresh, false);
+}
 
+/* The daemon's AF_PACKET sockets on system ports: keep what goes up. */
+static __always_inline int switch_socket_filter(struct __sk_buff *skb)
+{
+    __u32 in_ifindex = skb->ifindex;
+    const struct pbs_port *in_port = bpf_map_lookup_elem(&pbs_ports, &in_ifindex);
+    if (!in_port || (in_port->flags & PBS_PORT_HOOK_EGRESS))
+        return PBS_FILTER_KEEP;                   /* not switched here: userspace's */
     struct pbs_frame f;
     if (frame_parse(skb, &f) < 0)
-        return drop(skb, &v, PBS_DROP_MALFORMED);
-    if (f.outer_8021ad)
-        return pass_up(skb, &v, PBS_PASS_UNSUPPORTED);
-    if (eth_is_reserved_multicast(f.dst))
-        return pass_up(skb, &v, PBS_PASS_RESERVED);
-    int vlan = port_vlan_admit(in_port, f.tagged, f.tci);
-    if (vlan < 0)
-        return drop(skb, &v, PBS_DROP_VLAN_INGRESS);
-    v.vlan = vlan;
-
-    __u64 now_ns = bpf_ktime_get_ns();
-    __u32 bridge_id = in_port->bridge_id;
-    if (!eth_is_multicast(f.src))
-        mac_table_learn(&pbs_fdb, bridge_id, (__u16)vlan, f.src, in_ifindex, now_ns);
-    if (eth_is_multicast(f.dst))
-        return pass_up(skb, &v, PBS_PASS_FLOOD);
-    __u32 out_ifindex = mac_table_lookup(&pbs_fdb, bridge_id, (__u16)vlan, f.dst, now_ns,
-                                         aging_ns);
-    if (!out_ifindex)
-        return pass_up(skb, &v, PBS_PASS_UNKNOWN);
-    if (out_ifindex == in_ifindex)
-        return drop(skb, &v, PBS_DROP_HAIRPIN);   /* behind the port it came from */
-
-    const struct pbs_port *out_port = bpf_map_lookup_elem(&pbs_ports, &out_ifindex);
-    if (!out_port || out_port->bridge_id != bridge_id)
-        return pass_up(skb, &v, PBS_PASS_NO_OUTPUT);   /* userspace floods it */
-    bool tag_it;
-    if (!port_vlan_egress(out_port, (__u16)vlan, &tag_it))
-        return drop(skb, &v, PBS_DROP_VLAN_EGRESS);
-    if (frame_set_tag(skb, &f, tag_it, (__u16)vlan) < 0)
-        return drop(skb, &v, PBS_DROP_TAG_ERROR);
-    return forward(skb, &v, out_ifindex);
+        return 0;                        /* TC drops and counts it */
+    __u32 zero = 0;
+    struct pbs_plan *plan = bpf_map_lookup_elem(&pbs_handoff, &zero);
+    if (!plan)
+        return PBS_FILTER_KEEP;
+    switch_decide(skb, in_port, &f, plan);
+    plan->valid = 1;
+    return plan->action == PBS_ACT_UP ? PBS_FILTER_KEEP : 0;
 }
 
 #endif

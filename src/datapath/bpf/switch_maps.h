@@ -12,6 +12,10 @@
 #define PBS_PORTS_MAX       256      /* kernel ports per loaded program (counter slots) */
 #define PBS_FDB_MAX         8192     /* LRU bound, FDB_DEFAULT_MAX's value */
 #define PBS_NO_TAG          0xffff
+/* An fdb entry's port when the MAC is behind a port the kernel does not
+ * switch (vhost-user, patch, tunnel, bond): frames to it go up. */
+#define PBS_IFINDEX_USERSPACE 0xffffffffu
+#define PBS_EVENTS_SIZE     (256 * 1024)   /* learn events' ring buffer, bytes */
 
 /* The same order and values as enum vlan_mode in switching/vlan.h. */
 enum pbs_vlan_mode {
@@ -23,11 +27,18 @@ enum pbs_vlan_mode {
 
 /* ports: ifindex -> how that port switches.  The trunk bitmap is always
  * explicit (an empty trunks column, "every VLAN", is all ones here). */
+/* Where the program sees a port's frames.  A system port's (a veth end, a
+ * NIC, a guest's tap QEMU holds) arrive at its TC ingress and leave through
+ * its egress; a tap or internal port whose other end is the daemon is the
+ * other way round: what the host or guest sends there is the device's
+ * egress, and a frame for it is handed to the device's ingress. */
+#define PBS_PORT_HOOK_EGRESS 0x1
+
 struct pbs_port {
     __u32 bridge_id;
     __u32 counter_slot;              /* index into the counters map */
     __u8 vlan_mode;                  /* enum pbs_vlan_mode */
-    __u8 pad[1];
+    __u8 flags;                      /* PBS_PORT_* */
     __u16 tag;                       /* access/native VLAN, PBS_NO_TAG for trunks */
     __u32 pad2;
     __u64 trunks[PBS_VLAN_COUNT / 64];
@@ -44,6 +55,16 @@ struct pbs_fdb_entry {
     __u32 ifindex;
     __u32 pad;
     __u64 seen_ns;                   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+/* learn_events: a ring buffer the daemon reads, one record whenever the
+ * program writes an fdb entry (a new MAC, a move, the once-a-second
+ * refresh), so that the userspace datapath's table follows the kernel's. */
+struct pbs_learn_event {
+    __u32 bridge_id;
+    __u32 ifindex;
+    __u16 vlan;
+    __u8 mac[6];
 };
 
 /* config: one entry. */
@@ -73,6 +94,9 @@ enum pbs_counter {
     PBS_DROP_VLAN_EGRESS,            /* the output port does not carry its VLAN */
     PBS_DROP_HAIRPIN,                /* destination behind the port it came from */
     PBS_DROP_TAG_ERROR,              /* pushing or popping the tag failed */
+    PBS_UP_TAKEN,                    /* of PASSED_UP: the daemon's socket filter took it */
+    PBS_TX,                          /* forwarded to this port by the kernel */
+    PBS_TX_BYTES,
     PBS_COUNTER_MAX,
 };
 
@@ -93,6 +117,37 @@ struct pbs_decision {
     __u16 out_vlan_tci;              /* the tag the frame left with (metadata or inline) */
     __u8 out_vlan_present;           /* whether it left with one */
     __u8 pad;
+};
+
+/* handoff: per CPU, one entry.  On a system port the daemon's AF_PACKET
+ * socket sees a frame before TC ingress does, so the socket filter decides
+ * (and learns) for both: it keeps the frame when it goes up and
+ * leaves the plan here; TC ingress, run next on the same CPU for the same
+ * frame, carries it out.  The frame's addresses and first network bytes
+ * identify it. */
+#define PBS_FILTER_KEEP 0x7fffffff   /* the socket filter's "all of it" */
+
+enum pbs_action {
+    PBS_ACT_UP = 0,
+    PBS_ACT_DROP = 1,
+    PBS_ACT_FORWARD = 2,
+};
+
+struct pbs_plan {
+    __u32 in_ifindex;
+    __u32 net_word;                  /* frame_net_word(): identifies the frame */
+    __u8 dst[6];
+    __u8 src[6];
+    __u8 action;                     /* enum pbs_action */
+    __u8 tag_it;                     /* FORWARD: leave tagged with vlan */
+    __u8 out_flags;                  /* FORWARD: the output port's PBS_PORT_* */
+    __u8 valid;                      /* handoff: set by the filter, cleared by TC */
+    __u16 vlan;                      /* the VLAN admitted to (FORWARD) */
+    __u16 pad;
+    __u32 reason;                    /* enum pbs_counter */
+    __u32 out_ifindex;
+    __s32 admitted_vlan;             /* -1 before admission */
+    __u32 out_slot;                  /* FORWARD: the output port's counter_slot */
 };
 
 #endif

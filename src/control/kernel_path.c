@@ -1,0 +1,285 @@
+/* The kernel fast path of datapath_type=system bridges: see kernel_path.h. */
+#include "control/kernel_path.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "control/switch_state.h"
+#include "datapath/bpf_switch.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+int kernel_path_init(struct switch_state *st)
+{
+    st->kernel_epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    return st->kernel_epoll_fd < 0 ? -errno : 0;
+}
+
+int kernel_path_epoll_fd(const struct switch_state *st)
+{
+    return st->kernel_epoll_fd;
+}
+
+bool kernel_path_active(const struct running_bridge *rb)
+{
+    return rb->kernel != NULL;
+}
+
+static bool is_system_type(const char *type)
+{
+    return !type[0] || !strcmp(type, "system");
+}
+
+/* Whether the kernel can switch this interface, and at which hook.  A tap
+ * or internal port moved into another namespace (a test host's, a
+ * container's) is out of reach of this namespace's ifindexes. */
+static bool kernel_can_switch(const struct running_iface *iface, uint8_t *flags)
+{
+    *flags = 0;
+    if (!iface->netdev || iface->netdev->ifindex <= 0 || iface->bond_port[0] ||
+        iface->vlan_invalid)
+        return false;
+    if (!strcmp(iface->type, "tap") || !strcmp(iface->type, "internal"))
+        *flags = PBS_PORT_HOOK_EGRESS;
+    else if (!is_system_type(iface->type))
+        return false;
+    return netdev_ifindex_by_name(iface->name) == iface->netdev->ifindex;
+}
+
+struct learn_context {
+    struct switch_state *st;
+    struct running_bridge *rb;
+    uint64_t now_ms;
+};
+
+/* The kernel learned (vlan, mac) behind ifindex: so does the userspace
+ * table, for the frames it switches (from vhost-user, patch, tunnel and
+ * bond ports, and the floods it is handed). */
+static void on_learn(void *ctx_, uint32_t bridge_id, uint16_t vlan, const uint8_t mac[6],
+                     uint32_t ifindex)
+{
+    struct learn_context *ctx = ctx_;
+    (void)bridge_id;
+    for (size_t i = 0; i < ctx->st->n_ifaces; i++) {
+        const struct running_iface *iface = ctx->st->ifaces[i];
+        if (iface->kernel_ifindex == (int)ifindex && !strcmp(iface->bridge, ctx->rb->name)) {
+            dp_fdb_learn(ctx->rb->fdb, vlan, mac, iface->ofport, ctx->now_ms);
+            return;
+        }
+    }
+}
+
+void kernel_path_consume_events(struct switch_state *st, uint64_t now_ms)
+{
+    struct epoll_event drained[16];
+    (void)epoll_wait(st->kernel_epoll_fd, drained, 16, 0);
+    for (size_t b = 0; b < st->n_bridges; b++) {
+        struct running_bridge *rb = st->bridges[b];
+        if (!rb->kernel)
+            continue;
+        struct learn_context ctx = { st, rb, now_ms };
+        if (bpf_switch_events_fd(rb->kernel, on_learn, &ctx) >= 0)
+            bpf_switch_events_consume(rb->kernel);
+    }
+}
+
+static void detach_iface(struct running_bridge *rb, struct running_iface *iface)
+{
+    if (!iface->kernel_ifindex)
+        return;
+    if (iface->netdev && !(iface->kernel_flags & PBS_PORT_HOOK_EGRESS))
+        netdev_set_rx_filter(iface->netdev, -1);
+    bpf_switch_detach(rb->kernel, iface->kernel_ifindex, iface->kernel_flags);
+    bpf_switch_remove_port(rb->kernel, iface->kernel_ifindex);
+    bpf_switch_fdb_flush_port(rb->kernel, (uint32_t)iface->kernel_ifindex);
+    iface->kernel_ifindex = 0;
+    iface->kernel_flags = 0;
+}
+
+static void forget_ifaces(struct switch_state *st, struct running_bridge *rb, bool detach)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        struct running_iface *iface = st->ifaces[i];
+        if (strcmp(iface->bridge, rb->name))
+            continue;
+        if (detach)
+            detach_iface(rb, iface);
+        iface->kernel_ifindex = 0;
+        iface->kernel_flags = 0;
+    }
+}
+
+/* Every port the map still has (a removed interface, a previous daemon's
+ * port that is gone) leaves it and its hook. */
+static void remove_stale_ports(struct switch_state *st, struct running_bridge *rb)
+{
+    int ifindexes[PBS_PORTS_MAX];
+    uint8_t flags[PBS_PORTS_MAX];
+    int n = bpf_switch_ports(rb->kernel, ifindexes, flags, PBS_PORTS_MAX);
+    for (int k = 0; k < n && k < PBS_PORTS_MAX; k++) {
+        bool live = false;
+        for (size_t i = 0; i < st->n_ifaces && !live; i++)
+            live = st->ifaces[i]->kernel_ifindex == ifindexes[k] &&
+                   !strcmp(st->ifaces[i]->bridge, rb->name);
+        if (live)
+            continue;
+        bpf_switch_detach(rb->kernel, ifindexes[k], flags[k]);   /* may be gone already */
+        bpf_switch_remove_port(rb->kernel, ifindexes[k]);
+        bpf_switch_fdb_flush_port(rb->kernel, (uint32_t)ifindexes[k]);
+    }
+}
+
+static void sync_port(struct running_bridge *rb, struct running_iface *iface)
+{
+    uint8_t flags;
+    bool can = kernel_can_switch(iface, &flags);
+    int ifindex = can ? iface->netdev->ifindex : 0;
+    if (iface->kernel_ifindex && (iface->kernel_ifindex != ifindex ||
+                                  iface->kernel_flags != flags))
+        detach_iface(rb, iface);
+    if (!can)
+        return;
+    /* Every reconcile: a live retag takes effect with the next frame. */
+    if (bpf_switch_set_port(rb->kernel, ifindex, KERNEL_BRIDGE_ID, &iface->vlan, flags)) {
+        log_warn("bridge %s: %s stays in userspace: %s", rb->name, iface->name,
+                 bpf_switch_last_error());
+        return;
+    }
+    if (iface->kernel_ifindex == ifindex)
+        return;
+    int err = bpf_switch_attach(rb->kernel, ifindex, flags);
+    if (!err && !(flags & PBS_PORT_HOOK_EGRESS)) {
+        err = netdev_set_rx_filter(iface->netdev, bpf_switch_filter_fd(rb->kernel));
+        if (err)
+            bpf_switch_detach(rb->kernel, ifindex, flags);
+    }
+    if (err) {
+        log_warn("bridge %s: %s stays in userspace: %s", rb->name, iface->name,
+                 err == -EOPNOTSUPP ? "no socket filter" : bpf_switch_last_error());
+        bpf_switch_remove_port(rb->kernel, ifindex);
+        return;
+    }
+    iface->kernel_ifindex = ifindex;
+    iface->kernel_flags = flags;
+    log_info("bridge %s: %s switched in the kernel (TC %s)", rb->name, iface->name,
+             flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress");
+}
+
+static void set_error(struct running_bridge *rb, char *error)
+{
+    free(rb->kernel_error);
+    rb->kernel_error = error;
+}
+
+static int load(struct switch_state *st, struct running_bridge *rb)
+{
+    char pin_dir[256];
+    struct bpf_switch_options options = { .pin_dir = pin_dir,
+                                          .fdb_max = (uint32_t)rb->fdb_max };
+    int err = bpf_switch_pin_dir(rb->name, pin_dir, sizeof pin_dir);
+    if (!err)
+        err = bpf_switch_open(&options, &rb->kernel);
+    if (err) {
+        rb->kernel = NULL;
+        set_error(rb, xasprintf("%s", bpf_switch_last_error()));
+        /* The verifier's log follows the first line: the log keeps it all. */
+        char *newline = strchr(rb->kernel_error, '\n');
+        if (newline)
+            *newline = '\0';
+        log_warn("bridge %s: datapath_type=system, but the kernel fast path cannot be "
+                 "loaded (%s): the bridge runs on the userspace datapath", rb->name,
+                 rb->kernel_error);
+        return err;
+    }
+    set_error(rb, NULL);
+    rb->kernel_fdb_max = rb->fdb_max;
+    int events = bpf_switch_events_fd(rb->kernel, NULL, NULL);
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = rb };
+    if (events < 0 || epoll_ctl(st->kernel_epoll_fd, EPOLL_CTL_ADD, events, &ev) < 0)
+        log_warn("bridge %s: kernel learning is not followed: %s", rb->name,
+                 events < 0 ? bpf_switch_last_error() : strerror(errno));
+    int known = bpf_switch_fdb_dump(rb->kernel, NULL, 0);
+    log_info("bridge %s: kernel fast path loaded at %s (%d MAC entries kept)", rb->name,
+             pin_dir, known < 0 ? 0 : known);
+    return 0;
+}
+
+void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
+{
+    bool want = !strcmp(rb->datapath_type, "system");
+    if (!want) {
+        if (rb->kernel)
+            kernel_path_remove(st, rb);
+        set_error(rb, NULL);
+        rb->kernel_tried = false;
+        return;
+    }
+    /* A new table size is a new map: start the kernel's table afresh. */
+    if (rb->kernel && rb->kernel_fdb_max != rb->fdb_max)
+        kernel_path_remove(st, rb);
+    if (!rb->kernel) {
+        if (rb->kernel_tried)
+            return;                     /* refused once: not at every reconcile */
+        rb->kernel_tried = true;
+        forget_ifaces(st, rb, false);
+        if (load(st, rb))
+            return;
+    }
+    if (bpf_switch_set_config(rb->kernel, (uint64_t)rb->aging_s * 1000000000ull, 0))
+        log_warn("bridge %s: %s", rb->name, bpf_switch_last_error());
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        struct running_iface *iface = st->ifaces[i];
+        if (!strcmp(iface->bridge, rb->name))
+            sync_port(rb, iface);
+    }
+    remove_stale_ports(st, rb);
+}
+
+void kernel_path_remove(struct switch_state *st, struct running_bridge *rb)
+{
+    if (!rb->kernel)
+        return;
+    forget_ifaces(st, rb, true);
+    remove_stale_ports(st, rb);
+    if (bpf_switch_unpin(rb->kernel))
+        log_warn("bridge %s: %s", rb->name, bpf_switch_last_error());
+    bpf_switch_close(rb->kernel);
+    rb->kernel = NULL;
+    log_info("bridge %s: kernel fast path removed", rb->name);
+}
+
+void kernel_path_release(struct running_bridge *rb)
+{
+    bpf_switch_close(rb->kernel);
+    rb->kernel = NULL;
+    free(rb->kernel_error);
+    rb->kernel_error = NULL;
+}
+
+const char *kernel_path_status(const struct running_bridge *rb, char *buf, size_t size)
+{
+    if (strcmp(rb->datapath_type, "system"))
+        return NULL;
+    if (rb->kernel)
+        snprintf(buf, size, "active");
+    else
+        snprintf(buf, size, "unavailable: %s", rb->kernel_error ? rb->kernel_error : "not loaded");
+    return buf;
+}
+
+void kernel_path_flush(struct running_bridge *rb)
+{
+    if (rb->kernel)
+        bpf_switch_fdb_flush(rb->kernel, KERNEL_BRIDGE_ID);
+}
+
+bool kernel_path_port_counters(const struct running_bridge *rb,
+                               const struct running_iface *iface, struct pbs_counters *out)
+{
+    return rb && rb->kernel && iface->kernel_ifindex &&
+           bpf_switch_port_counters(rb->kernel, iface->kernel_ifindex, out) == 0;
+}
