@@ -271,10 +271,20 @@ const char *kernel_path_status(const struct running_bridge *rb, char *buf, size_
     return buf;
 }
 
+static void ignore_learn(void *ctx, uint32_t bridge_id, uint16_t vlan, const uint8_t mac[6],
+                         uint32_t ifindex)
+{
+    (void)ctx, (void)bridge_id, (void)vlan, (void)mac, (void)ifindex;
+}
+
 void kernel_path_flush(struct running_bridge *rb)
 {
-    if (rb->kernel)
-        bpf_switch_fdb_flush(rb->kernel, KERNEL_BRIDGE_ID);
+    if (!rb->kernel)
+        return;
+    /* Learn events from before the flush would bring entries back. */
+    if (bpf_switch_events_fd(rb->kernel, ignore_learn, NULL) >= 0)
+        bpf_switch_events_consume(rb->kernel);
+    bpf_switch_fdb_flush(rb->kernel, KERNEL_BRIDGE_ID);
 }
 
 bool kernel_path_port_counters(const struct running_bridge *rb,

@@ -150,14 +150,38 @@ int bpf_switch_default_object(char *path, size_t size)
                 exe, exe);
 }
 
+/* bpffs is one for the whole host, bridge names are per network namespace:
+ * pins go under "<bridge>:ns<inode of the daemon's namespace>", so two
+ * namespaces' br0 never share maps, and a restarted daemon in the same
+ * namespace finds its predecessor's.  (Comparing with PID 1's namespace to
+ * leave the suffix off in the "root" one fails in containers, where PID 1
+ * may be elsewhere.) */
+static int netns_suffix(char *out, size_t size)
+{
+    struct stat self;
+    if (stat("/proc/self/ns/net", &self) < 0)
+        return -errno;
+    snprintf(out, size, ":ns%llu", (unsigned long long)self.st_ino);
+    return 0;
+}
+
 int bpf_switch_pin_dir(const char *bridge, char *path, size_t size)
 {
     if (!bridge || !*bridge || strchr(bridge, '/') || !strcmp(bridge, ".") ||
         !strcmp(bridge, ".."))
         return fail(-EINVAL, "bad bridge name for a pin directory: \"%s\"",
                     bridge ? bridge : "");
-    if ((size_t)snprintf(path, size, "%s/%s", BPF_SWITCH_PIN_ROOT, bridge) >= size)
+    char suffix[32];
+    int err = netns_suffix(suffix, sizeof suffix);
+    if (err)
+        return fail(err, "cannot tell the network namespace: %s", strerror(-err));
+    if ((size_t)snprintf(path, size, "%s/%s%s", BPF_SWITCH_PIN_ROOT, bridge, suffix) >= size)
         return fail(-ENAMETOOLONG, "pin directory for %s is too long", bridge);
+    /* bpffs refuses names with a dot (br0.100); a device name never has a
+     * colon, so ':' stands for it without ambiguity. */
+    for (char *p = path + sizeof BPF_SWITCH_PIN_ROOT; *p; p++)
+        if (*p == '.')
+            *p = ':';
     return 0;
 }
 

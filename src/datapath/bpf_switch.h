@@ -41,7 +41,9 @@ const char *bpf_switch_last_error(void);
  * running binary or one directory up (build/ and build/tests/).  0 or
  * -ENOENT. */
 int bpf_switch_default_object(char *path, size_t size);
-/* BPF_SWITCH_PIN_ROOT "/" bridge; -ENAMETOOLONG or -EINVAL for a bad name. */
+/* BPF_SWITCH_PIN_ROOT "/" bridge ":ns" and the inode of the caller's
+ * network namespace (the bridge's dots as colons: bpffs refuses dots);
+ * -ENAMETOOLONG or -EINVAL for a bad name. */
 int bpf_switch_pin_dir(const char *bridge, char *path, size_t size);
 
 int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch **out);

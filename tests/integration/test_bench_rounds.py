@@ -55,3 +55,43 @@ def test_targets_carry_each_rounds_value_only_with_several_rounds():
     assert got[0]["rounds"] == [0.8, 0.9]
     assert got[1]["rounds"] == [None, 11.0]
     assert "rounds" not in rounds.annotate_targets([dict(targets[0])], per_round[:1])[0]
+
+
+def switch(kind, tcp, rtt_us):
+    return {"switch": kind, "label": kind, "offloads": "default (on)", "errors": {},
+            "tcp1": {"gbps": tcp}, "latency": {"avg_us": rtt_us, "p50_us": rtt_us,
+                                                "p99_us": 2 * rtt_us}}
+
+
+def test_the_table_has_the_system_column_with_the_medians_and_its_ratios():
+    import io
+
+    import bench_report
+    rr = [{"bridge": switch("bridge", 10.0, 4.0), "pontoon": switch("pontoon", 7.0, 40.0),
+           "pontoon-system": switch("pontoon-system", 9.0, 6.0)},
+          {"bridge": switch("bridge", 10.0, 4.0), "pontoon": switch("pontoon", 8.0, 40.0),
+           "pontoon-system": switch("pontoon-system", 12.0, 8.0)},
+          {"bridge": switch("bridge", 10.0, 4.0), "pontoon": switch("pontoon", 9.0, 40.0),
+           "pontoon-system": switch("pontoon-system", 11.0, 10.0)}]
+    results = rounds.combine(rr)
+    doc = {"meta": {"mode": "quick", "seconds": 2, "cpus": 2, "kernel": "6.1", "date": "d",
+                    "rounds": 3},
+           "results": results}
+    for kind, key in bench_report.TARGET_KEYS.items():
+        doc[key] = rounds.annotate_targets(bench_report.compute_targets(results, kind),
+                                           [bench_report.compute_targets(r, kind) for r in rr])
+    out = io.StringIO()
+    bench_report.report(doc, out)
+    lines = out.getvalue().splitlines()
+    head = next(x for x in lines if x.startswith("figure")).split("  ")
+    head = [h.strip() for h in head if h.strip()]
+    assert head == ["figure", "Linux bridge", "Pontoon", "Pontoon system", "P/bridge",
+                    "Psys/bridge", "Psys/P"]
+    tcp1 = next(x for x in lines if x.startswith("TCP 1 stream")).split()
+    assert tcp1[-6:] == ["10.0", "8.000", "11.0", "0.80x", "1.10x", "1.38x"]
+    rtt = next(x for x in lines if x.startswith("RTT avg")).split()
+    assert rtt[-3:] == ["10.00x", "2.00x", "0.20x"]
+    text = out.getvalue()
+    assert "Pontoon system against the targets" in text
+    assert any("TCP 1 stream, Pontoon system / Linux bridge" in x and "met" in x
+               and "rounds: 0.90x 1.20x 1.10x" in x for x in lines)

@@ -167,7 +167,7 @@ def test_del_br_and_exit_cleanup_leave_nothing(pontoon, daemon, net):
     b = net.add_host("b", "198.18.0.2")
     br = system_bridge(pontoon, net, a, b)
     a.ping_until(b)
-    assert [p.name for p in ph.kernel_pins(net.prefix)] == [br]
+    assert [p.name.split(":ns")[0] for p in ph.kernel_pins(net.prefix)] == [br]
     pontoon("del-br", br)
     ph.wait_until(lambda: not ph.kernel_pins(net.prefix), timeout=5, what="pins removed")
     assert "pontoon_switch" not in tc_filters(a.port)

@@ -28,11 +28,23 @@ def vid(pkt):
     return pkt[Dot1Q].vlan if Dot1Q in pkt else None
 
 
+@pytest.fixture(autouse=True, params=["netdev", "system"])
+def datapath_type(request, pontoon):
+    """Every test here runs on both datapaths: the userspace one and the
+    kernel fast path (eBPF at the ports' TC hooks)."""
+    pontoon.datapath_type = request.param
+    return request.param
+
+
+def add_br(pontoon, br):
+    pontoon("add-br", br, "--", "set", "bridge", br, f"datapath_type={pontoon.datapath_type}")
+
+
 def bridge(pontoon, net, *hosts, name="br0", **port_columns):
     """add-br, then add-port for each host's port (with COLUMN=VALUE
     given per host suffix in port_columns)."""
     br = net.name(name)
-    pontoon("add-br", br)
+    add_br(pontoon, br)
     for h in hosts:
         pontoon("add-port", br, h.port, *port_columns.get(h.port[len(net.prefix):], ()))
     return br
@@ -335,7 +347,7 @@ def test_libvirt_plug_line_with_traffic(pontoon, daemon, net):
     b = net.add_host("b", "198.18.0.2")
     c = net.add_host("c", "198.18.0.3")
     br = net.name("br0")
-    pontoon("add-br", br)
+    add_br(pontoon, br)
     pontoon(*libvirt_plug_argv(br, a.port, a.mac, IFACE_ID0, "tag=2"))
     pontoon(*libvirt_plug_argv(br, b.port, b.mac, IFACE_ID1, "tag=2"))
     pontoon("add-port", br, c.port)

@@ -676,6 +676,8 @@ static void test_pinning(void **state)
     snprintf(bridge, sizeof bridge, "unit-test-%d", (int)getpid());
     assert_int_equal(bpf_switch_pin_dir(bridge, dir, sizeof dir), 0);
     assert_int_equal(bpf_switch_pin_dir("../x", dir + 0, 0), -EINVAL);
+    assert_int_equal(bpf_switch_pin_dir("br0.100", dir, sizeof dir), 0);
+    assert_null(strchr(dir + strlen(BPF_SWITCH_PIN_ROOT), '.'));
     assert_int_equal(bpf_switch_pin_dir(bridge, dir, sizeof dir), 0);
 
     struct bpf_switch_options options = { .pin_dir = dir };
