@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control/bond_runtime.h"
+#include "control/kernel_path.h"
 #include "control/bond_columns.h"
 #include "control/db.h"
 #include "control/switch_state.h"
@@ -133,6 +134,8 @@ struct running_bond *bond_configure(struct switch_state *st, const char *bridge,
     }
     if (!bond) {
         bond = calloc(1, sizeof *bond);
+        if (bond)
+            bond->kernel_slot = -1;
         struct running_bond **grown = realloc(st->bonds, (st->n_bonds + 1) * sizeof *grown);
         if (grown)
             st->bonds = grown;
@@ -273,6 +276,7 @@ int bonds_build_ports(struct switch_state *st, const char *bridge, struct dp_con
         port->bridge = dp_bridge;
         port->stats = bond->stats;
         port->bond = &bond->state;
+        port->in_kernel = dp_bridge->kernel_path && bond->kernel_slot >= 0;
         port->members = members;
         port->n_members = bond->n_members;
         port->index = (uint32_t)config->n_ports;
@@ -409,8 +413,14 @@ void bonds_run_one(struct switch_state *st, struct running_bond *bond, uint64_t 
     uint32_t old_active = bond_get_active_member(bond->bond);
     unsigned flags = bond_run(bond->bond, lacp_get_status(bond->lacp), now_ms);
     uint64_t delta[DP_BOND_BUCKETS];
+    uint64_t kernel_bytes[DP_BOND_BUCKETS];
+    bool in_kernel = kernel_path_bond_bytes(st, bond, kernel_bytes);
     for (unsigned b = 0; b < DP_BOND_BUCKETS; b++) {
-        uint64_t now_bytes = __atomic_load_n(&bond->state.bucket_tx_bytes[b], __ATOMIC_RELAXED);
+        /* Both datapaths' loads: a bond on a system bridge sends in both. */
+        uint64_t now_bytes = __atomic_load_n(&bond->state.bucket_tx_bytes[b], __ATOMIC_RELAXED) +
+                             (in_kernel ? kernel_bytes[b] : 0);
+        if (now_bytes < bond->last_bucket_bytes[b])
+            bond->last_bucket_bytes[b] = now_bytes;   /* the kernel's count started afresh */
         delta[b] = now_bytes - bond->last_bucket_bytes[b];
     }
     if (bond_rebalance(bond->bond, now_ms, delta) >= 0 &&
@@ -419,6 +429,7 @@ void bonds_run_one(struct switch_state *st, struct running_bond *bond, uint64_t 
             bond->last_bucket_bytes[b] += delta[b];
     }
     publish_decisions(bond);
+    kernel_path_bond_publish(st, bond);
     uint32_t active = bond_get_active_member(bond->bond);
     if ((flags & BOND_RUN_ACTIVE_CHANGED) || (active != old_active && active != BOND_NO_MEMBER)) {
         log_info("bond %s: active member is now %s", bond->name,

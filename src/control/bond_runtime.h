@@ -32,6 +32,8 @@ struct running_bond {
     uint64_t next_miimon_ms;
     uint64_t last_bucket_bytes[DP_BOND_BUCKETS];   /* for load deltas */
     struct packet *tx_packet;       /* LACPDUs and learning frames */
+    int kernel_slot;                /* in the bridge's kernel fast path, -1 if not */
+    bool kernel_logged;             /* "switched in the kernel" was logged */
     bool seen;
 };
 

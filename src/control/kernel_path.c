@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "control/bond_runtime.h"
 #include "control/switch_state.h"
 #include "datapath/bpf_switch.h"
 #include "util/log.h"
@@ -64,6 +65,18 @@ static void on_learn(void *ctx_, uint32_t bridge_id, uint16_t vlan, const uint8_
 {
     struct learn_context *ctx = ctx_;
     (void)bridge_id;
+    if (ifindex >= PBS_BOND_PORT_BASE) {
+        /* A bond: fdb/show names it by its first member's port number. */
+        for (size_t b = 0; b < ctx->st->n_bonds; b++) {
+            const struct running_bond *bond = ctx->st->bonds[b];
+            if (bond->kernel_slot == (int)(ifindex - PBS_BOND_PORT_BASE) && bond->n_members &&
+                !strcmp(bond->bridge, ctx->rb->name)) {
+                dp_fdb_learn(ctx->rb->fdb, vlan, mac, bond->members[0]->ofport, ctx->now_ms);
+                return;
+            }
+        }
+        return;
+    }
     for (size_t i = 0; i < ctx->st->n_ifaces; i++) {
         const struct running_iface *iface = ctx->st->ifaces[i];
         if (iface->kernel_ifindex == (int)ifindex && !strcmp(iface->bridge, ctx->rb->name)) {
@@ -102,6 +115,9 @@ static void detach_iface(struct running_bridge *rb, struct running_iface *iface)
 
 static void forget_ifaces(struct switch_state *st, struct running_bridge *rb, bool detach)
 {
+    for (size_t b = 0; b < st->n_bonds; b++)
+        if (!strcmp(st->bonds[b]->bridge, rb->name))
+            st->bonds[b]->kernel_slot = -1;
     for (size_t i = 0; i < st->n_ifaces; i++) {
         struct running_iface *iface = st->ifaces[i];
         if (strcmp(iface->bridge, rb->name))
@@ -113,6 +129,18 @@ static void forget_ifaces(struct switch_state *st, struct running_bridge *rb, bo
     }
 }
 
+/* The live bond of this bridge in kernel slot `slot`, or NULL. */
+static struct running_bond *bond_in_slot(const struct switch_state *st,
+                                         const struct running_bridge *rb, unsigned slot)
+{
+    for (size_t b = 0; b < st->n_bonds; b++) {
+        struct running_bond *bond = st->bonds[b];
+        if (bond->seen && bond->kernel_slot == (int)slot && !strcmp(bond->bridge, rb->name))
+            return bond;
+    }
+    return NULL;
+}
+
 /* Every port the map still has (a removed interface, a previous daemon's
  * port that is gone) leaves it and its hook. */
 static void remove_stale_ports(struct switch_state *st, struct running_bridge *rb)
@@ -121,6 +149,12 @@ static void remove_stale_ports(struct switch_state *st, struct running_bridge *r
     uint8_t flags[PBS_PORTS_MAX];
     int n = bpf_switch_ports(rb->kernel, ifindexes, flags, PBS_PORTS_MAX);
     for (int k = 0; k < n && k < PBS_PORTS_MAX; k++) {
+        if (flags[k] & PBS_PORT_BOND) {
+            unsigned slot = (unsigned)ifindexes[k] - PBS_BOND_PORT_BASE;
+            if (!bond_in_slot(st, rb, slot))
+                bpf_switch_remove_bond(rb->kernel, slot);
+            continue;
+        }
         bool live = false;
         for (size_t i = 0; i < st->n_ifaces && !live; i++)
             live = st->ifaces[i]->kernel_ifindex == ifindexes[k] &&
@@ -167,6 +201,139 @@ static void sync_port(struct running_bridge *rb, struct running_iface *iface)
     iface->kernel_flags = flags;
     log_info("bridge %s: %s switched in the kernel (TC %s)", rb->name, iface->name,
              flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress");
+}
+
+/* The bond's decisions as the kernel reads them (dp_bond_state's tables). */
+static void bond_decisions(const struct running_bond *bond, struct pbs_bond *out)
+{
+    const struct dp_bond_state *state = &bond->state;
+    memset(out, 0, sizeof *out);
+    out->mode = __atomic_load_n(&state->mode, __ATOMIC_RELAXED);
+    out->lacp_negotiated = __atomic_load_n(&state->lacp_negotiated, __ATOMIC_RELAXED);
+    out->fallback_ab = __atomic_load_n(&state->fallback_ab, __ATOMIC_RELAXED);
+    out->active = __atomic_load_n(&state->active, __ATOMIC_RELAXED);
+    out->hash_basis = __atomic_load_n(&state->hash_basis, __ATOMIC_RELAXED);
+    out->n_members = (uint8_t)bond->n_members;
+    for (unsigned m = 0; m < bond->n_members && m < PBS_BOND_MEMBERS_MAX; m++) {
+        out->member_ifindex[m] = (uint32_t)bond->members[m]->kernel_ifindex;
+        out->rx_enabled[m] = __atomic_load_n(&state->rx_enabled[m], __ATOMIC_RELAXED);
+    }
+    for (unsigned b = 0; b < PBS_BOND_BUCKETS; b++)
+        out->bucket_member[b] = __atomic_load_n(&state->bucket_member[b], __ATOMIC_RELAXED);
+}
+
+static int free_bond_slot(const struct switch_state *st, const struct running_bridge *rb)
+{
+    for (unsigned slot = 0; slot < PBS_BONDS_MAX; slot++) {
+        bool used = false;
+        for (size_t b = 0; b < st->n_bonds && !used; b++)
+            used = st->bonds[b]->kernel_slot == (int)slot &&
+                   !strcmp(st->bonds[b]->bridge, rb->name);
+        if (!used)
+            return (int)slot;
+    }
+    return -1;
+}
+
+static void bond_leaves_kernel(struct running_bridge *rb, struct running_bond *bond)
+{
+    for (unsigned m = 0; m < bond->n_members; m++)
+        detach_iface(rb, bond->members[m]);
+    if (bond->kernel_slot >= 0)
+        bpf_switch_remove_bond(rb->kernel, (unsigned)bond->kernel_slot);
+    bond->kernel_slot = -1;
+    bond->kernel_logged = false;
+}
+
+/* A bond is switched in the kernel when every member is a kernel device
+ * here; otherwise it stays wholly in userspace (the kernel could not send
+ * on a member it does not reach). */
+static void sync_bond(struct switch_state *st, struct running_bridge *rb,
+                      struct running_bond *bond)
+{
+    bool can = bond->seen && bond->n_members && !bond->vlan_invalid &&
+               bond->n_members <= PBS_BOND_MEMBERS_MAX;
+    for (unsigned m = 0; can && m < bond->n_members; m++) {
+        struct running_iface *iface = bond->members[m];
+        can = iface->netdev && iface->netdev->ifindex > 0 && is_system_type(iface->type) &&
+              netdev_ifindex_by_name(iface->name) == iface->netdev->ifindex;
+    }
+    if (!can) {
+        if (bond->kernel_slot >= 0)
+            bond_leaves_kernel(rb, bond);
+        return;
+    }
+    if (bond->kernel_slot < 0 && (bond->kernel_slot = free_bond_slot(st, rb)) < 0) {
+        log_warn("bridge %s: bond %s stays in userspace: the kernel has all its %d bonds",
+                 rb->name, bond->name, PBS_BONDS_MAX);
+        return;
+    }
+    unsigned slot = (unsigned)bond->kernel_slot;
+    bool ok = true;
+    for (unsigned m = 0; ok && m < bond->n_members; m++) {
+        struct running_iface *iface = bond->members[m];
+        int ifindex = iface->netdev->ifindex;
+        if (iface->kernel_ifindex && (iface->kernel_ifindex != ifindex ||
+                                      iface->kernel_flags != PBS_PORT_BOND_MEMBER))
+            detach_iface(rb, iface);
+        ok = !bpf_switch_set_bond_member(rb->kernel, ifindex, KERNEL_BRIDGE_ID, &bond->vlan,
+                                         slot, m);
+        if (ok && iface->kernel_ifindex != ifindex) {
+            ok = !bpf_switch_attach(rb->kernel, ifindex, 0) &&
+                 !netdev_set_rx_filter(iface->netdev, bpf_switch_filter_fd(rb->kernel));
+            if (ok) {
+                iface->kernel_ifindex = ifindex;
+                iface->kernel_flags = PBS_PORT_BOND_MEMBER;
+            } else {
+                bpf_switch_detach(rb->kernel, ifindex, 0);
+                bpf_switch_remove_port(rb->kernel, ifindex);
+            }
+        }
+    }
+    struct pbs_bond decisions;
+    bond_decisions(bond, &decisions);
+    if (ok)
+        ok = !bpf_switch_set_bond(rb->kernel, slot, KERNEL_BRIDGE_ID, &bond->vlan, &decisions);
+    if (!ok) {
+        log_warn("bridge %s: bond %s stays in userspace: %s", rb->name, bond->name,
+                 bpf_switch_last_error());
+        bond_leaves_kernel(rb, bond);
+        return;
+    }
+    if (!bond->kernel_logged) {
+        log_info("bridge %s: bond %s switched in the kernel (%u members, slot %u)", rb->name,
+                 bond->name, bond->n_members, slot);
+        bond->kernel_logged = true;
+    }
+}
+
+void kernel_path_bond_publish(struct switch_state *st, const struct running_bond *bond)
+{
+    struct running_bridge *rb = switch_find_bridge(st, bond->bridge);
+    if (!rb || !rb->kernel || bond->kernel_slot < 0)
+        return;
+    struct pbs_bond decisions;
+    bond_decisions(bond, &decisions);
+    if (bpf_switch_update_bond(rb->kernel, (unsigned)bond->kernel_slot, &decisions))
+        log_warn("bridge %s: bond %s: %s", rb->name, bond->name, bpf_switch_last_error());
+}
+
+bool kernel_path_bond_counters(struct switch_state *st, const struct running_bond *bond,
+                               struct pbs_counters *out)
+{
+    struct running_bridge *rb = switch_find_bridge(st, bond->bridge);
+    return rb && rb->kernel && bond->kernel_slot >= 0 &&
+           bpf_switch_port_counters(rb->kernel,
+                                    (int)(PBS_BOND_PORT_BASE + (unsigned)bond->kernel_slot),
+                                    out) == 0;
+}
+
+bool kernel_path_bond_bytes(struct switch_state *st, const struct running_bond *bond,
+                            uint64_t out[PBS_BOND_BUCKETS])
+{
+    struct running_bridge *rb = switch_find_bridge(st, bond->bridge);
+    return rb && rb->kernel && bond->kernel_slot >= 0 &&
+           bpf_switch_bond_bytes(rb->kernel, (unsigned)bond->kernel_slot, out) == 0;
 }
 
 static void set_error(struct running_bridge *rb, char *error)
@@ -233,8 +400,13 @@ void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
         log_warn("bridge %s: %s", rb->name, bpf_switch_last_error());
     for (size_t i = 0; i < st->n_ifaces; i++) {
         struct running_iface *iface = st->ifaces[i];
-        if (!strcmp(iface->bridge, rb->name))
+        if (!strcmp(iface->bridge, rb->name) && !iface->bond_port[0])
             sync_port(rb, iface);
+    }
+    for (size_t b = 0; b < st->n_bonds; b++) {
+        struct running_bond *bond = st->bonds[b];
+        if (!strcmp(bond->bridge, rb->name))
+            sync_bond(st, rb, bond);
     }
     remove_stale_ports(st, rb);
 }

@@ -35,6 +35,17 @@ int kernel_path_epoll_fd(const struct switch_state *st);
 void kernel_path_consume_events(struct switch_state *st, uint64_t now_ms);
 
 bool kernel_path_active(const struct running_bridge *rb);
+struct running_bond;
+/* Copies a bond's decisions (active member, enabled members, buckets) into
+ * the kernel's bond map; bonds_run_one calls it after every tick. */
+void kernel_path_bond_publish(struct switch_state *st, const struct running_bond *bond);
+/* A bond's counters in the kernel (as a port); false when not there. */
+bool kernel_path_bond_counters(struct switch_state *st, const struct running_bond *bond,
+                               struct pbs_counters *out);
+/* Bytes the kernel sent into each of the bond's hash buckets; false when
+ * the bond is not in a kernel fast path. */
+bool kernel_path_bond_bytes(struct switch_state *st, const struct running_bond *bond,
+                            uint64_t out[PBS_BOND_BUCKETS]);
 /* Bridge.status's kernel_fast_path value (NULL: a netdev bridge). */
 const char *kernel_path_status(const struct running_bridge *rb, char *buf, size_t size);
 /* fdb/flush: the kernel's entries too. */

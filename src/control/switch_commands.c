@@ -1,6 +1,7 @@
 /* Each command builds its answer once as JSON data and renders the text
  * from that same data. */
 #include "control/switch_commands.h"
+#include "control/bond_runtime.h"
 #include "control/kernel_path.h"
 
 #include <stdio.h>
@@ -97,19 +98,23 @@ static uint64_t load_counter(const uint64_t *counter)
 }
 
 /* A kernel port's counters (datapath_type=system): what the program did. */
-static json_t *kernel_json(const struct running_bridge *rb, const struct running_iface *iface)
+static json_t *kernel_json(struct switch_state *st, const struct running_bridge *rb,
+                           const struct dp_port *port, const struct running_iface *iface)
 {
     struct pbs_counters c;
-    if (!iface || !kernel_path_port_counters(rb, iface, &c))
+    const struct running_bond *bond = port->bond ? bond_find(st, port->name) : NULL;
+    if (bond ? !kernel_path_bond_counters(st, bond, &c)
+             : !iface || !kernel_path_port_counters(rb, iface, &c))
         return NULL;
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook",
-                     iface->kernel_flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress",
+    const char *hook = bond ? "ingress" : iface->kernel_flags & PBS_PORT_HOOK_EGRESS ? "egress"
+                                                                                     : "ingress";
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook", hook,
                      "rx_packets", (json_int_t)c.n[PBS_RX], "rx_bytes",
                      (json_int_t)c.n[PBS_RX_BYTES], "forwarded", (json_int_t)c.n[PBS_FORWARDED],
                      "forwarded_bytes", (json_int_t)c.n[PBS_FORWARDED_BYTES], "passed_up",
                      (json_int_t)c.n[PBS_PASSED_UP], "dropped", (json_int_t)c.n[PBS_DROPPED],
                      "unknown_unicast", (json_int_t)c.n[PBS_PASS_UNKNOWN], "floods",
-                     (json_int_t)c.n[PBS_PASS_FLOOD]);
+                     (json_int_t)c.n[PBS_PASS_FLOOD], "tx_packets", (json_int_t)c.n[PBS_TX]);
 }
 
 static json_t *port_json(const struct dp_port *port, const struct running_iface *iface)
@@ -177,7 +182,7 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
             const struct running_iface *iface = find_running(st, bridge->name,
                                                              bridge->ports[p]->name);
             json_t *port = port_json(bridge->ports[p], iface);
-            json_t *kernel = rb ? kernel_json(rb, iface) : NULL;
+            json_t *kernel = rb ? kernel_json(st, rb, bridge->ports[p], iface) : NULL;
             if (kernel)
                 json_object_set_new(port, "kernel", kernel);
             json_array_append_new(ports, port);
@@ -248,12 +253,13 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
             if (kernel)
                 strbuf_printf(&text,
                               "        kernel (TC %s): RX packets:%lld forwarded:%lld "
-                              "up:%lld dropped:%lld\n",
+                              "up:%lld dropped:%lld TX packets:%lld\n",
                               json_string_value(json_object_get(kernel, "hook")),
                               (long long)json_integer_value(json_object_get(kernel, "rx_packets")),
                               (long long)json_integer_value(json_object_get(kernel, "forwarded")),
                               (long long)json_integer_value(json_object_get(kernel, "passed_up")),
-                              (long long)json_integer_value(json_object_get(kernel, "dropped")));
+                              (long long)json_integer_value(json_object_get(kernel, "dropped")),
+                              (long long)json_integer_value(json_object_get(kernel, "tx_packets")));
             strbuf_puts(&text, strbuf_cstr(&tunnel_line));
             strbuf_free(&config);
             strbuf_free(&tunnel_line);

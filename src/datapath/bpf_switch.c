@@ -37,7 +37,8 @@
 struct bpf_switch {
     struct bpf_object *object;
     struct bpf_program *program, *filter;
-    int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd, events_fd;
+    int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd, events_fd, bonds_fd,
+        bond_bytes_fd;
     struct ring_buffer *events;
     bpf_switch_learn_fn *learn_fn;
     void *learn_ctx;
@@ -256,7 +257,7 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
 
     static const char *const names[] = {
         "pbs_ports", "pbs_fdb", "pbs_config", "pbs_counters", "pbs_decision", "pbs_handoff",
-        "pbs_learn_events",
+        "pbs_learn_events", "pbs_bonds", "pbs_bond_bytes",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct bpf_map *map;
@@ -289,6 +290,7 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
         { "pbs_ports", &sw->ports_fd }, { "pbs_fdb", &sw->fdb_fd },
         { "pbs_config", &sw->config_fd }, { "pbs_counters", &sw->counters_fd },
         { "pbs_decision", &sw->decision_fd }, { "pbs_learn_events", &sw->events_fd },
+        { "pbs_bonds", &sw->bonds_fd }, { "pbs_bond_bytes", &sw->bond_bytes_fd },
     };
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         struct bpf_map *map;
@@ -480,10 +482,10 @@ static int clear_counters(struct bpf_switch *sw, __u32 slot)
     return err ? fail(err, "cannot clear counters slot %u: %s", slot, strerror(-err)) : 0;
 }
 
-int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
-                        const struct vlan_policy *policy, uint8_t flags)
+static int set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_id,
+                          const struct vlan_policy *policy, uint8_t flags, uint8_t bond_slot,
+                          uint8_t member)
 {
-    __u32 key = (__u32)ifindex;
     struct pbs_port port;
     bool is_new = bpf_map_lookup_elem(sw->ports_fd, &key, &port) < 0;
     __u32 slot = is_new ? 0 : port.counter_slot;
@@ -496,14 +498,101 @@ int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
     port.counter_slot = slot;
     port.vlan_mode = (__u8)policy->mode;
     port.flags = flags;
+    port.bond_slot = bond_slot;
+    port.member = member;
     port.tag = policy->tag < 0 ? PBS_NO_TAG : (__u16)policy->tag;
     if (policy->trunks_all)
         memset(port.trunks, 0xff, sizeof port.trunks);
     else
         memcpy(port.trunks, policy->trunks, sizeof port.trunks);
     if (bpf_map_update_elem(sw->ports_fd, &key, &port, BPF_ANY) < 0)
-        return fail(-errno, "cannot set kernel port %d: %s", ifindex, strerror(errno));
+        return fail(-errno, "cannot set kernel port %u: %s", key, strerror(errno));
     return 0;
+}
+
+int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
+                        const struct vlan_policy *policy, uint8_t flags)
+{
+    return set_port_entry(sw, (__u32)ifindex, bridge_id, policy,
+                          flags & ~(PBS_PORT_BOND | PBS_PORT_BOND_MEMBER), 0, 0);
+}
+
+static int check_bond_slot(unsigned slot)
+{
+    return slot < PBS_BONDS_MAX ? 0 : fail(-EINVAL, "bond slot %u is out of range", slot);
+}
+
+int bpf_switch_set_bond(struct bpf_switch *sw, unsigned slot, uint32_t bridge_id,
+                        const struct vlan_policy *policy, const struct pbs_bond *bond)
+{
+    int err = check_bond_slot(slot);
+    if (!err)
+        err = bpf_switch_update_bond(sw, slot, bond);
+    if (!err)
+        err = set_port_entry(sw, PBS_BOND_PORT_BASE + slot, bridge_id, policy, PBS_PORT_BOND,
+                             (uint8_t)slot, 0);
+    return err;
+}
+
+int bpf_switch_update_bond(struct bpf_switch *sw, unsigned slot, const struct pbs_bond *bond)
+{
+    __u32 key = slot;
+    int err = check_bond_slot(slot);
+    if (!err && bpf_map_update_elem(sw->bonds_fd, &key, bond, BPF_ANY) < 0)
+        err = fail(-errno, "cannot set bond %u: %s", slot, strerror(errno));
+    return err;
+}
+
+int bpf_switch_set_bond_member(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
+                               const struct vlan_policy *policy, unsigned slot,
+                               unsigned member)
+{
+    int err = check_bond_slot(slot);
+    if (!err && member >= PBS_BOND_MEMBERS_MAX)
+        err = fail(-EINVAL, "bond member %u is out of range", member);
+    if (!err)
+        err = set_port_entry(sw, (__u32)ifindex, bridge_id, policy, PBS_PORT_BOND_MEMBER,
+                             (uint8_t)slot, (uint8_t)member);
+    return err;
+}
+
+int bpf_switch_remove_bond(struct bpf_switch *sw, unsigned slot)
+{
+    int err = check_bond_slot(slot);
+    if (err)
+        return err;
+    struct pbs_bond none;
+    memset(&none, 0, sizeof none);
+    none.active = PBS_BOND_NO_MEMBER;
+    __u32 key = slot, port = PBS_BOND_PORT_BASE + slot;
+    bpf_map_delete_elem(sw->ports_fd, &port);
+    if (bpf_map_update_elem(sw->bonds_fd, &key, &none, BPF_ANY) < 0)
+        return fail(-errno, "cannot clear bond %u: %s", slot, strerror(errno));
+    return 0;
+}
+
+int bpf_switch_bond_bytes(struct bpf_switch *sw, unsigned slot, uint64_t out[PBS_BOND_BUCKETS])
+{
+    int err = check_bond_slot(slot);
+    if (err)
+        return err;
+    size_t stride;
+    unsigned char *values = percpu_alloc(sw, sizeof(struct pbs_bond_bytes), &stride);
+    if (!values)
+        return fail(-ENOMEM, "out of memory");
+    __u32 key = slot;
+    memset(out, 0, PBS_BOND_BUCKETS * sizeof out[0]);
+    if (bpf_map_lookup_elem(sw->bond_bytes_fd, &key, values) < 0) {
+        err = fail(-errno, "cannot read bond %u's bytes: %s", slot, strerror(errno));
+    } else {
+        for (int cpu = 0; cpu < sw->n_cpus; cpu++) {
+            const struct pbs_bond_bytes *b = (const void *)(values + (size_t)cpu * stride);
+            for (int i = 0; i < PBS_BOND_BUCKETS; i++)
+                out[i] += b->bucket[i];
+        }
+    }
+    free(values);
+    return err;
 }
 
 int bpf_switch_remove_port(struct bpf_switch *sw, int ifindex)
@@ -756,12 +845,46 @@ int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags)
     return 0;
 }
 
+/* Whether program `prog_id` is this switch's: it uses our port map (a
+ * previous daemon's program for the same bridge shares the pinned maps;
+ * another bridge's, attached to the device since, does not). */
+static bool program_is_ours(const struct bpf_switch *sw, __u32 prog_id)
+{
+    struct bpf_map_info map_info;
+    __u32 map_info_len = sizeof map_info;
+    memset(&map_info, 0, sizeof map_info);
+    if (bpf_obj_get_info_by_fd(sw->ports_fd, &map_info, &map_info_len) < 0)
+        return false;
+    int fd = bpf_prog_get_fd_by_id(prog_id);
+    if (fd < 0)
+        return false;
+    __u32 map_ids[16];
+    struct bpf_prog_info info;
+    __u32 info_len = sizeof info;
+    memset(&info, 0, sizeof info);
+    info.nr_map_ids = sizeof map_ids / sizeof map_ids[0];
+    info.map_ids = (__u64)(uintptr_t)map_ids;
+    bool ours = false;
+    if (bpf_obj_get_info_by_fd(fd, &info, &info_len) == 0) {
+        for (__u32 i = 0; i < info.nr_map_ids && i < 16 && !ours; i++)
+            ours = map_ids[i] == map_info.id;
+    }
+    close(fd);
+    return ours;
+}
+
 int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
-    (void)sw;
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
+    LIBBPF_OPTS(bpf_tc_opts, query, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+    int err = bpf_tc_query(&hook, &query);
+    /* No clsact, no filter of ours (both -EINVAL), or no device. */
+    if (err == -EINVAL || err == -ENOENT || err == -ENODEV)
+        return 0;
+    if (!err && !program_is_ours(sw, query.prog_id))
+        return 0;                        /* another bridge's since: not ours to remove */
     LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
-    int err = bpf_tc_detach(&hook, &opts);
+    err = bpf_tc_detach(&hook, &opts);
     if (err)
         return fail(err, "cannot detach from ifindex %d's TC %s: %s", ifindex,
                     flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress", strerror(-err));

@@ -74,6 +74,21 @@ int bpf_switch_set_config(struct bpf_switch *sw, uint64_t aging_ns, uint32_t fla
 int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
                         const struct vlan_policy *policy, uint8_t flags);
 int bpf_switch_remove_port(struct bpf_switch *sw, int ifindex);
+
+/* Bonds: slot (0..PBS_BONDS_MAX-1) -> the control thread's decisions, and
+ * the bond as a port (PBS_BOND_PORT_BASE + slot) with its VLAN policy.
+ * update_bond changes the decisions only (every bond tick). */
+int bpf_switch_set_bond(struct bpf_switch *sw, unsigned slot, uint32_t bridge_id,
+                        const struct vlan_policy *policy, const struct pbs_bond *bond);
+int bpf_switch_update_bond(struct bpf_switch *sw, unsigned slot, const struct pbs_bond *bond);
+int bpf_switch_remove_bond(struct bpf_switch *sw, unsigned slot);
+/* A member device of bond `slot`, member index `member`, with the bond's policy. */
+int bpf_switch_set_bond_member(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
+                               const struct vlan_policy *policy, unsigned slot,
+                               unsigned member);
+/* Bytes the kernel sent into each hash bucket of bond `slot`, summed over CPUs. */
+int bpf_switch_bond_bytes(struct bpf_switch *sw, unsigned slot,
+                          uint64_t out[PBS_BOND_BUCKETS]);
 /* Sum over the CPUs of the port's counters. */
 int bpf_switch_port_counters(struct bpf_switch *sw, int ifindex, struct pbs_counters *out);
 

@@ -37,6 +37,11 @@ def link_oper(ns, ifname):
     return info and info.get("operstate")
 
 
+# The datapath_type every Switch's add-br gets ("" leaves it unset): the
+# bond tests run on both datapaths (test_bonds.py's autouse fixture).
+DATAPATH_TYPE = ""
+
+
 # ---------------------------------------------------------------- a switch in a namespace
 class Switch:
     """One Pontoon switch: its namespace, database, run dir, daemon, CLI."""
@@ -52,6 +57,8 @@ class Switch:
                                 ns=self.ns)
 
     def __call__(self, *args, **kw):
+        if args and args[0] == "add-br" and DATAPATH_TYPE:
+            args = (*args, "--", "set", "bridge", args[1], f"datapath_type={DATAPATH_TYPE}")
         return self.cli(*args, **kw)
 
     def start(self):

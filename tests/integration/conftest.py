@@ -60,6 +60,15 @@ def pontoon(workdir):
     return ph.Pontoon(workdir / "conf.db", workdir / "run")
 
 
+@pytest.fixture(params=["netdev", "system"])
+def both_datapaths(request, pontoon):
+    """A module with `pytestmark = pytest.mark.usefixtures("both_datapaths")`
+    runs every test on both datapaths: bridges made with pontoon.add_br get
+    datapath_type netdev (userspace) or system (the kernel fast path)."""
+    pontoon.datapath_type = request.param
+    return request.param
+
+
 @pytest.fixture
 def net(prefix, request):
     """Namespaces and veth pairs of this test; removed afterwards."""

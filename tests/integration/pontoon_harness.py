@@ -87,6 +87,14 @@ class Pontoon:
         self.binary = str(binary)
         self.env = dict(os.environ, PONTOON_DB=self.db, PONTOON_RUN_DIR=self.run_dir)
         self.history = []
+        self.datapath_type = ""          # add_br's, when set (conftest's both_datapaths)
+
+    def add_br(self, name, *more):
+        """add-br NAME [more...], with the datapath_type this test runs on."""
+        args = ["add-br", name, *more]
+        if self.datapath_type:
+            args += ["--", "set", "bridge", name, f"datapath_type={self.datapath_type}"]
+        return self(*args)
 
     def run(self, *args, timeout=30):
         """Runs `pontoon ARGS...`; returns the CompletedProcess, never raises
@@ -263,9 +271,13 @@ def remove_kernel_pins(prefix):
     programs and maps of this test's system bridges (their devices are gone
     with the namespaces, so unpinning frees them)."""
     for d in kernel_pins(prefix):
-        for f in d.iterdir():
-            f.unlink()
-        d.rmdir()
+        remove_pin_dir(d)
+
+
+def remove_pin_dir(d):
+    for f in d.iterdir():
+        f.unlink()
+    d.rmdir()
 
 
 class Net:
@@ -333,6 +345,15 @@ class Net:
 
     def cleanup(self):
         errors = []
+        # Kernel fast paths a daemon in one of our namespaces left pinned
+        # (SIGTERM keeps them): "<bridge>:ns<inode of the namespace>".
+        for ns in self.namespaces:
+            try:
+                inode = os.stat(f"/run/netns/{ns}").st_ino
+            except OSError:
+                continue
+            for d in (KERNEL_PIN_ROOT.glob(f"*:ns{inode}") if KERNEL_PIN_ROOT.exists() else []):
+                remove_pin_dir(d)
         for ns in reversed(self.namespaces):
             r = sh("ip", "netns", "del", ns, check=False)
             if r.returncode != 0 and "No such file" not in r.stderr:

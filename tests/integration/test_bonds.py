@@ -28,6 +28,16 @@ import bond_topology as bt
 import ovs_peer
 import pontoon_harness as ph
 
+
+@pytest.fixture(autouse=True, params=["netdev", "system"])
+def datapath_type(request):
+    """Every bond test runs on both datapaths.  On a system bridge the
+    hosts' ports are switched in the kernel and the bond's members in
+    userspace, so every frame to or from the bond crosses between them."""
+    bt.DATAPATH_TYPE = request.param
+    yield request.param
+    bt.DATAPATH_TYPE = ""
+
 COMPAT = ph.REPO / "tests" / "data" / "compat" / "ovs-3.1-outputs.txt"
 FAILOVER_BOUND_MS = 3000           # carrier loss: generous, figures are printed
 LACP_TIMEOUT_BOUND_MS = 6000       # fast LACP expires after 3 s, then defaulted
@@ -346,6 +356,12 @@ def test_pontoon_to_pontoon_bond(net, new_switch, mode, lacp):
             bt.udp_flows(t.hosts_a[0], dst.ip, flows=16, count=40, size=1000)
         d = spread_over_members(sa, t.a_links, send)
         print(f"balance-tcp tx per member: {d}")
+    if bt.DATAPATH_TYPE == "system":
+        # Known unicast from the hosts to the bond went through the kernel.
+        ports = {p["name"]: p for b in json.loads(sa("--format=json", "dpif/show"))
+                 for p in b["ports"]}
+        assert ports["bond0"]["kernel"]["tx_packets"] >= 100, ports["bond0"]
+        assert "bond bond0 switched in the kernel" in sa.daemon.log()
 
 
 # ---------------------------------------------------------------- 2. failover

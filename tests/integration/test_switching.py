@@ -5,6 +5,7 @@ whose host-side ends are ports of the bridge; ping and scapy-built frames.
 """
 
 import json
+import time
 
 import pytest
 from scapy.layers.l2 import Dot1Q, Ether
@@ -28,23 +29,15 @@ def vid(pkt):
     return pkt[Dot1Q].vlan if Dot1Q in pkt else None
 
 
-@pytest.fixture(autouse=True, params=["netdev", "system"])
-def datapath_type(request, pontoon):
-    """Every test here runs on both datapaths: the userspace one and the
-    kernel fast path (eBPF at the ports' TC hooks)."""
-    pontoon.datapath_type = request.param
-    return request.param
-
-
-def add_br(pontoon, br):
-    pontoon("add-br", br, "--", "set", "bridge", br, f"datapath_type={pontoon.datapath_type}")
+# Every test here runs on the userspace datapath and the kernel fast path.
+pytestmark = pytest.mark.usefixtures("both_datapaths")
 
 
 def bridge(pontoon, net, *hosts, name="br0", **port_columns):
     """add-br, then add-port for each host's port (with COLUMN=VALUE
     given per host suffix in port_columns)."""
     br = net.name(name)
-    add_br(pontoon, br)
+    pontoon.add_br(br)
     for h in hosts:
         pontoon("add-port", br, h.port, *port_columns.get(h.port[len(net.prefix):], ()))
     return br
@@ -228,6 +221,63 @@ def test_fdb_vlan_and_flush(pontoon, daemon, net):
     a.ping_until(b)
 
 
+def test_mac_move_follows_the_new_port(pontoon, daemon, net):
+    """a's MAC shows up behind c's port: unicast for it goes to c from then on."""
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    c = net.add_host("c", "198.18.0.3")
+    br = bridge(pontoon, net, a, b, c)
+    a.ping_until(b)
+    assert c.ping(b)
+    c.send(frame(a.mac, ph.new_marker("moved")))    # a broadcast from a's MAC on c
+    m = ph.new_marker("to-moved-mac")
+
+    def reaches_c_only():
+        with a.capture() as cap_a, c.capture() as cap_c:
+            b.send(frame(b.mac, m, dst=a.mac))
+        return ph.marker_frames(cap_c.received, m) and not ph.marker_frames(cap_a.received, m)
+
+    ph.wait_until(reaches_c_only, timeout=5, what="unicast for the moved MAC at c only")
+    entries = {mac: port for port, _, mac, _ in ph.parse_fdb(pontoon("fdb/show", br))}
+    assert entries.get(a.mac) == pontoon.get("Interface", c.port, "ofport"), entries
+
+
+def test_aging_forgets_and_floods_again(pontoon, daemon, net):
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    c = net.add_host("c", "198.18.0.3")
+    br = bridge(pontoon, net, a, b, c)
+    pontoon("set", "bridge", br, "other_config:mac-aging-time=2")
+    a.ping_until(b)
+    m = ph.new_marker("known")
+    with c.capture() as cap:
+        a.send(frame(a.mac, m, dst=b.mac))
+    assert not ph.marker_frames(cap.received, m), "known unicast reached a third host"
+
+    def forgotten():
+        return not {a.mac, b.mac} & {mac for _, _, mac, _ in ph.parse_fdb(pontoon("fdb/show", br))}
+
+    ph.wait_until(forgotten, timeout=8, what="a and b to age out of fdb/show")
+    m = ph.new_marker("aged")
+    with c.capture() as cap:
+        a.send(frame(a.mac, m, dst=b.mac))
+    assert ph.marker_frames(cap.received, m), "unicast to an aged-out MAC was not flooded"
+
+
+def test_table_bound(pontoon, daemon, net):
+    hosts = [net.add_host(x, f"198.18.0.{i + 1}") for i, x in enumerate("abcd")]
+    br = bridge(pontoon, net, *hosts)
+    pontoon("set", "bridge", br, "other_config:mac-table-size=2")
+    for h in hosts[1:]:
+        hosts[0].ping_until(h)
+    time.sleep(0.3)
+    entries = ph.parse_fdb(pontoon("fdb/show", br))
+    assert 1 <= len(entries) <= 2, entries
+    # A full table costs floods, not connectivity.
+    for h in hosts[1:]:
+        assert hosts[0].ping(h)
+
+
 # ---------------------------------------------------------------- 8
 def test_retag_live(pontoon, daemon, net):
     a = net.add_host("a", "198.18.0.1")     # VLAN 2, moved to 3
@@ -347,7 +397,7 @@ def test_libvirt_plug_line_with_traffic(pontoon, daemon, net):
     b = net.add_host("b", "198.18.0.2")
     c = net.add_host("c", "198.18.0.3")
     br = net.name("br0")
-    add_br(pontoon, br)
+    pontoon.add_br(br)
     pontoon(*libvirt_plug_argv(br, a.port, a.mac, IFACE_ID0, "tag=2"))
     pontoon(*libvirt_plug_argv(br, b.port, b.mac, IFACE_ID1, "tag=2"))
     pontoon("add-port", br, c.port)

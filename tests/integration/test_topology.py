@@ -4,7 +4,12 @@ tap port that pontoond creates and a namespace then owns."""
 
 import time
 
+import pytest
+
 import pontoon_harness as ph
+
+# Every test here runs on the userspace datapath and the kernel fast path.
+pytestmark = pytest.mark.usefixtures("both_datapaths")
 
 
 def root_subnet(prefix):
@@ -19,8 +24,8 @@ def test_bridges_joined_by_patch_ports(pontoon, daemon, net):
     br0, br1 = net.name("br0"), net.name("br1")
     a = net.add_host("a", "198.18.0.1")
     b = net.add_host("b", "198.18.0.2")
-    pontoon("add-br", br0)
-    pontoon("add-br", br1)
+    pontoon.add_br(br0)
+    pontoon.add_br(br1)
     pontoon("add-port", br0, "patch-to-br0")
     pontoon("set", "Interface", "patch-to-br0", "type=patch")
     pontoon("set", "Interface", "patch-to-br0", "options:peer=patch-to-br1")
@@ -51,8 +56,8 @@ def test_bridges_joined_by_veth_pair(pontoon, daemon, net):
     veth0, veth1 = net.name("veth0"), net.name("veth1")
     a = net.add_host("a", "198.18.0.1")
     b = net.add_host("b", "198.18.0.2")
-    pontoon("add-br", br0)
-    pontoon("add-br", br1)
+    pontoon.add_br(br0)
+    pontoon.add_br(br1)
     ph.sh("ip", "link", "add", "name", veth0, "type", "veth", "peer", "name", veth1)
     net.links += [veth0, veth1]
     for v in (veth0, veth1):
@@ -71,7 +76,7 @@ def test_host_pings_through_internal_port(pontoon, daemon, net):
     br = net.name("br0")
     sub = root_subnet(net.prefix)
     a = net.add_host("a", f"{sub}.2")
-    pontoon("add-br", br)
+    pontoon.add_br(br)
     pontoon("add-port", br, a.port)
 
     info = ph.wait_until(lambda: ph.link_info(br), timeout=5, what=f"internal port {br}")
@@ -91,7 +96,7 @@ def test_tap_port_moved_into_namespace(pontoon, daemon, net):
     tap = net.name("tap0")
     b = net.add_host("b", "198.18.0.2")
     ns = net.add_ns("tn")
-    pontoon("add-br", br)
+    pontoon.add_br(br)
     pontoon("add-port", br, b.port)
     pontoon("add-port", br, tap, "--", "set", "Interface", tap, "type=tap")
 
@@ -122,7 +127,7 @@ def test_created_tap_survives_a_daemon_crash_and_is_attached_again(pontoon, daem
     tap = net.name("tap0")
     sub = root_subnet(net.prefix)
     a = net.add_host("a", f"{sub}.2")
-    pontoon("add-br", br)
+    pontoon.add_br(br)
     pontoon("add-port", br, a.port)
     pontoon("add-port", br, tap, "--", "set", "Interface", tap, "type=tap")
     info = ph.wait_until(lambda: ph.link_info(tap), timeout=5, what=f"tap {tap}")

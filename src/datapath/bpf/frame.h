@@ -24,6 +24,8 @@ struct pbs_frame {
     __u8 dst[PBS_ETH_ALEN];
     __u8 src[PBS_ETH_ALEN];
     __u16 tci;                  /* valid when tagged */
+    __u16 ethertype;            /* after the tag, host order (packet_parse's) */
+    __u8 l3_offset;             /* from the MAC header: 14, or 18 with an inline tag */
     bool tagged;                /* one 802.1Q tag, in the metadata or inline */
     bool outer_8021ad;          /* the metadata holds an 802.1ad tag: not ours */
 };
@@ -48,6 +50,8 @@ static __always_inline int frame_parse(struct __sk_buff *skb, struct pbs_frame *
     f->tagged = false;
     f->outer_8021ad = false;
     f->tci = 0;
+    f->ethertype = bpf_ntohs(hdr.eth.h_proto);
+    f->l3_offset = sizeof hdr.eth;
     if (skb->vlan_present) {
         f->tagged = true;
         f->tci = (__u16)skb->vlan_tci;
@@ -57,6 +61,8 @@ static __always_inline int frame_parse(struct __sk_buff *skb, struct pbs_frame *
             return -1;
         f->tagged = true;
         f->tci = bpf_ntohs(hdr.tci);
+        f->ethertype = bpf_ntohs(hdr.inner_proto);
+        f->l3_offset = sizeof hdr.eth + 4;
     }
     return 0;
 }

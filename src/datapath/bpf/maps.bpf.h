@@ -55,6 +55,20 @@ struct {
 } pbs_handoff SEC(".maps");
 
 struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PBS_BONDS_MAX);
+    __type(key, __u32);
+    __type(value, struct pbs_bond);
+} pbs_bonds SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, PBS_BONDS_MAX);
+    __type(key, __u32);
+    __type(value, struct pbs_bond_bytes);
+} pbs_bond_bytes SEC(".maps");
+
+struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, PBS_EVENTS_SIZE);
 } pbs_learn_events SEC(".maps");

@@ -22,6 +22,7 @@
 
 #include <linux/pkt_cls.h>
 
+#include "bond.h"
 #include "frame.h"
 #include "mac_table.h"
 #include "maps.bpf.h"
@@ -48,6 +49,8 @@ static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs
     plan->out_ifindex = 0;
     plan->tag_it = 0;
     plan->out_flags = 0;
+    plan->bond_slot = ~0u;
+    plan->bucket = PBS_BOND_BUCKETS;
 
     if (f->outer_8021ad)
         return plan_end(plan, PBS_ACT_UP, PBS_PASS_UNSUPPORTED);
@@ -64,20 +67,36 @@ static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs
     __u64 aging_ns = config ? config->aging_ns : 0;
     __u64 now_ns = bpf_ktime_get_ns();
     __u32 bridge_id = in_port->bridge_id;
+    /* A bond member's frames belong to the bond: learned behind it, and
+     * admitted as the bond's rules say. */
+    __u32 in_id = in_ifindex;
+    if (in_port->flags & PBS_PORT_BOND_MEMBER) {
+        __u32 slot = in_port->bond_slot;
+        const struct pbs_bond *bond = bpf_map_lookup_elem(&pbs_bonds, &slot);
+        in_id = PBS_BOND_PORT_BASE + slot;
+        __u32 src_port = bond && bond->mode == PBS_BOND_BALANCE_SLB
+                             ? mac_table_lookup(&pbs_fdb, bridge_id, (__u16)vlan, f->src, now_ns,
+                                                aging_ns)
+                             : 0;
+        if (!bond || !bond_admit(bond, in_port->member, in_id, eth_is_multicast(f->dst),
+                                 src_port))
+            return plan_end(plan, PBS_ACT_DROP, PBS_DROP_BOND_ADMIT);
+    }
     if (!eth_is_multicast(f->src))
-        mac_table_learn(&pbs_fdb, &pbs_learn_events, bridge_id, (__u16)vlan, f->src,
-                        in_ifindex, now_ns);
+        mac_table_learn(&pbs_fdb, &pbs_learn_events, bridge_id, (__u16)vlan, f->src, in_id,
+                        now_ns);
     if (eth_is_multicast(f->dst))
         return plan_end(plan, PBS_ACT_UP, PBS_PASS_FLOOD);
     __u32 out_ifindex = mac_table_lookup(&pbs_fdb, bridge_id, (__u16)vlan, f->dst, now_ns,
                                          aging_ns);
     if (!out_ifindex)
         return plan_end(plan, PBS_ACT_UP, PBS_PASS_UNKNOWN);
-    if (out_ifindex == in_ifindex)
+    if (out_ifindex == in_id)
         return plan_end(plan, PBS_ACT_DROP, PBS_DROP_HAIRPIN);  /* behind its own port */
 
     const struct pbs_port *out_port = bpf_map_lookup_elem(&pbs_ports, &out_ifindex);
-    if (!out_port || out_port->bridge_id != bridge_id)
+    if (!out_port || out_port->bridge_id != bridge_id ||
+        (out_port->flags & PBS_PORT_BOND_MEMBER))
         return plan_end(plan, PBS_ACT_UP, PBS_PASS_NO_OUTPUT);   /* userspace's port */
     bool tag_it;
     if (!port_vlan_egress(out_port, (__u16)vlan, &tag_it))
@@ -86,6 +105,8 @@ static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs
     plan->out_ifindex = out_ifindex;
     plan->out_flags = out_port->flags;
     plan->out_slot = out_port->counter_slot;
+    if (out_port->flags & PBS_PORT_BOND)
+        plan->bond_slot = out_port->bond_slot;   /* the member is chosen at TC */
     return plan_end(plan, PBS_ACT_FORWARD, PBS_FORWARDED);
 }
 
@@ -104,7 +125,8 @@ static __always_inline void count(struct pbs_verdict *v, enum pbs_counter which,
 
 static __always_inline int finish(struct __sk_buff *skb, struct pbs_verdict *v,
                                   const struct pbs_plan *plan, int verdict,
-                                  enum pbs_counter total, enum pbs_counter reason)
+                                  enum pbs_counter total, enum pbs_counter reason,
+                                  __u32 out_ifindex)
 {
     count(v, total, 1);
     if (reason != total)
@@ -117,7 +139,7 @@ static __always_inline int finish(struct __sk_buff *skb, struct pbs_verdict *v,
             d->verdict = verdict;
             d->reason = reason;
             d->in_ifindex = skb->ifindex;
-            d->out_ifindex = verdict == TC_ACT_REDIRECT ? plan->out_ifindex : 0;
+            d->out_ifindex = out_ifindex;
             d->vlan = plan->admitted_vlan;
             frame_current_tag(skb, &d->out_vlan_present, &d->out_vlan_tci);
         }
@@ -141,7 +163,7 @@ static __always_inline int switch_act(struct __sk_buff *skb, const struct pbs_po
     count(&v, PBS_RX_BYTES, skb->len);
 
     if (plan->action == PBS_ACT_DROP)
-        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, plan->reason);
+        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, plan->reason, 0);
     if (plan->action == PBS_ACT_UP) {
         if (taken)
             count(&v, PBS_UP_TAKEN, 1);
@@ -149,19 +171,44 @@ static __always_inline int switch_act(struct __sk_buff *skb, const struct pbs_po
          * daemon's socket already has its copy (or there is no daemon): the
          * frame is the switch's, not the host stack's. */
         int verdict = in_port->flags & PBS_PORT_HOOK_EGRESS ? TC_ACT_OK : TC_ACT_SHOT;
-        return finish(skb, &v, plan, verdict, PBS_PASSED_UP, plan->reason);
+        return finish(skb, &v, plan, verdict, PBS_PASSED_UP, plan->reason, 0);
+    }
+    /* To a bond: one of its members, chosen on the frame as it arrived
+     * (the hash looks at the tag it will leave with, not at the bytes). */
+    __u32 out_ifindex = plan->out_ifindex, out_flags = plan->out_flags;
+    __u32 bond_slot = plan->bond_slot, bucket = PBS_BOND_BUCKETS;
+    const struct pbs_port *member_port = NULL;
+    if (bond_slot != ~0u) {
+        const struct pbs_bond *bond = bpf_map_lookup_elem(&pbs_bonds, &bond_slot);
+        int member = bond ? bond_choose(skb, f, bond, plan->vlan, plan->tag_it, &bucket) : -1;
+        if (member < 0 || member >= PBS_BOND_MEMBERS_MAX)
+            return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_BOND_NO_MEMBER,
+                          0);
+        out_ifindex = bond->member_ifindex[member];
+        member_port = bpf_map_lookup_elem(&pbs_ports, &out_ifindex);
+        out_flags = member_port ? member_port->flags : 0;
     }
     if (frame_set_tag(skb, f, plan->tag_it, plan->vlan) < 0)
-        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TAG_ERROR);
+        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TAG_ERROR, 0);
     count(&v, PBS_FORWARDED_BYTES, skb->len);
     __u32 out_slot = plan->out_slot;
     struct pbs_verdict out = { .counters = bpf_map_lookup_elem(&pbs_counters, &out_slot) };
     count(&out, PBS_TX, 1);
     count(&out, PBS_TX_BYTES, skb->len);
+    if (member_port) {
+        __u32 member_slot = member_port->counter_slot;
+        struct pbs_verdict m = { .counters = bpf_map_lookup_elem(&pbs_counters, &member_slot) };
+        count(&m, PBS_TX, 1);
+        count(&m, PBS_TX_BYTES, skb->len);
+    }
+    if (bucket < PBS_BOND_BUCKETS) {
+        struct pbs_bond_bytes *bytes = bpf_map_lookup_elem(&pbs_bond_bytes, &bond_slot);
+        if (bytes)
+            bytes->bucket[bucket & (PBS_BOND_BUCKETS - 1)] += skb->len;
+    }
     /* Record first: bpf_redirect's return value is the verdict. */
-    finish(skb, &v, plan, TC_ACT_REDIRECT, PBS_FORWARDED, PBS_FORWARDED);
-    return bpf_redirect(plan->out_ifindex,
-                        plan->out_flags & PBS_PORT_HOOK_EGRESS ? BPF_F_INGRESS : 0);
+    finish(skb, &v, plan, TC_ACT_REDIRECT, PBS_FORWARDED, PBS_FORWARDED, out_ifindex);
+    return bpf_redirect(out_ifindex, out_flags & PBS_PORT_HOOK_EGRESS ? BPF_F_INGRESS : 0);
 }
 
 static __always_inline bool mac_equal(const __u8 *a, const __u8 *b)

@@ -33,6 +33,18 @@ enum pbs_vlan_mode {
  * other way round: what the host or guest sends there is the device's
  * egress, and a frame for it is handed to the device's ingress. */
 #define PBS_PORT_HOOK_EGRESS 0x1
+/* A bond is a port of its own in the map, under a key no device has
+ * (PBS_BOND_PORT_BASE + its slot in the bonds map): its VLAN policy and
+ * counters, and the value MACs learned behind it have in the fdb.  Each of
+ * its members is in the map under its own ifindex, flagged as a member,
+ * with the bond's VLAN policy. */
+#define PBS_PORT_BOND        0x2
+#define PBS_PORT_BOND_MEMBER 0x4
+#define PBS_BOND_PORT_BASE   0xfffff000u
+#define PBS_BONDS_MAX        16
+#define PBS_BOND_MEMBERS_MAX 16             /* DP_BOND_MAX_MEMBERS */
+#define PBS_BOND_BUCKETS     256            /* DP_BOND_BUCKETS */
+#define PBS_BOND_NO_MEMBER   0xff
 
 struct pbs_port {
     __u32 bridge_id;
@@ -40,7 +52,9 @@ struct pbs_port {
     __u8 vlan_mode;                  /* enum pbs_vlan_mode */
     __u8 flags;                      /* PBS_PORT_* */
     __u16 tag;                       /* access/native VLAN, PBS_NO_TAG for trunks */
-    __u32 pad2;
+    __u8 bond_slot;                  /* PBS_PORT_BOND(_MEMBER): the bond's slot */
+    __u8 member;                     /* PBS_PORT_BOND_MEMBER: its index in the bond */
+    __u16 pad2;
     __u64 trunks[PBS_VLAN_COUNT / 64];
 };
 
@@ -55,6 +69,33 @@ struct pbs_fdb_entry {
     __u32 ifindex;
     __u32 pad;
     __u64 seen_ns;                   /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+};
+
+/* bonds: slot -> what the control thread decided (dp_bond_state's tables,
+ * copied at every change and every bond tick). */
+enum pbs_bond_mode {                 /* enum dp_bond_mode's values */
+    PBS_BOND_ACTIVE_BACKUP = 0,
+    PBS_BOND_BALANCE_SLB = 1,
+    PBS_BOND_BALANCE_TCP = 2,
+};
+
+struct pbs_bond {
+    __u8 mode;                       /* enum pbs_bond_mode */
+    __u8 lacp_negotiated;            /* the partner knows the bond: accept all */
+    __u8 fallback_ab;                /* balance-tcp without LACP acts as active-backup */
+    __u8 active;                     /* member index, or PBS_BOND_NO_MEMBER */
+    __u8 n_members;
+    __u8 pad[3];
+    __u32 hash_basis;
+    __u32 member_ifindex[PBS_BOND_MEMBERS_MAX];
+    __u8 rx_enabled[PBS_BOND_MEMBERS_MAX];
+    __u8 bucket_member[PBS_BOND_BUCKETS];
+};
+
+/* bond_bytes: per CPU, per bond slot, the bytes sent into each hash bucket
+ * (the control thread's rebalancing adds them to userspace's). */
+struct pbs_bond_bytes {
+    __u64 bucket[PBS_BOND_BUCKETS];
 };
 
 /* learn_events: a ring buffer the daemon reads, one record whenever the
@@ -97,6 +138,8 @@ enum pbs_counter {
     PBS_UP_TAKEN,                    /* of PASSED_UP: the daemon's socket filter took it */
     PBS_TX,                          /* forwarded to this port by the kernel */
     PBS_TX_BYTES,
+    PBS_DROP_BOND_ADMIT,             /* a bond member that may not deliver this frame */
+    PBS_DROP_BOND_NO_MEMBER,         /* a bond with no member to send on */
     PBS_COUNTER_MAX,
 };
 
@@ -148,6 +191,8 @@ struct pbs_plan {
     __u32 out_ifindex;
     __s32 admitted_vlan;             /* -1 before admission */
     __u32 out_slot;                  /* FORWARD: the output port's counter_slot */
+    __u32 bond_slot;                 /* FORWARD to a bond member: its bond, else ~0 */
+    __u32 bucket;                    /* ... and the hash bucket it went by */
 };
 
 #endif
