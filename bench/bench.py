@@ -283,8 +283,9 @@ class PontoonSystem(Pontoon):
     """pontoond with a datapath_type=system bridge: known unicast between
     p1 and p2 is switched by its eBPF TC programs, floods and unknown
     unicast by the userspace datapath.  The bridge has a name of this run
-    (<prefix>sys), so that the pins it may leave (/sys/fs/bpf/pontoon/<name>)
-    are this run's alone; del-br removes them before the daemon stops."""
+    (<prefix>sys), so that the pins it may leave (/sys/fs/bpf/pontoon/<name>,
+    or <name>:ns<netns inode>) are this run's alone; del-br removes them
+    before the daemon stops."""
     kind = "pontoon-system"
     datapath_type = "system"
 
@@ -304,11 +305,11 @@ class PontoonSystem(Pontoon):
         p = self.daemon.ctl(["get", "bridge", self.bridge, "status"], check=False, timeout=10)
         return p.stdout.strip() if p.returncode == 0 else None
 
-    def pin_dir_seen_by_daemon(self):
-        """The bridge's pin directory as the daemon sees it: `ip netns exec`
-        gives it a mount namespace of its own, where it mounts bpffs."""
+    def pin_dirs_seen_by_daemon(self):
+        """The bridge's pin directories as the daemon sees them: `ip netns
+        exec` gives it a mount namespace of its own, where it mounts bpffs."""
         pids = self.daemon.pids()
-        return Path(f"/proc/{pids[0]}/root{pin_dir(self.bridge)}") if pids else None
+        return pin_dirs(self.bridge, f"/proc/{pids[0]}/root") if pids else []
 
     def stop(self):
         try:
@@ -317,10 +318,9 @@ class PontoonSystem(Pontoon):
                                     timeout=30)
                 if p.returncode != 0:
                     log(f"pontoon: del-br {self.bridge} failed: {p.stderr.strip()[:200]}")
-                seen = self.pin_dir_seen_by_daemon()
-                if seen is not None and seen.exists():
-                    log(f"pontoon: {pin_dir(self.bridge)} still pinned after del-br; removing it")
-                    shutil.rmtree(seen, ignore_errors=True)
+                for d in self.pin_dirs_seen_by_daemon():
+                    log(f"pontoon: {d.name} still pinned after del-br; removing it")
+                    shutil.rmtree(d, ignore_errors=True)
         finally:
             try:
                 super().stop()
@@ -332,15 +332,24 @@ def system_bridge_name(prefix):
     return f"{prefix}sys"
 
 
-def pin_dir(bridge):
-    return f"/sys/fs/bpf/pontoon/{bridge}"
+PIN_ROOT = "/sys/fs/bpf/pontoon"
+
+
+def pin_dirs(bridge, root=""):
+    """The pin directories of `bridge` under root + PIN_ROOT: <bridge>, or
+    <bridge>:ns<inode of the daemon's network namespace> (the daemon names it
+    so that two namespaces' bridges of the same name never share maps)."""
+    try:
+        return [d for d in Path(root + PIN_ROOT).iterdir()
+                if d.name == bridge or d.name.startswith(bridge + ":ns")]
+    except OSError:
+        return []
 
 
 def remove_pins(bridge):
-    """Safety net after the daemon stopped: this run's bridge's pin directory,
-    that one directory only."""
-    d = Path(pin_dir(bridge))
-    if d.exists():
+    """Safety net after the daemon stopped: this run's bridge's pin directory
+    (the bridge's name is this run's alone), that directory only."""
+    for d in pin_dirs(bridge):
         log(f"pontoon: removing {d} left pinned")
         shutil.rmtree(d, ignore_errors=True)
 
