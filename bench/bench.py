@@ -231,10 +231,10 @@ class Ovs(Switch):
 
 
 class Pontoon(Switch):
-    """pontoond with br0 on the userspace datapath (datapath_type empty:
-    netdev)."""
+    """pontoond with br0 on the userspace datapath (datapath_type=netdev; an
+    empty one is the kernel fast path's, as OVS's is its kernel module's)."""
     kind = "pontoon"
-    datapath_type = None
+    datapath_type = "netdev"
 
     def __init__(self, r, topo, args):
         super().__init__(r, topo, args)

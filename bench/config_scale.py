@@ -75,7 +75,7 @@ class Pontoon(Switch):
 
     def start(self):
         self.daemon.start()
-        self.ctl(["add-br", "br0"])
+        self.ctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
 
     def ctl(self, args, wait=True):
         return self.r.run([self.daemon.build / "pontoon"] + ([] if wait else ["--no-wait"])

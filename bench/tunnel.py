@@ -207,7 +207,7 @@ class Pontoon:
         t.address_underlay()
         for d, (ns, me, remote) in zip(self.daemons, t.hosts()):
             d.start()
-            d.ctl(["add-br", "br0"])
+            d.ctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
             d.ctl(["add-port", "br0", t.guest_port])
             d.ctl(["add-port", "br0", "vx", "--", "set", "Interface", "vx", "type=vxlan",
                    f"options:remote_ip={remote}", f"options:key={VNI}"])

@@ -70,7 +70,7 @@ class Pontoon:
         if self.args.pontoon_busy_poll:
             oc.append("other_config:pmd-busy-poll=true")
         self.ctl(["set", "Open_vSwitch", "."] + oc)
-        self.ctl(["add-br", "br0"])
+        self.ctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
         for p in ("vhu0", "vhu1"):
             self.ctl(["add-port", "br0", p, "--", "set", "Interface", p, "type=dpdkvhostuser"])
         d = self.daemon.dir

@@ -29,7 +29,11 @@ cleanup() {
     local status=$?
     set +e
     if [[ -n $DAEMON_PID ]] && kill -0 "$DAEMON_PID" 2>/dev/null; then
-        kill -TERM "$DAEMON_PID"
+        # The bridge's kernel programs and pins go too (SIGTERM would keep
+        # them for the next daemon).
+        pontoon exit --cleanup >/dev/null 2>&1
+        for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$DAEMON_PID" 2>/dev/null && kill -TERM "$DAEMON_PID"
         for _ in $(seq 50); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
         kill -0 "$DAEMON_PID" 2>/dev/null && kill -KILL "$DAEMON_PID"
         wait "$DAEMON_PID" 2>/dev/null

@@ -25,6 +25,16 @@ int kernel_path_epoll_fd(const struct switch_state *st)
     return st->kernel_epoll_fd;
 }
 
+/* As OVS: an empty datapath_type is "system".  Measured on this machine
+ * (bench/run --rounds 3), the kernel path is ahead of the userspace one on
+ * every figure between kernel ports (TCP 1.3x and 2.2x, RTT 0.2x, memory
+ * 0.5x), level with the Linux bridge, and every other port kind keeps
+ * working through userspace: so `add-br` alone gets it, as with OVS. */
+static bool wants_kernel(const struct running_bridge *rb)
+{
+    return !rb->datapath_type[0] || !strcmp(rb->datapath_type, "system");
+}
+
 bool kernel_path_active(const struct running_bridge *rb)
 {
     return rb->kernel != NULL;
@@ -377,7 +387,7 @@ static int load(struct switch_state *st, struct running_bridge *rb)
 
 void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
 {
-    bool want = !strcmp(rb->datapath_type, "system");
+    bool want = wants_kernel(rb);
     if (!want) {
         if (rb->kernel)
             kernel_path_remove(st, rb);
@@ -434,7 +444,7 @@ void kernel_path_release(struct running_bridge *rb)
 
 const char *kernel_path_status(const struct running_bridge *rb, char *buf, size_t size)
 {
-    if (strcmp(rb->datapath_type, "system"))
+    if (!wants_kernel(rb))
         return NULL;
     if (rb->kernel)
         snprintf(buf, size, "active");

@@ -169,6 +169,8 @@ static const struct running_iface *find_running(const struct switch_state *st,
     return iface_index_find(&st->iface_index, bridge, name);
 }
 
+static void format_datapath(json_t *bridges, const char *datapath, struct strbuf *out);
+
 static void command_dpif_show(int argc, const char *const *argv, struct control_reply *reply,
                       void *aux)
 {
@@ -193,15 +195,30 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                                                  "ports", ports));
     }
 
-    /* OVS's layout ("name ofport/ifindex: (type)"), with the counters below each port. */
+    /* OVS's layout: the bridges under their datapath ("netdev@ovs-netdev:",
+     * "system@ovs-system:"), "name ofport/ifindex: (type)" for each port,
+     * with the counters below it. */
     struct strbuf text = STRBUF_INIT;
-    strbuf_puts(&text, "pontoon@pontoond:\n");
+    static const char *const datapaths[] = { "netdev", "system" };
+    for (size_t d = 0; d < 2; d++)
+        format_datapath(bridges, datapaths[d], &text);
+    reply->data = bridges;
+    reply->text = strbuf_steal(&text);
+}
+
+static void format_datapath(json_t *bridges, const char *datapath, struct strbuf *out)
+{
+    struct strbuf text = STRBUF_INIT;
+    bool any = false;
     size_t i, j;
     json_t *bridge, *port;
     json_array_foreach(bridges, i, bridge) {
-        const char *datapath = json_string_value(json_object_get(bridge, "datapath"));
-        strbuf_printf(&text, "  %s:%s\n", json_string_value(json_object_get(bridge, "name")),
-                      !strcmp(datapath, "system") ? " (datapath system: kernel fast path)" : "");
+        if (strcmp(json_string_value(json_object_get(bridge, "datapath")), datapath))
+            continue;
+        if (!any)
+            strbuf_printf(&text, "%s@ovs-%s:\n", datapath, datapath);
+        any = true;
+        strbuf_printf(&text, "  %s:\n", json_string_value(json_object_get(bridge, "name")));
         json_array_foreach(json_object_get(bridge, "ports"), j, port) {
             char ofport[16], where[32];
             format_ofport(ofport, sizeof ofport,
@@ -265,8 +282,8 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
             strbuf_free(&tunnel_line);
         }
     }
-    reply->data = bridges;
-    reply->text = strbuf_steal(&text);
+    strbuf_puts(out, strbuf_cstr(&text));
+    strbuf_free(&text);
 }
 
 static void command_version(int argc, const char *const *argv, struct control_reply *reply, void *aux)

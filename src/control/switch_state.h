@@ -64,7 +64,7 @@ struct bpf_switch;
 
 struct running_bridge {
     char name[16];
-    char datapath_type[16];         /* as configured: "system" or netdev ("", "netdev") */
+    char datapath_type[16];         /* as configured: "" or "system" (kernel), "netdev" */
     struct dp_fdb *fdb;
     size_t fdb_max;                 /* a new size means a new table */
     uint32_t aging_s;

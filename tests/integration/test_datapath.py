@@ -8,7 +8,16 @@ import json
 import os
 import time
 
+import pytest
+
 import pontoon_harness as ph
+
+
+@pytest.fixture(autouse=True)
+def userspace_datapath(pontoon):
+    """These are the userspace datapath's tests (its workers, queues, rings):
+    their bridges are datapath_type=netdev (an empty one is the kernel's)."""
+    pontoon.datapath_type = "netdev"
 
 
 def rxq_show(pontoon):
@@ -46,7 +55,7 @@ def two_hosts(pontoon, net, a_options=()):
     br = net.name("br0")
     a = net.add_host("a", "198.18.0.1")
     b = net.add_host("b", "198.18.0.2")
-    pontoon("add-br", br)
+    pontoon.add_br(br)
     pontoon("add-port", br, a.port, *(("--", "set", "Interface", a.port) + tuple(a_options)
                                       if a_options else ()))
     pontoon("add-port", br, b.port)
@@ -92,7 +101,7 @@ def test_four_queue_system_port_and_four_queue_tap(pontoon, daemon, net):
     a = net.add_host("a", "198.18.0.1")
     tap = net.name("tap0")
     ns = net.add_ns("tn")
-    pontoon("add-br", br)
+    pontoon.add_br(br)
     pontoon("add-port", br, a.port, "--", "set", "Interface", a.port, "options:n_rxq=4")
     pontoon("add-port", br, tap, "--", "set", "Interface", tap, "type=tap",
             "options:n_rxq=4")

@@ -79,7 +79,8 @@ def test_datapath_types_lists_system(pontoon, daemon, net):
     assert "system" in types and "netdev" in types
 
 
-def test_netdev_bridge_has_no_kernel_program(pontoon, daemon, net):
+def test_empty_datapath_type_means_system(pontoon, daemon, net):
+    """As OVS's: a plain add-br gets the kernel fast path."""
     a = net.add_host("a", "198.18.0.1")
     b = net.add_host("b", "198.18.0.2")
     br = net.name("br0")
@@ -87,7 +88,22 @@ def test_netdev_bridge_has_no_kernel_program(pontoon, daemon, net):
     pontoon("add-port", br, a.port)
     pontoon("add-port", br, b.port)
     a.ping_until(b)
+    assert dpif(pontoon)[br]["datapath"] == "system"
+    assert "pontoon_switch" in tc_filters(a.port)
+    out = pontoon("dpif/show")
+    assert out.startswith("system@ovs-system:\n  " + br + ":\n"), out
+
+
+def test_netdev_bridge_has_no_kernel_program(pontoon, daemon, net):
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    br = net.name("br0")
+    pontoon("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    a.ping_until(b)
     assert dpif(pontoon)[br]["datapath"] == "netdev"
+    assert pontoon("dpif/show").startswith("netdev@ovs-netdev:\n")
     assert "pontoon_switch" not in tc_filters(a.port)
     assert not ph.kernel_pins(net.prefix)
     # Switching to system at run time moves it into the kernel, and back.
