@@ -414,9 +414,14 @@ def measure_tcp(r, topo, seconds, streams):
         r.stop(server)
 
 
-def measure_udp64(r, topo, seconds, args):
+def measure_udp64(r, topo, seconds, args, broadcast=False):
+    """64-byte frames from h1 to h2: as known unicast, or (broadcast) as
+    frames every switch floods, which on Pontoon's kernel path go up to
+    the userspace datapath."""
     dst = topo.mac2
-    if args.sink == "mac":
+    if broadcast:
+        dst = "ff:ff:ff:ff:ff:ff"
+    elif args.sink == "mac":
         # Frames go to a "sink" MAC that only h2's port has used as a source
         # (a few frames sent from h2 now, so every switch learns it behind p2):
         # the switch forwards them as known unicast to h2, whose kernel drops
@@ -441,7 +446,8 @@ def measure_udp64(r, topo, seconds, args):
     h2_rx = topo.counter(topo.h2, "eth0", "rx_packets") - pre["h2_rx"]
     secs = gen["seconds"]
     sent = gen["sent"]
-    return {"frame_len": gen["frame_len"], "sink": args.sink, "seconds": round(secs, 2), "sent": sent,
+    return {"frame_len": gen["frame_len"], "sink": "broadcast" if broadcast else args.sink,
+            "seconds": round(secs, 2), "sent": sent,
             "h1_tx_packets": h1_tx, "received": h2_rx,
             "offered_kpps": round(sent / secs / 1e3, 1),
             "received_kpps": round(h2_rx / secs / 1e3, 1),
@@ -524,6 +530,7 @@ def bench_switch(r, kind, prefix, args):
                 ("tcp1", lambda: measure_tcp(r, topo, T, 1)),
                 ("tcp4", lambda: measure_tcp(r, topo, T, 4)),
                 ("udp64", lambda: measure_udp64(r, topo, T, args)),
+                ("flood64", lambda: measure_udp64(r, topo, T, args, broadcast=True)),
             ):
                 u0 = userspace() if userspace and name == "udp64" else None
                 with CpuMeter(meter_pids) as m:

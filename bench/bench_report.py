@@ -58,6 +58,8 @@ ROWS = [
     ("udp_off", "64B offered (kpps)", lambda r: g(r, "udp64", "offered_kpps"), True),
     ("udp_rx", "64B received (kpps)", lambda r: g(r, "udp64", "received_kpps"), True),
     ("udp_loss", "64B loss (%)", lambda r: g(r, "udp64", "loss_pct"), False),
+    ("flood_rx", "64B broadcast received (kpps)", lambda r: g(r, "flood64", "received_kpps"),
+     True),
     ("rtt_avg", "RTT avg (us)", lambda r: g(r, "latency", "avg_us"), False),
     ("rtt_p50", "RTT p50 (us)", lambda r: g(r, "latency", "p50_us"), False),
     ("rtt_p99", "RTT p99 (us)", lambda r: g(r, "latency", "p99_us"), False),
