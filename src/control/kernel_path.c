@@ -35,6 +35,11 @@ static bool wants_kernel(const struct running_bridge *rb)
     return !rb->datapath_type[0] || !strcmp(rb->datapath_type, "system");
 }
 
+const char *kernel_path_hook_kind(const struct running_bridge *rb)
+{
+    return rb->kernel ? bpf_switch_hook_kind(rb->kernel) : "";
+}
+
 bool kernel_path_active(const struct running_bridge *rb)
 {
     return rb->kernel != NULL;
@@ -209,8 +214,8 @@ static void sync_port(struct running_bridge *rb, struct running_iface *iface)
     }
     iface->kernel_ifindex = ifindex;
     iface->kernel_flags = flags;
-    log_info("bridge %s: %s switched in the kernel (TC %s)", rb->name, iface->name,
-             flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress");
+    log_info("bridge %s: %s switched in the kernel (%s %s)", rb->name, iface->name,
+             bpf_switch_hook_kind(rb->kernel), flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress");
 }
 
 /* The bond's decisions as the kernel reads them (dp_bond_state's tables). */

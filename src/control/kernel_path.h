@@ -35,6 +35,8 @@ int kernel_path_epoll_fd(const struct switch_state *st);
 void kernel_path_consume_events(struct switch_state *st, uint64_t now_ms);
 
 bool kernel_path_active(const struct running_bridge *rb);
+/* "tcx" or "clsact": how its programs are attached ("" when not loaded). */
+const char *kernel_path_hook_kind(const struct running_bridge *rb);
 struct running_bond;
 /* Copies a bond's decisions (active member, enabled members, buckets) into
  * the kernel's bond map; bonds_run_one calls it after every tick. */

@@ -108,7 +108,8 @@ static json_t *kernel_json(struct switch_state *st, const struct running_bridge 
         return NULL;
     const char *hook = bond ? "ingress" : iface->kernel_flags & PBS_PORT_HOOK_EGRESS ? "egress"
                                                                                      : "ingress";
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook", hook,
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook", hook,
+                     "attach", kernel_path_hook_kind(rb),
                      "rx_packets", (json_int_t)c.n[PBS_RX], "rx_bytes",
                      (json_int_t)c.n[PBS_RX_BYTES], "forwarded", (json_int_t)c.n[PBS_FORWARDED],
                      "forwarded_bytes", (json_int_t)c.n[PBS_FORWARDED_BYTES], "passed_up",
@@ -269,8 +270,9 @@ static void format_datapath(json_t *bridges, const char *datapath, struct strbuf
             json_t *kernel = json_object_get(port, "kernel");
             if (kernel)
                 strbuf_printf(&text,
-                              "        kernel (TC %s): RX packets:%lld forwarded:%lld "
+                              "        kernel (%s %s): RX packets:%lld forwarded:%lld "
                               "up:%lld dropped:%lld TX packets:%lld\n",
+                              json_string_value(json_object_get(kernel, "attach")),
                               json_string_value(json_object_get(kernel, "hook")),
                               (long long)json_integer_value(json_object_get(kernel, "rx_packets")),
                               (long long)json_integer_value(json_object_get(kernel, "forwarded")),

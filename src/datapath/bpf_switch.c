@@ -8,6 +8,7 @@
  * reaches bpf_switch_last_error(). */
 #include "datapath/bpf_switch.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -33,6 +34,11 @@
 #define TC_HANDLE      0x5054       /* "PT": our filter among others on the hook */
 #define TC_PRIORITY    1
 #define CAPTURE_SIZE   (48 * 1024)
+/* enum bpf_attach_type's tcx values (Linux 6.6); Debian 12's uapi headers
+ * and libbpf 1.1 predate them, bpf_link_create passes them through. */
+#define ATTACH_TCX_INGRESS 46
+#define ATTACH_TCX_EGRESS  47
+#define MAX_LINKS      (2 * PBS_PORTS_MAX)
 
 struct bpf_switch {
     struct bpf_object *object;
@@ -40,6 +46,9 @@ struct bpf_switch {
     int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd, events_fd, bonds_fd,
         bond_bytes_fd;
     struct ring_buffer *events;
+    bool no_tcx;                     /* the kernel refused a tcx link: clsact from then on */
+    struct { int ifindex; uint8_t flags; int fd; } links[MAX_LINKS];   /* tcx links held */
+    unsigned n_links;
     bpf_switch_learn_fn *learn_fn;
     void *learn_ctx;
     int n_cpus;
@@ -312,6 +321,7 @@ int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch 
     if (!sw)
         return fail(-ENOMEM, "out of memory");
     sw->n_cpus = libbpf_num_possible_cpus();
+    sw->no_tcx = options->clsact;
     int err = sw->n_cpus > 0 ? 0 : fail(sw->n_cpus, "cannot count the possible CPUs");
     if (!err && options->pin_dir) {
         sw->pin_dir = strdup(options->pin_dir);
@@ -367,6 +377,8 @@ void bpf_switch_close(struct bpf_switch *sw)
     if (!sw)
         return;
     ring_buffer__free(sw->events);
+    for (unsigned i = 0; i < sw->n_links; i++)
+        close(sw->links[i].fd);          /* a pinned link lives on */
     bpf_object__close(sw->object);
     free(sw->pin_dir);
     free(sw);
@@ -387,6 +399,16 @@ int bpf_switch_unpin(struct bpf_switch *sw)
     if (pin_path(sw, PROGRAM_NAME, pin, sizeof pin) == 0 && unlink(pin) < 0 &&
         errno != ENOENT && !err)
         err = fail(-errno, "cannot unpin %s: %s", pin, strerror(errno));
+    /* tcx links (a link whose last pin and descriptor go is detached). */
+    DIR *dir = opendir(sw->pin_dir);
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        if (strncmp(e->d_name, "link_", 5) || pin_path(sw, e->d_name, pin, sizeof pin))
+            continue;
+        if (unlink(pin) < 0 && errno != ENOENT && !err)
+            err = fail(-errno, "cannot unpin %s: %s", pin, strerror(errno));
+    }
+    if (dir)
+        closedir(dir);
     if (rmdir(sw->pin_dir) < 0 && errno != ENOENT && !err)
         err = fail(-errno, "cannot remove %s: %s", sw->pin_dir, strerror(errno));
     rmdir(BPF_SWITCH_PIN_ROOT);          /* only when no other bridge is left in it */
@@ -830,7 +852,12 @@ static enum bpf_tc_attach_point hook_of(uint8_t flags)
     return flags & PBS_PORT_HOOK_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 }
 
-int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags)
+static const char *hook_name(uint8_t flags)
+{
+    return flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress";
+}
+
+static int attach_clsact(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
     int err = bpf_tc_hook_create(&hook);
@@ -840,9 +867,124 @@ int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags)
                 .prog_fd = bpf_switch_prog_fd(sw), .flags = BPF_TC_F_REPLACE);
     err = bpf_tc_attach(&hook, &opts);
     if (err)
-        return fail(err, "cannot attach to ifindex %d's TC %s: %s", ifindex,
-                    flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress", strerror(-err));
+        return fail(err, "cannot attach to ifindex %d's TC %s: %s", ifindex, hook_name(flags),
+                    strerror(-err));
     return 0;
+}
+
+/* The pin of a port's tcx link: "<pin dir>/link_<ifindex>_<hook>". */
+static int link_pin(const struct bpf_switch *sw, int ifindex, uint8_t flags, char *path,
+                    size_t size)
+{
+    if (!sw->pin_dir)
+        return -ENOENT;
+    if ((size_t)snprintf(path, size, "%s/link_%d_%s", sw->pin_dir, ifindex,
+                         hook_name(flags)) >= size)
+        return fail(-ENAMETOOLONG, "link pin path is too long");
+    return 0;
+}
+
+static int held_link(const struct bpf_switch *sw, int ifindex, uint8_t flags)
+{
+    for (unsigned i = 0; i < sw->n_links; i++)
+        if (sw->links[i].ifindex == ifindex && sw->links[i].flags == flags)
+            return (int)i;
+    return -1;
+}
+
+static void drop_held_link(struct bpf_switch *sw, int i)
+{
+    close(sw->links[i].fd);
+    sw->links[i] = sw->links[--sw->n_links];
+}
+
+/* A tcx link (Linux >= 6.6): no qdisc, and pinned beside the maps it
+ * outlives the daemon; a restarted one points it at its own program. */
+static int attach_tcx(struct bpf_switch *sw, int ifindex, uint8_t flags)
+{
+    int prog_fd = bpf_switch_prog_fd(sw);
+    int i = held_link(sw, ifindex, flags);
+    if (i >= 0)
+        return bpf_link_update(sw->links[i].fd, prog_fd, NULL) < 0 ? -errno : 0;
+    char pin[PATH_MAX];
+    bool pinned = link_pin(sw, ifindex, flags, pin, sizeof pin) == 0;
+    int fd = pinned ? bpf_obj_get(pin) : -1;
+    if (fd >= 0 && bpf_link_update(fd, prog_fd, NULL) < 0) {
+        close(fd);                       /* the device went and came back: a new link */
+        unlink(pin);
+        fd = -1;
+    }
+    if (fd < 0) {
+        fd = bpf_link_create(prog_fd, ifindex,
+                             flags & PBS_PORT_HOOK_EGRESS ? ATTACH_TCX_EGRESS
+                                                          : ATTACH_TCX_INGRESS, NULL);
+        if (fd < 0)
+            return -errno;
+        if (pinned && bpf_obj_pin(fd, pin) < 0) {
+            int err = -errno;
+            close(fd);
+            return fail(err, "cannot pin the link at %s: %s", pin, strerror(-err));
+        }
+    }
+    if (sw->n_links == MAX_LINKS) {
+        close(fd);
+        return fail(-ENOSPC, "the kernel switch holds %d links already", MAX_LINKS);
+    }
+    sw->links[sw->n_links].ifindex = ifindex;
+    sw->links[sw->n_links].flags = flags;
+    sw->links[sw->n_links++].fd = fd;
+    return 0;
+}
+
+static int detach_clsact(struct bpf_switch *sw, int ifindex, uint8_t flags);
+
+int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags)
+{
+    if (!sw->no_tcx) {
+        int err = attach_tcx(sw, ifindex, flags);
+        if (!err) {
+            detach_clsact(sw, ifindex, flags);   /* a previous daemon's, on an older kernel */
+            return 0;
+        }
+        if (err != -EINVAL && err != -EOPNOTSUPP && err != -ENOSYS)
+            return fail(err, "cannot attach to ifindex %d's tcx %s: %s", ifindex,
+                        hook_name(flags), strerror(-err));
+        log_info("bpf: the kernel has no tcx (%s): TC programs go on clsact", strerror(-err));
+        sw->no_tcx = true;
+    }
+    return attach_clsact(sw, ifindex, flags);
+}
+
+int bpf_switch_tcx_programs(int ifindex, uint8_t flags, char (*names)[16], uint32_t *prog_ids,
+                            size_t max)
+{
+    __u32 ids[64], count = 64;
+    /* BPF_PROG_QUERY reads the ifindex from the target_fd slot for tcx. */
+    if (bpf_prog_query(ifindex, flags & PBS_PORT_HOOK_EGRESS ? ATTACH_TCX_EGRESS
+                                                             : ATTACH_TCX_INGRESS,
+                       0, NULL, ids, &count) < 0)
+        return -errno;
+    size_t n = 0;
+    for (__u32 i = 0; i < count && n < max; i++) {
+        int fd = bpf_prog_get_fd_by_id(ids[i]);
+        if (fd < 0)
+            continue;
+        struct bpf_prog_info info;
+        __u32 len = sizeof info;
+        memset(&info, 0, sizeof info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0) {
+            if (prog_ids)
+                prog_ids[n] = ids[i];
+            snprintf(names[n++], 16, "%s", info.name);
+        }
+        close(fd);
+    }
+    return (int)n;
+}
+
+const char *bpf_switch_hook_kind(const struct bpf_switch *sw)
+{
+    return sw->no_tcx ? "clsact" : "tcx";
 }
 
 /* Whether program `prog_id` is this switch's: it uses our port map (a
@@ -873,7 +1015,7 @@ static bool program_is_ours(const struct bpf_switch *sw, __u32 prog_id)
     return ours;
 }
 
-int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags)
+static int detach_clsact(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
     LIBBPF_OPTS(bpf_tc_opts, query, .handle = TC_HANDLE, .priority = TC_PRIORITY);
@@ -887,6 +1029,25 @@ int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags)
     err = bpf_tc_detach(&hook, &opts);
     if (err)
         return fail(err, "cannot detach from ifindex %d's TC %s: %s", ifindex,
-                    flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress", strerror(-err));
+                    hook_name(flags), strerror(-err));
     return 0;
+}
+
+int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags)
+{
+    /* The tcx link is this bridge's by construction (held, or pinned in
+     * its directory); detaching it leaves any other program on the hook. */
+    int i = held_link(sw, ifindex, flags);
+    char pin[PATH_MAX];
+    bool pinned = link_pin(sw, ifindex, flags, pin, sizeof pin) == 0;
+    int fd = i >= 0 ? sw->links[i].fd : pinned ? bpf_obj_get(pin) : -1;
+    if (fd >= 0)
+        bpf_link_detach(fd);             /* fails harmlessly when the device is gone */
+    if (i >= 0)
+        drop_held_link(sw, i);
+    else if (fd >= 0)
+        close(fd);
+    if (pinned)
+        unlink(pin);
+    return detach_clsact(sw, ifindex, flags);
 }

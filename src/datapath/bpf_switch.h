@@ -1,13 +1,14 @@
 /* The kernel switch's userspace side: loads and verifies bpf/switch.bpf.o
- * with libbpf, keeps its maps (config, ports, MAC table, counters), attaches
- * the program at devices' TC ingress (clsact), pins it all under a bridge's
- * directory in bpffs.  Thin: the switching itself is in the program.
+ * with libbpf, keeps its maps (config, ports, bonds, MAC table, counters),
+ * attaches the program at devices' TC hooks (tcx links, or clsact filters
+ * on kernels before 6.6), pins it all under a bridge's directory in bpffs.  Thin: the switching itself is in the program.
  * Every function returns 0 (or a count) or a negative errno; the message
  * saying what failed (with the verifier's log on a load failure) is then
  * bpf_switch_last_error(). */
 #ifndef PONTOON_DATAPATH_BPF_SWITCH_H
 #define PONTOON_DATAPATH_BPF_SWITCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,7 @@ struct bpf_switch_options {
                                 * reused (a restarted daemon adopts them) and the
                                 * program and new maps are pinned there */
     uint32_t fdb_max;          /* MAC table bound; 0: PBS_FDB_MAX */
+    bool clsact;               /* attach with clsact even where the kernel has tcx */
 };
 
 struct bpf_switch_fdb_entry {
@@ -127,11 +129,20 @@ int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, s
 int bpf_switch_test_run_filter(struct bpf_switch *sw, int ifindex, const void *frame,
                                size_t len, int *kept);
 
-/* TC ingress of a device, or egress with PBS_PORT_HOOK_EGRESS in `flags`
- * (a clsact qdisc, created when missing; libbpf 1.1 has no tcx helpers,
- * those need libbpf >= 1.3).  Attaching again replaces the program (a new
- * daemon's); detaching leaves the qdisc. */
+/* TC ingress of a device, or egress with PBS_PORT_HOOK_EGRESS in `flags`:
+ * a tcx link where the kernel has tcx (6.6 and later; pinned beside the
+ * maps as link_<ifindex>_<hook>), else a clsact qdisc's filter (created
+ * when missing).  Attaching again points the hook at this program (a new
+ * daemon's); detaching removes only this bridge's program (a clsact filter
+ * is checked to use this switch's port map) and leaves any qdisc. */
 int bpf_switch_attach(struct bpf_switch *sw, int ifindex, uint8_t flags);
 int bpf_switch_detach(struct bpf_switch *sw, int ifindex, uint8_t flags);
+/* The names (and ids, when prog_ids is given) of the programs on a
+ * device's tcx hook (ingress, or egress with PBS_PORT_HOOK_EGRESS), up to
+ * `max`; how many, or a negative errno (-EINVAL on a kernel without tcx). */
+int bpf_switch_tcx_programs(int ifindex, uint8_t flags, char (*names)[16], uint32_t *prog_ids,
+                            size_t max);
+/* "tcx" or "clsact": what attach uses. */
+const char *bpf_switch_hook_kind(const struct bpf_switch *sw);
 
 #endif

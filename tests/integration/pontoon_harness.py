@@ -261,6 +261,16 @@ class Host:
 KERNEL_PIN_ROOT = Path("/sys/fs/bpf/pontoon")
 
 
+def kernel_hooks(dev):
+    """Every BPF program on a device's TC hooks, as text: tcx links (listed
+    by build/bpf_switch_tool hooks, with their program ids) and clsact
+    filters (tc filter show, ingress and egress)."""
+    out = [sh(str(BUILD / "bpf_switch_tool"), "hooks", dev, check=False).stdout]
+    for hook in ("ingress", "egress"):
+        out.append(sh("tc", "filter", "show", "dev", dev, hook, check=False).stdout)
+    return "".join(out).strip()
+
+
 def kernel_pins(prefix):
     """Pin directories of this test's datapath_type=system bridges."""
     return sorted(KERNEL_PIN_ROOT.glob(prefix + "*")) if KERNEL_PIN_ROOT.exists() else []

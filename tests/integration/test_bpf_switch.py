@@ -30,7 +30,7 @@ def counters(pin_dir, port):
 
 
 def ingress_filters(port):
-    return ph.sh("tc", "filter", "show", "dev", port, "ingress").stdout.strip()
+    return ph.kernel_hooks(port)
 
 
 @pytest.fixture

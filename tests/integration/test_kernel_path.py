@@ -47,8 +47,8 @@ def bridge_status(pontoon, br):
     return status
 
 
-def tc_filters(dev, hook="ingress"):
-    return ph.sh("tc", "filter", "show", "dev", dev, hook, check=False).stdout.strip()
+def tc_filters(dev):
+    return ph.kernel_hooks(dev)
 
 
 def test_known_unicast_stays_in_the_kernel(pontoon, daemon, net):

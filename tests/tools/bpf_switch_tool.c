@@ -5,6 +5,8 @@
  *   bpf_switch_tool counters PIN_DIR IFNAME         one line of counters
  *   bpf_switch_tool fdb PIN_DIR                     the MAC table
  *   bpf_switch_tool down PIN_DIR IFNAME...          detach, unpin
+ *   bpf_switch_tool hooks IFNAME                    programs on its tcx hooks, one
+ *       "ingress|egress NAME id ID" line each (tc filter show lists clsact's)
  * Every run opens the pinned maps again, as a restarted daemon would. */
 #include <errno.h>
 #include <net/if.h>
@@ -22,7 +24,8 @@ static int usage(void)
     fprintf(stderr, "usage: bpf_switch_tool up PIN_DIR VLAN IFNAME=MAC...\n"
                     "       bpf_switch_tool counters PIN_DIR IFNAME\n"
                     "       bpf_switch_tool fdb PIN_DIR\n"
-                    "       bpf_switch_tool down PIN_DIR IFNAME...\n");
+                    "       bpf_switch_tool down PIN_DIR IFNAME...\n"
+                    "       bpf_switch_tool hooks IFNAME\n");
     return 2;
 }
 
@@ -140,8 +143,30 @@ static int cmd_down(struct bpf_switch *sw, int argc, char **argv)
     return err ? fail("unpin", err) : status;
 }
 
+/* No switch to open: what is on a device's tcx hooks, whoever put it there. */
+static int cmd_hooks(const char *ifname)
+{
+    int ifindex = ifindex_of(ifname);
+    if (!ifindex)
+        return 1;
+    for (uint8_t flags = 0; flags <= PBS_PORT_HOOK_EGRESS; flags++) {
+        char names[64][16];
+        uint32_t ids[64];
+        int n = bpf_switch_tcx_programs(ifindex, flags, names, ids, 64);
+        if (n == -EINVAL)
+            return 0;                    /* no tcx in this kernel: nothing there */
+        if (n < 0)
+            return fail("query", n);
+        for (int i = 0; i < n; i++)
+            printf("%s %s id %u\n", flags ? "egress" : "ingress", names[i], ids[i]);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "hooks"))
+        return cmd_hooks(argv[2]);
     static const struct {
         const char *name;
         int (*run)(struct bpf_switch *sw, int argc, char **argv);

@@ -6,6 +6,7 @@
  * it makes the veth devices whose ifindexes stand for ports. */
 #include "bpf_switch_fixture.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 /* ---- tests ---- */
@@ -168,7 +169,7 @@ static void test_floods_passed_up(void **state)
     int verdict = -1;
     assert_int_equal(bpf_switch_test_run(sw, port[3], buf, len, 1, &verdict, NULL, NULL,
                                          NULL), 0);
-    assert_int_equal(verdict, ACT_OK);
+    assert_int_equal(verdict, TC_ACT_UNSPEC);                 /* the next program's */
     struct pbs_decision d;
     assert_int_equal(bpf_switch_decision_take(sw, &d), -ENOENT);
 }
@@ -498,12 +499,68 @@ static void test_bad_object_fails_clearly(void **state)
     assert_null(sw);
     assert_non_null(strstr(bpf_switch_last_error(), "/nonexistent/switch.bpf.o"));
 }
+static struct bpf_switch *open_clsact_switch(void)
+{
+    struct bpf_switch_options options = { .clsact = true };
+    struct bpf_switch *sw = NULL;
+    if (bpf_switch_open(&options, &sw))
+        fail_msg("%s", bpf_switch_last_error());
+    return sw;
+}
+
+static uint32_t prog_id(const struct bpf_switch *sw)
+{
+    struct bpf_prog_info info;
+    uint32_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    assert_int_equal(bpf_obj_get_info_by_fd(bpf_switch_prog_fd(sw), &info, &len), 0);
+    return info.id;
+}
+
+/* The programs on port 0's tcx ingress hook. */
+static int tcx_ids(uint32_t *ids, size_t max)
+{
+    char names[8][16];
+    int n = bpf_switch_tcx_programs(port[0], 0, names, ids, max < 8 ? max : 8);
+    assert_true(n >= 0);
+    return n;
+}
+
 /* A port moved from one bridge to another: the first bridge's detach must
- * not remove the second one's program (same TC handle). */
-static void test_detach_leaves_another_switchs_program(void **state)
+ * not remove the second one's program.  With tcx each bridge has a link of
+ * its own on the hook. */
+static void test_detach_leaves_another_switchs_link(void **state)
 {
     (void)state;
     struct bpf_switch *first = open_switch(0), *second = open_switch(0);
+    assert_string_equal(bpf_switch_hook_kind(first), "tcx");
+    struct vlan_policy p = policy(10, NULL, 0, NULL);
+    uint32_t ids[8];
+    assert_int_equal(bpf_switch_set_port(first, port[0], BRIDGE, &p, 0), 0);
+    assert_int_equal(bpf_switch_attach(first, port[0], 0), 0);
+    assert_int_equal(bpf_switch_attach(first, port[0], 0), 0);       /* again: still one */
+    assert_int_equal(tcx_ids(ids, 8), 1);
+    assert_int_equal(ids[0], prog_id(first));
+    assert_int_equal(bpf_switch_attach(second, port[0], 0), 0);
+    assert_int_equal(tcx_ids(ids, 8), 2);
+    assert_int_equal(bpf_switch_detach(first, port[0], 0), 0);
+    assert_int_equal(tcx_ids(ids, 8), 1);
+    assert_int_equal(ids[0], prog_id(second));
+    assert_int_equal(bpf_switch_detach(second, port[0], 0), 0);
+    assert_int_equal(tcx_ids(ids, 8), 0);
+    assert_int_equal(bpf_switch_detach(second, port[0], 0), 0);     /* nothing left: fine */
+    bpf_switch_close(first);
+    bpf_switch_close(second);
+}
+
+/* The same on clsact (kernels before 6.6): one filter handle for both, so
+ * the second's replaces the first's, and the first's detach sees that the
+ * program there is not its own. */
+static void test_detach_leaves_another_switchs_filter(void **state)
+{
+    (void)state;
+    struct bpf_switch *first = open_clsact_switch(), *second = open_clsact_switch();
+    assert_string_equal(bpf_switch_hook_kind(first), "clsact");
     struct vlan_policy p = policy(10, NULL, 0, NULL);
     assert_int_equal(bpf_switch_set_port(first, port[0], BRIDGE, &p, 0), 0);
     assert_int_equal(bpf_switch_attach(first, port[0], 0), 0);
@@ -513,18 +570,42 @@ static void test_detach_leaves_another_switchs_program(void **state)
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = port[0], .attach_point = BPF_TC_INGRESS);
     LIBBPF_OPTS(bpf_tc_opts, query, .handle = 0x5054, .priority = 1);
     assert_int_equal(bpf_tc_query(&hook, &query), 0);            /* the second's is there */
-    uint8_t buf[64];
-    size_t len = frame(buf, BROADCAST, MAC_A, -1);
-    int verdict;
-    /* Still attached: the second switch's program is what runs (its table learns). */
-    struct bpf_switch_fdb_entry e;
-    assert_int_equal(bpf_switch_test_run(second, port[0], buf, len, 1, &verdict, NULL, NULL,
-                                         NULL), 0);
-    assert_true(find_entry(second, 10, MAC_A, &e));
+    assert_int_equal(query.prog_id, prog_id(second));
     assert_int_equal(bpf_switch_detach(second, port[0], 0), 0);
     assert_int_not_equal(bpf_tc_query(&hook, &query), 0);        /* gone */
     assert_int_equal(bpf_switch_detach(second, port[0], 0), 0);     /* nothing left: fine */
+    assert_int_equal(tcx_ids(NULL, 0), 0);
     bpf_switch_close(first);
+    bpf_switch_close(second);
+}
+
+/* A pinned link outlives its switch (a daemon that stops) and the next one
+ * points it at its own program: the hook is never empty. */
+static void test_pinned_link_is_adopted(void **state)
+{
+    (void)state;
+    char dir[128];
+    char bridge[64];
+    snprintf(bridge, sizeof bridge, "unit-link-%d", (int)getpid());
+    assert_int_equal(bpf_switch_pin_dir(bridge, dir, sizeof dir), 0);
+    struct bpf_switch_options options = { .pin_dir = dir };
+    struct bpf_switch *first = NULL, *second = NULL;
+    if (bpf_switch_open(&options, &first))
+        fail_msg("%s", bpf_switch_last_error());
+    struct vlan_policy p = policy(10, NULL, 0, NULL);
+    assert_int_equal(bpf_switch_set_port(first, port[0], BRIDGE, &p, 0), 0);
+    assert_int_equal(bpf_switch_attach(first, port[0], 0), 0);
+    bpf_switch_close(first);
+    uint32_t ids[8];
+    assert_int_equal(tcx_ids(ids, 8), 1);                    /* still there */
+    if (bpf_switch_open(&options, &second))
+        fail_msg("%s", bpf_switch_last_error());
+    assert_int_equal(bpf_switch_attach(second, port[0], 0), 0);
+    assert_int_equal(tcx_ids(ids, 8), 1);                    /* the same link ... */
+    assert_int_equal(ids[0], prog_id(second));               /* ... with the new program */
+    assert_int_equal(bpf_switch_detach(second, port[0], 0), 0);
+    assert_int_equal(tcx_ids(ids, 8), 0);
+    assert_int_equal(bpf_switch_unpin(second), 0);
     bpf_switch_close(second);
 }
 
@@ -553,7 +634,9 @@ int main(void)
         T(test_port_of_other_bridge),
         T(test_run_duration),
         cmocka_unit_test(test_pinning),
-        cmocka_unit_test(test_detach_leaves_another_switchs_program),
+        cmocka_unit_test(test_detach_leaves_another_switchs_link),
+        cmocka_unit_test(test_detach_leaves_another_switchs_filter),
+        cmocka_unit_test(test_pinned_link_is_adopted),
         cmocka_unit_test(test_bad_object_fails_clearly),
     };
     return cmocka_run_group_tests(tests, make_namespace, NULL);

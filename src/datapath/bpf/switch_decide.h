@@ -231,7 +231,7 @@ static __always_inline int switch_tc(struct __sk_buff *skb)
     __u32 in_ifindex = skb->ifindex;
     const struct pbs_port *in_port = bpf_map_lookup_elem(&pbs_ports, &in_ifindex);
     if (!in_port)
-        return TC_ACT_OK;                /* not a port of this switch */
+        return TC_ACT_UNSPEC;            /* not a port of this switch: the next program's */
 
     struct pbs_frame f;
     struct pbs_plan fresh;
