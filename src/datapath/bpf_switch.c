@@ -25,11 +25,15 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "datapath/bpf_switch_internal.h"
 #include "switching/fdb.h"
 #include "util/log.h"
 
+#define fail bpf_switch_fail
+
 #define PROGRAM_NAME   "pontoon_switch"
 #define FILTER_NAME    "pontoon_upcall"
+#define TUNNEL_TX_NAME "pontoon_tnl_tx"
 #define BPFFS_ROOT     "/sys/fs/bpf"
 #define TC_HANDLE      0x5054       /* "PT": our filter among others on the hook */
 #define TC_PRIORITY    1
@@ -38,22 +42,7 @@
  * and libbpf 1.1 predate them, bpf_link_create passes them through. */
 #define ATTACH_TCX_INGRESS 46
 #define ATTACH_TCX_EGRESS  47
-#define MAX_LINKS      (2 * PBS_PORTS_MAX)
 
-struct bpf_switch {
-    struct bpf_object *object;
-    struct bpf_program *program, *filter;
-    int ports_fd, fdb_fd, config_fd, counters_fd, decision_fd, events_fd, bonds_fd,
-        bond_bytes_fd;
-    struct ring_buffer *events;
-    bool no_tcx;                     /* the kernel refused a tcx link: clsact from then on */
-    struct { int ifindex; uint8_t flags; int fd; } links[MAX_LINKS];   /* tcx links held */
-    unsigned n_links;
-    bpf_switch_learn_fn *learn_fn;
-    void *learn_ctx;
-    int n_cpus;
-    char *pin_dir;
-};
 
 static _Thread_local char last_error[CAPTURE_SIZE + 512];
 static _Thread_local char errno_text[128];
@@ -66,8 +55,7 @@ const char *bpf_switch_last_error(void)
     return last_error;
 }
 
-__attribute__((format(printf, 2, 3)))
-static int fail(int err, const char *fmt, ...)
+int bpf_switch_fail(int err, const char *fmt, ...)
 {
     va_list args;
     va_start(args, fmt);
@@ -175,6 +163,12 @@ static int netns_suffix(char *out, size_t size)
     return 0;
 }
 
+const char *bpf_switch_pin_root(void)
+{
+    const char *env = getenv("PONTOON_BPF_PIN_ROOT");
+    return env && *env ? env : BPF_SWITCH_PIN_ROOT;
+}
+
 int bpf_switch_pin_dir(const char *bridge, char *path, size_t size)
 {
     if (!bridge || !*bridge || strchr(bridge, '/') || !strcmp(bridge, ".") ||
@@ -185,11 +179,12 @@ int bpf_switch_pin_dir(const char *bridge, char *path, size_t size)
     int err = netns_suffix(suffix, sizeof suffix);
     if (err)
         return fail(err, "cannot tell the network namespace: %s", strerror(-err));
-    if ((size_t)snprintf(path, size, "%s/%s%s", BPF_SWITCH_PIN_ROOT, bridge, suffix) >= size)
+    const char *root = bpf_switch_pin_root();
+    if ((size_t)snprintf(path, size, "%s/%s%s", root, bridge, suffix) >= size)
         return fail(-ENAMETOOLONG, "pin directory for %s is too long", bridge);
     /* bpffs refuses names with a dot (br0.100); a device name never has a
      * colon, so ':' stands for it without ambiguity. */
-    for (char *p = path + sizeof BPF_SWITCH_PIN_ROOT; *p; p++)
+    for (char *p = path + strlen(root) + 1; *p; p++)
         if (*p == '.')
             *p = ':';
     return 0;
@@ -263,10 +258,15 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
     sw->filter = bpf_object__find_program_by_name(sw->object, FILTER_NAME);
     if (!sw->filter)
         return fail(-ENOENT, "%s has no program %s", path, FILTER_NAME);
+    sw->tunnel_tx = bpf_object__find_program_by_name(sw->object, TUNNEL_TX_NAME);
+    if (!sw->tunnel_tx)
+        return fail(-ENOENT, "%s has no program %s", path, TUNNEL_TX_NAME);
+    bpf_program__set_type(sw->tunnel_tx, BPF_PROG_TYPE_SCHED_CLS);
 
     static const char *const names[] = {
         "pbs_ports", "pbs_fdb", "pbs_config", "pbs_counters", "pbs_decision", "pbs_handoff",
-        "pbs_learn_events", "pbs_bonds", "pbs_bond_bytes",
+        "pbs_learn_events", "pbs_bonds", "pbs_bond_bytes", "pbs_tunnels", "pbs_tunnel_in",
+        "pbs_upcalls",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         struct bpf_map *map;
@@ -300,6 +300,8 @@ static int open_object(struct bpf_switch *sw, const struct bpf_switch_options *o
         { "pbs_config", &sw->config_fd }, { "pbs_counters", &sw->counters_fd },
         { "pbs_decision", &sw->decision_fd }, { "pbs_learn_events", &sw->events_fd },
         { "pbs_bonds", &sw->bonds_fd }, { "pbs_bond_bytes", &sw->bond_bytes_fd },
+        { "pbs_tunnels", &sw->tunnels_fd }, { "pbs_tunnel_in", &sw->tunnel_in_fd },
+        { "pbs_upcalls", &sw->upcalls_fd },
     };
     for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++) {
         struct bpf_map *map;
@@ -363,7 +365,7 @@ int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch 
             bpf_switch_unpin(sw);        /* nothing half made stays pinned */
         } else if (sw->pin_dir) {
             rmdir(sw->pin_dir);          /* only when empty: nothing was pinned */
-            rmdir(BPF_SWITCH_PIN_ROOT);
+            rmdir(bpf_switch_pin_root());
         }
         bpf_switch_close(sw);
         return err;
@@ -411,7 +413,7 @@ int bpf_switch_unpin(struct bpf_switch *sw)
         closedir(dir);
     if (rmdir(sw->pin_dir) < 0 && errno != ENOENT && !err)
         err = fail(-errno, "cannot remove %s: %s", sw->pin_dir, strerror(errno));
-    rmdir(BPF_SWITCH_PIN_ROOT);          /* only when no other bridge is left in it */
+    rmdir(bpf_switch_pin_root());        /* only when no other bridge is left in it */
     return err;
 }
 
@@ -465,7 +467,7 @@ int bpf_switch_set_config(struct bpf_switch *sw, uint64_t aging_ns, uint32_t fla
 }
 
 /* A per-CPU map's value for every CPU, each rounded up to 8 bytes. */
-static void *percpu_alloc(const struct bpf_switch *sw, size_t value_size, size_t *stride)
+void *bpf_switch_percpu_alloc(const struct bpf_switch *sw, size_t value_size, size_t *stride)
 {
     *stride = (value_size + 7) & ~(size_t)7;
     return calloc((size_t)sw->n_cpus, *stride);
@@ -496,7 +498,7 @@ static int free_counter_slot(struct bpf_switch *sw, __u32 *slot)
 static int clear_counters(struct bpf_switch *sw, __u32 slot)
 {
     size_t stride;
-    void *zeroes = percpu_alloc(sw, sizeof(struct pbs_counters), &stride);
+    void *zeroes = bpf_switch_percpu_alloc(sw, sizeof(struct pbs_counters), &stride);
     if (!zeroes)
         return fail(-ENOMEM, "out of memory");
     int err = bpf_map_update_elem(sw->counters_fd, &slot, zeroes, BPF_ANY) < 0 ? -errno : 0;
@@ -504,9 +506,9 @@ static int clear_counters(struct bpf_switch *sw, __u32 slot)
     return err ? fail(err, "cannot clear counters slot %u: %s", slot, strerror(-err)) : 0;
 }
 
-static int set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_id,
-                          const struct vlan_policy *policy, uint8_t flags, uint8_t bond_slot,
-                          uint8_t member)
+int bpf_switch_set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_id,
+                              const struct vlan_policy *policy, uint8_t flags,
+                              uint8_t bond_slot, uint8_t member, uint16_t tunnel_id)
 {
     struct pbs_port port;
     bool is_new = bpf_map_lookup_elem(sw->ports_fd, &key, &port) < 0;
@@ -522,6 +524,7 @@ static int set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_id,
     port.flags = flags;
     port.bond_slot = bond_slot;
     port.member = member;
+    port.tunnel_id = tunnel_id;
     port.tag = policy->tag < 0 ? PBS_NO_TAG : (__u16)policy->tag;
     if (policy->trunks_all)
         memset(port.trunks, 0xff, sizeof port.trunks);
@@ -535,8 +538,8 @@ static int set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_id,
 int bpf_switch_set_port(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
                         const struct vlan_policy *policy, uint8_t flags)
 {
-    return set_port_entry(sw, (__u32)ifindex, bridge_id, policy,
-                          flags & ~(PBS_PORT_BOND | PBS_PORT_BOND_MEMBER), 0, 0);
+    return bpf_switch_set_port_entry(sw, (__u32)ifindex, bridge_id, policy,
+                                     flags & PBS_PORT_HOOK_EGRESS, 0, 0, 0);
 }
 
 static int check_bond_slot(unsigned slot)
@@ -551,8 +554,8 @@ int bpf_switch_set_bond(struct bpf_switch *sw, unsigned slot, uint32_t bridge_id
     if (!err)
         err = bpf_switch_update_bond(sw, slot, bond);
     if (!err)
-        err = set_port_entry(sw, PBS_BOND_PORT_BASE + slot, bridge_id, policy, PBS_PORT_BOND,
-                             (uint8_t)slot, 0);
+        err = bpf_switch_set_port_entry(sw, PBS_BOND_PORT_BASE + slot, bridge_id, policy,
+                                        PBS_PORT_BOND, (uint8_t)slot, 0, 0);
     return err;
 }
 
@@ -573,8 +576,8 @@ int bpf_switch_set_bond_member(struct bpf_switch *sw, int ifindex, uint32_t brid
     if (!err && member >= PBS_BOND_MEMBERS_MAX)
         err = fail(-EINVAL, "bond member %u is out of range", member);
     if (!err)
-        err = set_port_entry(sw, (__u32)ifindex, bridge_id, policy, PBS_PORT_BOND_MEMBER,
-                             (uint8_t)slot, (uint8_t)member);
+        err = bpf_switch_set_port_entry(sw, (__u32)ifindex, bridge_id, policy,
+                                        PBS_PORT_BOND_MEMBER, (uint8_t)slot, (uint8_t)member, 0);
     return err;
 }
 
@@ -599,7 +602,7 @@ int bpf_switch_bond_bytes(struct bpf_switch *sw, unsigned slot, uint64_t out[PBS
     if (err)
         return err;
     size_t stride;
-    unsigned char *values = percpu_alloc(sw, sizeof(struct pbs_bond_bytes), &stride);
+    unsigned char *values = bpf_switch_percpu_alloc(sw, sizeof(struct pbs_bond_bytes), &stride);
     if (!values)
         return fail(-ENOMEM, "out of memory");
     __u32 key = slot;
@@ -632,7 +635,7 @@ int bpf_switch_port_counters(struct bpf_switch *sw, int ifindex, struct pbs_coun
     if (bpf_map_lookup_elem(sw->ports_fd, &key, &port) < 0)
         return fail(-errno, "no kernel port %d: %s", ifindex, strerror(errno));
     size_t stride;
-    unsigned char *values = percpu_alloc(sw, sizeof *out, &stride);
+    unsigned char *values = bpf_switch_percpu_alloc(sw, sizeof *out, &stride);
     if (!values)
         return fail(-ENOMEM, "out of memory");
     int err = 0;
@@ -783,7 +786,7 @@ int bpf_switch_fdb_fd(const struct bpf_switch *sw)
 int bpf_switch_decision_take(struct bpf_switch *sw, struct pbs_decision *out)
 {
     size_t stride;
-    unsigned char *values = percpu_alloc(sw, sizeof *out, &stride);
+    unsigned char *values = bpf_switch_percpu_alloc(sw, sizeof *out, &stride);
     if (!values)
         return fail(-ENOMEM, "out of memory");
     __u32 zero = 0;
@@ -808,12 +811,14 @@ int bpf_switch_decision_take(struct bpf_switch *sw, struct pbs_decision *out)
     return err;
 }
 
-static int test_run(int prog_fd, int ifindex, const void *frame, size_t len, unsigned repeat,
-                    int *verdict, void *out, size_t *out_len, uint32_t *duration_ns)
+static int test_run_marked(int prog_fd, int ifindex, uint32_t mark, const void *frame,
+                           size_t len, unsigned repeat, int *verdict, void *out, size_t *out_len,
+                           uint32_t *duration_ns)
 {
     struct __sk_buff ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.ifindex = (__u32)ifindex;
+    ctx.mark = mark;
     LIBBPF_OPTS(bpf_test_run_opts, opts,
         .data_in = frame,
         .data_size_in = (__u32)len,
@@ -831,6 +836,20 @@ static int test_run(int prog_fd, int ifindex, const void *frame, size_t len, uns
     if (duration_ns)
         *duration_ns = opts.duration;
     return 0;
+}
+
+static int test_run(int prog_fd, int ifindex, const void *frame, size_t len, unsigned repeat,
+                    int *verdict, void *out, size_t *out_len, uint32_t *duration_ns)
+{
+    return test_run_marked(prog_fd, ifindex, 0, frame, len, repeat, verdict, out, out_len,
+                           duration_ns);
+}
+
+int bpf_switch_test_run_tunnel_tx(struct bpf_switch *sw, int ifindex, uint32_t mark,
+                                  const void *frame, size_t len, int *verdict)
+{
+    return test_run_marked(bpf_program__fd(sw->tunnel_tx), ifindex, mark, frame, len, 1,
+                           verdict, NULL, NULL, NULL);
 }
 
 int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, size_t len,
@@ -857,14 +876,36 @@ static const char *hook_name(uint8_t flags)
     return flags & PBS_PORT_HOOK_EGRESS ? "egress" : "ingress";
 }
 
+/* The program for a hook: a tunnel device's egress gets the one that sets
+ * the daemon's frames' tunnel keys; every other hook the switch. */
+static int hook_prog_fd(const struct bpf_switch *sw, uint8_t flags)
+{
+    if ((flags & PBS_PORT_TUNNEL_DEVICE) && (flags & PBS_PORT_HOOK_EGRESS))
+        return bpf_program__fd(sw->tunnel_tx);
+    return bpf_switch_prog_fd(sw);
+}
+
+/* A port's device is the bridge's alone: its clsact filter has our fixed
+ * handle.  A tunnel device is shared by the bridges with tunnels on its
+ * UDP port: each bridge's filter gets a handle of its own. */
+static __u32 tc_handle(const struct bpf_switch *sw, uint8_t flags)
+{
+    if (!(flags & PBS_PORT_TUNNEL_DEVICE))
+        return TC_HANDLE;
+    __u32 hash = 2166136261u;            /* FNV-1a of the pin directory */
+    for (const char *p = sw->pin_dir ? sw->pin_dir : ""; *p; p++)
+        hash = (hash ^ (unsigned char)*p) * 16777619u;
+    return (__u32)TC_HANDLE << 16 | (hash & 0xffff);
+}
+
 static int attach_clsact(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
     int err = bpf_tc_hook_create(&hook);
     if (err && err != -EEXIST)
         return fail(err, "cannot add clsact on ifindex %d: %s", ifindex, strerror(-err));
-    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY,
-                .prog_fd = bpf_switch_prog_fd(sw), .flags = BPF_TC_F_REPLACE);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle(sw, flags), .priority = TC_PRIORITY,
+                .prog_fd = hook_prog_fd(sw, flags), .flags = BPF_TC_F_REPLACE);
     err = bpf_tc_attach(&hook, &opts);
     if (err)
         return fail(err, "cannot attach to ifindex %d's TC %s: %s", ifindex, hook_name(flags),
@@ -902,7 +943,7 @@ static void drop_held_link(struct bpf_switch *sw, int i)
  * outlives the daemon; a restarted one points it at its own program. */
 static int attach_tcx(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
-    int prog_fd = bpf_switch_prog_fd(sw);
+    int prog_fd = hook_prog_fd(sw, flags);
     int i = held_link(sw, ifindex, flags);
     if (i >= 0)
         return bpf_link_update(sw->links[i].fd, prog_fd, NULL) < 0 ? -errno : 0;
@@ -1018,14 +1059,14 @@ static bool program_is_ours(const struct bpf_switch *sw, __u32 prog_id)
 static int detach_clsact(struct bpf_switch *sw, int ifindex, uint8_t flags)
 {
     LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = hook_of(flags));
-    LIBBPF_OPTS(bpf_tc_opts, query, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+    LIBBPF_OPTS(bpf_tc_opts, query, .handle = tc_handle(sw, flags), .priority = TC_PRIORITY);
     int err = bpf_tc_query(&hook, &query);
     /* No clsact, no filter of ours (both -EINVAL), or no device. */
     if (err == -EINVAL || err == -ENOENT || err == -ENODEV)
         return 0;
     if (!err && !program_is_ours(sw, query.prog_id))
         return 0;                        /* another bridge's since: not ours to remove */
-    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle(sw, flags), .priority = TC_PRIORITY);
     err = bpf_tc_detach(&hook, &opts);
     if (err)
         return fail(err, "cannot detach from ifindex %d's TC %s: %s", ifindex,

@@ -43,7 +43,13 @@ const char *bpf_switch_last_error(void);
  * running binary or one directory up (build/ and build/tests/).  0 or
  * -ENOENT. */
 int bpf_switch_default_object(char *path, size_t size);
-/* BPF_SWITCH_PIN_ROOT "/" bridge ":ns" and the inode of the caller's
+/* Where pin directories go: $PONTOON_BPF_PIN_ROOT, else BPF_SWITCH_PIN_ROOT.
+ * A daemon started by `ip netns exec` sees a /sys of its own, and a bpffs
+ * mounted there dies with it (and its pins with it): such a daemon needs a
+ * root on a bpffs mounted outside /sys, in the host's mount namespace, for
+ * its kernel path to outlive it. */
+const char *bpf_switch_pin_root(void);
+/* bpf_switch_pin_root() "/" bridge ":ns" and the inode of the caller's
  * network namespace (the bridge's dots as colons: bpffs refuses dots);
  * -ENAMETOOLONG or -EINVAL for a bad name. */
 int bpf_switch_pin_dir(const char *bridge, char *path, size_t size);
@@ -51,7 +57,7 @@ int bpf_switch_pin_dir(const char *bridge, char *path, size_t size);
 int bpf_switch_open(const struct bpf_switch_options *options, struct bpf_switch **out);
 /* Closes the descriptors; whatever is pinned and attached stays. */
 void bpf_switch_close(struct bpf_switch *sw);
-/* Removes the pins and the pin directory (and BPF_SWITCH_PIN_ROOT when it
+/* Removes the pins and the pin directory (and the pin root when it
  * is left empty).  The maps live on while a program or descriptor uses them. */
 int bpf_switch_unpin(struct bpf_switch *sw);
 
@@ -88,6 +94,21 @@ int bpf_switch_remove_bond(struct bpf_switch *sw, unsigned slot);
 int bpf_switch_set_bond_member(struct bpf_switch *sw, int ifindex, uint32_t bridge_id,
                                const struct vlan_policy *policy, unsigned slot,
                                unsigned member);
+/* Tunnel ports (vxlan on a collect-metadata device, which bridges share):
+ * the device is in the port map flagged PBS_PORT_TUNNEL_DEVICE, with the
+ * switch at its ingress and the program that keys the daemon's frames at
+ * its egress. */
+int bpf_switch_set_tunnel_device(struct bpf_switch *sw, int ifindex);
+int bpf_switch_remove_tunnel_device(struct bpf_switch *sw, int ifindex);
+/* Tunnel `id` (0..PBS_TUNNELS_MAX-1) as a port (PBS_TUNNEL_PORT_BASE + id):
+ * how it encapsulates, what it receives (`in`), its VLAN policy and the
+ * ring its frames go up in (a BPF_MAP_TYPE_RINGBUF of PBS_UPCALL_RING_SIZE
+ * bytes).  MACs learned behind the id are forgotten when its encapsulation
+ * changes. */
+int bpf_switch_set_tunnel(struct bpf_switch *sw, unsigned id, uint32_t bridge_id,
+                          const struct vlan_policy *policy, const struct pbs_tunnel *tunnel,
+                          const struct pbs_tunnel_key *in, int ring_fd);
+int bpf_switch_remove_tunnel(struct bpf_switch *sw, unsigned id);
 /* Bytes the kernel sent into each hash bucket of bond `slot`, summed over CPUs. */
 int bpf_switch_bond_bytes(struct bpf_switch *sw, unsigned slot,
                           uint64_t out[PBS_BOND_BUCKETS]);
@@ -128,6 +149,11 @@ int bpf_switch_test_run(struct bpf_switch *sw, int ifindex, const void *frame, s
  * would keep (0: none). */
 int bpf_switch_test_run_filter(struct bpf_switch *sw, int ifindex, const void *frame,
                                size_t len, int *kept);
+
+/* The same for the tunnel device's egress program, the skb carrying `mark`
+ * (SO_MARK of the socket that sent it). */
+int bpf_switch_test_run_tunnel_tx(struct bpf_switch *sw, int ifindex, uint32_t mark,
+                                  const void *frame, size_t len, int *verdict);
 
 /* TC ingress of a device, or egress with PBS_PORT_HOOK_EGRESS in `flags`:
  * a tcx link where the kernel has tcx (6.6 and later; pinned beside the

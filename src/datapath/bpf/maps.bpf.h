@@ -73,4 +73,43 @@ struct {
     __uint(max_entries, PBS_EVENTS_SIZE);
 } pbs_learn_events SEC(".maps");
 
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, PBS_TUNNELS_MAX);
+    __type(key, __u32);
+    __type(value, struct pbs_tunnel);
+} pbs_tunnels SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, PBS_TUNNELS_MAX);
+    __type(key, struct pbs_tunnel_key);
+    __type(value, __u32);                    /* tunnel id */
+} pbs_tunnel_in SEC(".maps");
+
+/* One ring per tunnel id, made by the tunnel's netdev and put here by the
+ * daemon; the template's size is every ring's. */
+struct pbs_upcall_ring {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, PBS_UPCALL_RING_SIZE);
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, PBS_TUNNELS_MAX);
+    __type(key, __u32);
+    __array(values, struct pbs_upcall_ring);
+} pbs_upcalls SEC(".maps");
+
+struct pbs_upcall_scratch {
+    __u8 data[PBS_UPCALL_FRAME_MAX];
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pbs_upcall_scratch);
+} pbs_upcall_scratch SEC(".maps");
+
 #endif

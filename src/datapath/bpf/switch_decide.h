@@ -26,6 +26,7 @@
 #include "frame.h"
 #include "mac_table.h"
 #include "maps.bpf.h"
+#include "tunnel.h"
 #include "vlan_policy.h"
 
 static __always_inline int plan_end(struct pbs_plan *plan, enum pbs_action action,
@@ -36,12 +37,14 @@ static __always_inline int plan_end(struct pbs_plan *plan, enum pbs_action actio
     return 0;
 }
 
-/* Fills `plan` for frame `f` received on `in_port`; learns its source. */
-static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs_port *in_port,
+/* Fills `plan` for frame `f` received on `in_port`, the port map's entry
+ * under `in_key` (the device's ifindex, or a tunnel's port key); learns
+ * its source. */
+static __always_inline int switch_decide(struct __sk_buff *skb, __u32 in_key,
+                                         const struct pbs_port *in_port,
                                          const struct pbs_frame *f, struct pbs_plan *plan)
 {
-    __u32 in_ifindex = skb->ifindex;
-    plan->in_ifindex = in_ifindex;
+    plan->in_ifindex = skb->ifindex;
     plan->net_word = frame_net_word(skb);
     __builtin_memcpy(plan->dst, f->dst, PBS_ETH_ALEN);
     __builtin_memcpy(plan->src, f->src, PBS_ETH_ALEN);
@@ -69,7 +72,7 @@ static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs
     __u32 bridge_id = in_port->bridge_id;
     /* A bond member's frames belong to the bond: learned behind it, and
      * admitted as the bond's rules say. */
-    __u32 in_id = in_ifindex;
+    __u32 in_id = in_key;
     if (in_port->flags & PBS_PORT_BOND_MEMBER) {
         __u32 slot = in_port->bond_slot;
         const struct pbs_bond *bond = bpf_map_lookup_elem(&pbs_bonds, &slot);
@@ -105,6 +108,7 @@ static __always_inline int switch_decide(struct __sk_buff *skb, const struct pbs
     plan->out_ifindex = out_ifindex;
     plan->out_flags = out_port->flags;
     plan->out_slot = out_port->counter_slot;
+    plan->l3_offset = f->l3_offset;
     if (out_port->flags & PBS_PORT_BOND)
         plan->bond_slot = out_port->bond_slot;   /* the member is chosen at TC */
     return plan_end(plan, PBS_ACT_FORWARD, PBS_FORWARDED);
@@ -165,6 +169,11 @@ static __always_inline int switch_act(struct __sk_buff *skb, const struct pbs_po
     if (plan->action == PBS_ACT_DROP)
         return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, plan->reason, 0);
     if (plan->action == PBS_ACT_UP) {
+        if (in_port->flags & PBS_PORT_TUNNEL) {
+            bool sent = tunnel_upcall(skb, in_port->tunnel_id);
+            count(&v, sent ? PBS_UP_TAKEN : PBS_DROP_UPCALL, 1);
+            return finish(skb, &v, plan, TC_ACT_SHOT, PBS_PASSED_UP, plan->reason, 0);
+        }
         if (taken)
             count(&v, PBS_UP_TAKEN, 1);
         /* At egress, up is the tap's file the daemon reads.  At ingress the
@@ -188,11 +197,27 @@ static __always_inline int switch_act(struct __sk_buff *skb, const struct pbs_po
         member_port = bpf_map_lookup_elem(&pbs_ports, &out_ifindex);
         out_flags = member_port ? member_port->flags : 0;
     }
-    if (frame_set_tag(skb, f, plan->tag_it, plan->vlan) < 0)
-        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TAG_ERROR, 0);
-    count(&v, PBS_FORWARDED_BYTES, skb->len);
     __u32 out_slot = plan->out_slot;
     struct pbs_verdict out = { .counters = bpf_map_lookup_elem(&pbs_counters, &out_slot) };
+    /* To a tunnel: its device encapsulates with the key set here. */
+    const struct pbs_tunnel *tunnel = NULL;
+    if (out_flags & PBS_PORT_TUNNEL) {
+        __u32 id = out_ifindex - PBS_TUNNEL_PORT_BASE;
+        tunnel = bpf_map_lookup_elem(&pbs_tunnels, &id);
+        if (!tunnel || !tunnel->ifindex)
+            return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TUNNEL_KEY, 0);
+        if (!tunnel_fits(skb, tunnel, plan->l3_offset)) {
+            count(&out, PBS_DROP_TOO_BIG, 1);
+            return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TOO_BIG, 0);
+        }
+        out_ifindex = tunnel->ifindex;
+        out_flags = 0;
+    }
+    if (frame_set_tag(skb, f, plan->tag_it, plan->vlan) < 0)
+        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TAG_ERROR, 0);
+    if (tunnel && tunnel_set_key(skb, tunnel) < 0)
+        return finish(skb, &v, plan, TC_ACT_SHOT, PBS_DROPPED, PBS_DROP_TUNNEL_KEY, 0);
+    count(&v, PBS_FORWARDED_BYTES, skb->len);
     count(&out, PBS_TX, 1);
     count(&out, PBS_TX_BYTES, skb->len);
     if (member_port) {
@@ -225,13 +250,23 @@ static __always_inline bool plan_is_for(const struct pbs_plan *plan, struct __sk
            mac_equal(plan->dst, f->dst) && mac_equal(plan->src, f->src);
 }
 
-/* TC (ingress of a system port, egress of a tap or internal one). */
+/* TC (ingress of a system port or a tunnel device, egress of a tap or
+ * internal one). */
 static __always_inline int switch_tc(struct __sk_buff *skb)
 {
-    __u32 in_ifindex = skb->ifindex;
-    const struct pbs_port *in_port = bpf_map_lookup_elem(&pbs_ports, &in_ifindex);
+    __u32 in_key = skb->ifindex;
+    const struct pbs_port *in_port = bpf_map_lookup_elem(&pbs_ports, &in_key);
     if (!in_port)
         return TC_ACT_UNSPEC;            /* not a port of this switch: the next program's */
+    if (in_port->flags & PBS_PORT_TUNNEL_DEVICE) {
+        int id = tunnel_rx_id(skb);
+        if (id < 0)
+            return TC_ACT_UNSPEC;        /* another bridge's tunnel, or nobody's */
+        in_key = PBS_TUNNEL_PORT_BASE + (__u32)id;
+        in_port = bpf_map_lookup_elem(&pbs_ports, &in_key);
+        if (!in_port)
+            return TC_ACT_UNSPEC;
+    }
 
     struct pbs_frame f;
     struct pbs_plan fresh;
@@ -249,8 +284,38 @@ static __always_inline int switch_tc(struct __sk_buff *skb)
     }
     if (handed)
         handed->valid = 0;               /* a stale plan never applies later */
-    switch_decide(skb, in_port, &f, &fresh);
+    switch_decide(skb, in_key, in_port, &f, &fresh);
     return switch_act(skb, in_port, &f, &fresh, false);
+}
+
+/* Egress of a tunnel device: what the daemon sends to tunnel port `id`
+ * carries PBS_TUNNEL_MARK | id (its socket's SO_MARK) and gets that
+ * tunnel's key.  Frames the program redirected here have theirs already. */
+static __always_inline int switch_tunnel_tx(struct __sk_buff *skb)
+{
+    if ((skb->mark & PBS_TUNNEL_MARK_MASK) != PBS_TUNNEL_MARK)
+        return TC_ACT_UNSPEC;
+    __u32 id = skb->mark & ~PBS_TUNNEL_MARK_MASK;
+    __u32 key = PBS_TUNNEL_PORT_BASE + id;
+    const struct pbs_port *port = bpf_map_lookup_elem(&pbs_ports, &key);
+    const struct pbs_tunnel *tunnel = bpf_map_lookup_elem(&pbs_tunnels, &id);
+    if (!port || !tunnel || !tunnel->ifindex)
+        return TC_ACT_UNSPEC;            /* another bridge's tunnel */
+    __u32 slot = port->counter_slot;
+    struct pbs_verdict v = { .counters = bpf_map_lookup_elem(&pbs_counters, &slot) };
+    struct pbs_frame f;
+    skb->mark = 0;
+    if (frame_parse(skb, &f) < 0)
+        return TC_ACT_SHOT;
+    if (!tunnel_fits(skb, tunnel, f.l3_offset)) {
+        count(&v, PBS_DROP_TOO_BIG, 1);
+        return TC_ACT_SHOT;
+    }
+    if (tunnel_set_key(skb, tunnel) < 0) {
+        count(&v, PBS_DROP_TUNNEL_KEY, 1);
+        return TC_ACT_SHOT;
+    }
+    return TC_ACT_OK;
 }
 
 /* The daemon's AF_PACKET sockets on system ports: keep what goes up. */
@@ -267,7 +332,7 @@ static __always_inline int switch_socket_filter(struct __sk_buff *skb)
     struct pbs_plan *plan = bpf_map_lookup_elem(&pbs_handoff, &zero);
     if (!plan)
         return PBS_FILTER_KEEP;
-    switch_decide(skb, in_port, &f, plan);
+    switch_decide(skb, in_ifindex, in_port, &f, plan);
     plan->valid = 1;
     return plan->action == PBS_ACT_UP ? PBS_FILTER_KEEP : 0;
 }

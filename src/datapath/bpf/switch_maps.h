@@ -45,6 +45,25 @@ enum pbs_vlan_mode {
 #define PBS_BOND_MEMBERS_MAX 16             /* DP_BOND_MAX_MEMBERS */
 #define PBS_BOND_BUCKETS     256            /* DP_BOND_BUCKETS */
 #define PBS_BOND_NO_MEMBER   0xff
+/* A tunnel port (vxlan on the kernel's collect-metadata device) is a port
+ * under PBS_TUNNEL_PORT_BASE + its id, the daemon-wide number its netdev
+ * got (netdev/tunnel_kernel.c): its VLAN policy, counters and the value
+ * MACs learned behind it have.  The device itself is in the map under its
+ * ifindex, flagged PBS_PORT_TUNNEL_DEVICE: what arrives there is matched
+ * to a tunnel port by (device, VNI, remote) in the tunnel_in map. */
+#define PBS_PORT_TUNNEL        0x8
+#define PBS_PORT_TUNNEL_DEVICE 0x10
+#define PBS_TUNNEL_PORT_BASE   0xffffe000u
+#define PBS_TUNNELS_MAX        64
+/* What the daemon sends to a tunnel port goes through an AF_PACKET socket
+ * on the device whose SO_MARK is PBS_TUNNEL_MARK | id: the program at the
+ * device's egress sets that tunnel's key. */
+#define PBS_TUNNEL_MARK        0x50540000u
+#define PBS_TUNNEL_MARK_MASK   0xffff0000u
+/* Frames from a tunnel that go up travel in the tunnel's own ring buffer
+ * (the upcalls map holds one per tunnel id), copied whole up to this size. */
+#define PBS_UPCALL_RING_SIZE   (1024 * 1024)
+#define PBS_UPCALL_FRAME_MAX   9232
 
 struct pbs_port {
     __u32 bridge_id;
@@ -54,8 +73,30 @@ struct pbs_port {
     __u16 tag;                       /* access/native VLAN, PBS_NO_TAG for trunks */
     __u8 bond_slot;                  /* PBS_PORT_BOND(_MEMBER): the bond's slot */
     __u8 member;                     /* PBS_PORT_BOND_MEMBER: its index in the bond */
-    __u16 pad2;
+    __u16 tunnel_id;                 /* PBS_PORT_TUNNEL: its id */
     __u64 trunks[PBS_VLAN_COUNT / 64];
+};
+
+/* tunnels: id -> where and how to encapsulate (bpf_tunnel_key's fields). */
+#define PBS_TUNNEL_IPV6 0x1             /* remote and local are IPv6 */
+#define PBS_TUNNEL_CSUM 0x2             /* outer UDP checksum */
+#define PBS_TUNNEL_DF   0x4             /* don't fragment the outer packet */
+struct pbs_tunnel {
+    __u32 ifindex;                   /* the collect-metadata device */
+    __u32 out_key;                   /* VNI sent */
+    __u32 remote[4];                 /* IPv4: remote[0], host byte order, as bpf_tunnel_key */
+    __u32 local[4];                  /* 0: the route's source */
+    __u32 inner_mtu;                 /* the largest IP packet inside; 0: unchecked */
+    __u8 flags;                      /* PBS_TUNNEL_* */
+    __u8 tos, ttl;
+    __u8 pad;
+};
+
+/* tunnel_in: what arrived on a device from a remote with a VNI -> tunnel id. */
+struct pbs_tunnel_key {
+    __u32 ifindex;
+    __u32 vni;
+    __u32 remote[4];                 /* as in pbs_tunnel; unused words 0 */
 };
 
 /* fdb: (bridge, VLAN, MAC) -> port and when it was last seen. */
@@ -140,6 +181,9 @@ enum pbs_counter {
     PBS_TX_BYTES,
     PBS_DROP_BOND_ADMIT,             /* a bond member that may not deliver this frame */
     PBS_DROP_BOND_NO_MEMBER,         /* a bond with no member to send on */
+    PBS_DROP_TOO_BIG,                /* does not fit the tunnel's underlay with its headers */
+    PBS_DROP_UPCALL,                 /* from a tunnel, going up: ring full or frame too big */
+    PBS_DROP_TUNNEL_KEY,             /* the kernel refused the tunnel key */
     PBS_COUNTER_MAX,
 };
 
@@ -193,6 +237,7 @@ struct pbs_plan {
     __u32 out_slot;                  /* FORWARD: the output port's counter_slot */
     __u32 bond_slot;                 /* FORWARD to a bond member: its bond, else ~0 */
     __u32 bucket;                    /* ... and the hash bucket it went by */
+    __u32 l3_offset;                 /* FORWARD: where the IP packet starts (tunnel MTU) */
 };
 
 #endif
