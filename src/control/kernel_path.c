@@ -1,6 +1,7 @@
 /* The kernel fast path of datapath_type=system bridges: see kernel_path.h. */
 #include "control/kernel_path.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "control/bond_runtime.h"
 #include "control/switch_state.h"
 #include "datapath/bpf_switch.h"
+#include "netdev/netdev_tunnel.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
@@ -119,6 +121,13 @@ static void detach_iface(struct running_bridge *rb, struct running_iface *iface)
 {
     if (!iface->kernel_ifindex)
         return;
+    if (iface->kernel_flags & PBS_PORT_TUNNEL) {
+        bpf_switch_remove_tunnel(rb->kernel,
+                                 (unsigned)iface->kernel_ifindex - PBS_TUNNEL_PORT_BASE);
+        iface->kernel_ifindex = 0;
+        iface->kernel_flags = 0;
+        return;
+    }
     if (iface->netdev && !(iface->kernel_flags & PBS_PORT_HOOK_EGRESS))
         netdev_set_rx_filter(iface->netdev, -1);
     bpf_switch_detach(rb->kernel, iface->kernel_ifindex, iface->kernel_flags);
@@ -130,6 +139,7 @@ static void detach_iface(struct running_bridge *rb, struct running_iface *iface)
 
 static void forget_ifaces(struct switch_state *st, struct running_bridge *rb, bool detach)
 {
+    rb->n_tunnel_devices = 0;
     for (size_t b = 0; b < st->n_bonds; b++)
         if (!strcmp(st->bonds[b]->bridge, rb->name))
             st->bonds[b]->kernel_slot = -1;
@@ -156,6 +166,80 @@ static struct running_bond *bond_in_slot(const struct switch_state *st,
     return NULL;
 }
 
+static bool tunnel_device_attached(const struct running_bridge *rb, int ifindex)
+{
+    for (unsigned i = 0; i < rb->n_tunnel_devices; i++)
+        if (rb->tunnel_devices[i] == ifindex)
+            return true;
+    return false;
+}
+
+/* The device a kernel tunnel of this bridge uses gets the bridge's
+ * programs once (a restarted daemon's replace its predecessor's). */
+static bool attach_tunnel_device(struct running_bridge *rb, int ifindex)
+{
+    if (tunnel_device_attached(rb, ifindex))
+        return true;
+    if (rb->n_tunnel_devices == KERNEL_TUNNEL_DEVICES_MAX ||
+        bpf_switch_set_tunnel_device(rb->kernel, ifindex))
+        return false;
+    rb->tunnel_devices[rb->n_tunnel_devices++] = ifindex;
+    return true;
+}
+
+/* IPv4 in host byte order in the first word (bpf_tunnel_key's way), IPv6
+ * as its bytes. */
+static void tunnel_words(const struct tunnel_addr *addr, __u32 words[4])
+{
+    memset(words, 0, 4 * sizeof words[0]);
+    if (addr->family == AF_INET)
+        words[0] = ntohl(addr->v4.s_addr);
+    else if (addr->family == AF_INET6)
+        memcpy(words, &addr->v6, 16);
+}
+
+/* A tunnel the kernel's device carries: its encapsulation, what it
+ * receives and its VLAN policy in the bridge's maps. */
+static void sync_tunnel(struct running_bridge *rb, struct running_iface *iface)
+{
+    struct tunnel_kernel_info info;
+    bool can = iface->netdev && !iface->vlan_invalid &&
+               netdev_tunnel_kernel_info(iface->netdev, &info);
+    int key = can ? (int)(PBS_TUNNEL_PORT_BASE + info.id) : 0;
+    if (iface->kernel_ifindex && iface->kernel_ifindex != key)
+        detach_iface(rb, iface);
+    if (!can)
+        return;
+    const struct tunnel_config *config = &iface->tunnel;
+    struct pbs_tunnel tunnel;
+    struct pbs_tunnel_key in;
+    memset(&tunnel, 0, sizeof tunnel);
+    memset(&in, 0, sizeof in);
+    tunnel.ifindex = (__u32)info.device_ifindex;
+    tunnel.out_key = config->out_key;
+    tunnel_words(&config->remote, tunnel.remote);
+    tunnel_words(&config->local, tunnel.local);
+    tunnel.inner_mtu = netdev_tunnel_inner_mtu(iface->netdev);
+    tunnel.flags = (config->remote.family == AF_INET6 ? PBS_TUNNEL_IPV6 : 0) |
+                   (config->csum ? PBS_TUNNEL_CSUM : 0) | (config->df ? PBS_TUNNEL_DF : 0);
+    tunnel.tos = config->tos;
+    tunnel.ttl = config->ttl;
+    in.ifindex = (__u32)info.device_ifindex;
+    in.vni = config->in_key;
+    memcpy(in.remote, tunnel.remote, sizeof in.remote);
+    if (!attach_tunnel_device(rb, info.device_ifindex) ||
+        bpf_switch_set_tunnel(rb->kernel, info.id, KERNEL_BRIDGE_ID, &iface->vlan, &tunnel, &in,
+                              info.ring_fd)) {
+        log_warn("bridge %s: tunnel %s: %s", rb->name, iface->name, bpf_switch_last_error());
+        return;
+    }
+    if (iface->kernel_ifindex != key)
+        log_info("bridge %s: %s switched in the kernel (vxlan_sys device %d, tunnel %u)",
+                 rb->name, iface->name, info.device_ifindex, info.id);
+    iface->kernel_ifindex = key;
+    iface->kernel_flags = PBS_PORT_TUNNEL;
+}
+
 /* Every port the map still has (a removed interface, a previous daemon's
  * port that is gone) leaves it and its hook. */
 static void remove_stale_ports(struct switch_state *st, struct running_bridge *rb)
@@ -170,12 +254,21 @@ static void remove_stale_ports(struct switch_state *st, struct running_bridge *r
                 bpf_switch_remove_bond(rb->kernel, slot);
             continue;
         }
+        if (flags[k] & PBS_PORT_TUNNEL_DEVICE) {
+            if (!tunnel_device_attached(rb, ifindexes[k]))
+                bpf_switch_remove_tunnel_device(rb->kernel, ifindexes[k]);
+            continue;
+        }
         bool live = false;
         for (size_t i = 0; i < st->n_ifaces && !live; i++)
             live = st->ifaces[i]->kernel_ifindex == ifindexes[k] &&
                    !strcmp(st->ifaces[i]->bridge, rb->name);
         if (live)
             continue;
+        if (flags[k] & PBS_PORT_TUNNEL) {
+            bpf_switch_remove_tunnel(rb->kernel, (unsigned)ifindexes[k] - PBS_TUNNEL_PORT_BASE);
+            continue;
+        }
         bpf_switch_detach(rb->kernel, ifindexes[k], flags[k]);   /* may be gone already */
         bpf_switch_remove_port(rb->kernel, ifindexes[k]);
         bpf_switch_fdb_flush_port(rb->kernel, (uint32_t)ifindexes[k]);
@@ -390,7 +483,7 @@ static int load(struct switch_state *st, struct running_bridge *rb)
     return 0;
 }
 
-void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
+void kernel_path_prepare(struct switch_state *st, struct running_bridge *rb)
 {
     bool want = wants_kernel(rb);
     if (!want) {
@@ -413,9 +506,19 @@ void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
     }
     if (bpf_switch_set_config(rb->kernel, (uint64_t)rb->aging_s * 1000000000ull, 0))
         log_warn("bridge %s: %s", rb->name, bpf_switch_last_error());
+}
+
+void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
+{
+    if (!rb->kernel)
+        return;
     for (size_t i = 0; i < st->n_ifaces; i++) {
         struct running_iface *iface = st->ifaces[i];
-        if (!strcmp(iface->bridge, rb->name) && !iface->bond_port[0])
+        if (strcmp(iface->bridge, rb->name) || iface->bond_port[0])
+            continue;
+        if (tunnel_type_is_tunnel(iface->type))
+            sync_tunnel(rb, iface);
+        else
             sync_port(rb, iface);
     }
     for (size_t b = 0; b < st->n_bonds; b++) {

@@ -21,8 +21,12 @@ struct running_iface;
 
 /* Creates st->kernel_epoll_fd (the learn events of every bridge). */
 int kernel_path_init(struct switch_state *st);
-/* Makes the bridge's kernel path match its datapath_type, ports and
- * settings; run by every reconcile after the interfaces are open. */
+/* Loads (or removes) the bridge's kernel path as its datapath_type and
+ * settings say; run by every reconcile before the interfaces are opened,
+ * so that a system bridge's tunnels open on the kernel's device. */
+void kernel_path_prepare(struct switch_state *st, struct running_bridge *rb);
+/* Makes the bridge's kernel path match its ports; run by every reconcile
+ * after the interfaces are open. */
 void kernel_path_sync(struct switch_state *st, struct running_bridge *rb);
 /* Detaches everything and removes the pins: del-br, datapath_type=netdev,
  * `exit --cleanup`. */

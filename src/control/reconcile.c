@@ -18,6 +18,7 @@
 #include "datapath/bpf_switch.h"
 #include "netdev/netdev_tunnel.h"
 #include "netdev/netdev_vhostuser.h"
+#include "netdev/tunnel_kernel.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 
@@ -395,6 +396,8 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     struct tunnel_config tunnel;
     char *tunnel_error = NULL;
     iface_tunnel_options(iface_row, type, &tunnel, &tunnel_error);
+    /* A system bridge's tunnels ride the kernel's device where they can. */
+    tunnel.kernel = tunnel_type_is_tunnel(type) && kernel_path_active(rbridge);
 
     bool same = iface && !strcmp(iface->type, type) && !strcmp(iface->peer, peer ? peer : "")
                 && !strcmp(iface->server_path, server_path) && iface->n_rxq == n_rxq
@@ -621,6 +624,7 @@ int switch_reconcile(struct switch_state *st)
         struct running_bridge *rbridge = bridge_get(st, &run, bridge_row);
         if (!rbridge)
             continue;
+        kernel_path_prepare(st, rbridge);
         const struct datum *ports = db_row_get(bridge_row, "ports");
         for (size_t p = 0; p < ports->n; p++) {
             const struct db_row *port_row = db_find_row_by_uuid(st->db, ports->keys[p].string);
@@ -677,6 +681,7 @@ int switch_reconcile(struct switch_state *st)
     bonds_end_reconcile(st);
     for (size_t i = 0; i < run.n_closing; i++)
         iface_free(run.closing[i]);
+    tunnel_kernel_remove_unused_devices(false);
     for (size_t i = 0; i < n_gone; i++)
         bridge_free(gone[i]);
     for (size_t i = 0; i < run.n_flush; i++) {

@@ -108,14 +108,15 @@ static json_t *kernel_json(struct switch_state *st, const struct running_bridge 
         return NULL;
     const char *hook = bond ? "ingress" : iface->kernel_flags & PBS_PORT_HOOK_EGRESS ? "egress"
                                                                                      : "ingress";
-    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook", hook,
+    return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "hook", hook,
                      "attach", kernel_path_hook_kind(rb),
                      "rx_packets", (json_int_t)c.n[PBS_RX], "rx_bytes",
                      (json_int_t)c.n[PBS_RX_BYTES], "forwarded", (json_int_t)c.n[PBS_FORWARDED],
                      "forwarded_bytes", (json_int_t)c.n[PBS_FORWARDED_BYTES], "passed_up",
                      (json_int_t)c.n[PBS_PASSED_UP], "dropped", (json_int_t)c.n[PBS_DROPPED],
                      "unknown_unicast", (json_int_t)c.n[PBS_PASS_UNKNOWN], "floods",
-                     (json_int_t)c.n[PBS_PASS_FLOOD], "tx_packets", (json_int_t)c.n[PBS_TX]);
+                     (json_int_t)c.n[PBS_PASS_FLOOD], "tx_packets", (json_int_t)c.n[PBS_TX],
+                     "too_big", (json_int_t)c.n[PBS_DROP_TOO_BIG]);
 }
 
 static json_t *port_json(const struct dp_port *port, const struct running_iface *iface)
@@ -186,6 +187,13 @@ static void command_dpif_show(int argc, const char *const *argv, struct control_
                                                              bridge->ports[p]->name);
             json_t *port = port_json(bridge->ports[p], iface);
             json_t *kernel = rb ? kernel_json(st, rb, bridge->ports[p], iface) : NULL;
+            json_t *tunnel = json_object_get(port, "tunnel");
+            if (kernel && tunnel)   /* the kernel's drops of frames too big for it, too */
+                json_object_set_new(tunnel, "too_big",
+                                    json_integer(json_integer_value(json_object_get(
+                                                     tunnel, "too_big")) +
+                                                 json_integer_value(json_object_get(
+                                                     kernel, "too_big"))));
             if (kernel)
                 json_object_set_new(port, "kernel", kernel);
             json_array_append_new(ports, port);

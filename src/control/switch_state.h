@@ -20,6 +20,7 @@ struct db_row;
 /* Load is measured in PMD_HISTORY samples taken every PMD_SAMPLE_MS, so
  * "usage" and rebalancing look at the last minute, as OVS does. */
 #define PMD_HISTORY 6
+#define KERNEL_TUNNEL_DEVICES_MAX 16
 #define PMD_SAMPLE_MS 10000
 
 struct running_iface {
@@ -73,6 +74,8 @@ struct running_bridge {
     char *kernel_error;             /* why it could not be loaded */
     bool kernel_tried;              /* loading was tried (and failed if !kernel) */
     size_t kernel_fdb_max;          /* the kernel table's size */
+    int tunnel_devices[KERNEL_TUNNEL_DEVICES_MAX];   /* tunnel devices it is attached to */
+    unsigned n_tunnel_devices;
     bool tunnel_split_horizon;      /* other_config:tunnel-split-horizon, default true */
     bool seen;
 };

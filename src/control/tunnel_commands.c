@@ -21,8 +21,10 @@ json_t *tunnel_port_json(struct netdev *dev)
     tunnel_addr_format(&c->remote, remote, sizeof remote);
     tunnel_addr_format(&c->local, local, sizeof local);
     unsigned default_port = c->kind == TUNNEL_GENEVE ? GENEVE_DEFAULT_PORT : VXLAN_DEFAULT_PORT;
+    struct tunnel_kernel_info kernel;
+    bool in_kernel = netdev_tunnel_kernel_info(dev, &kernel);
     return json_pack("{s:s, s:s, s:I, s:I, s:i, s:b, s:i, s:i, s:b, s:b, s:i, "
-                     "s:I, s:I, s:I, s:I, s:i}",
+                     "s:I, s:I, s:I, s:I, s:i, s:s}",
                      "remote_ip", remote, "local_ip", local,
                      "in_key", (json_int_t)c->in_key, "out_key", (json_int_t)c->out_key,
                      "dst_port", c->dst_port, "default_port", c->dst_port == default_port,
@@ -32,7 +34,9 @@ json_t *tunnel_port_json(struct netdev *dev)
                      "rx_errors", (json_int_t)stats.rx_errors,
                      "rx_queue_dropped", (json_int_t)stats.rx_dropped,
                      "tx_errors", (json_int_t)stats.tx_errors,
-                     "datapath_port", (int)netdev_tunnel_listener_number(dev));
+                     "datapath_port", (int)netdev_tunnel_listener_number(dev),
+                     /* Who encapsulates: the kernel's vxlan_sys device, or pontoond. */
+                     "datapath", in_kernel ? "kernel" : "userspace");
 }
 
 static json_int_t get_int(const json_t *o, const char *key)
@@ -73,10 +77,11 @@ void tunnel_port_text(const json_t *t, struct strbuf *options, struct strbuf *li
     if (get_int(t, "ttl"))
         strbuf_printf(options, ", ttl=%lld", (long long)get_int(t, "ttl"));
     strbuf_printf(line, "        TUNNEL remote:%s vni:%lld inner_mtu:%lld too_big:%lld "
-                  "rx_errors:%lld tx_errors:%lld\n",
+                  "rx_errors:%lld tx_errors:%lld datapath:%s\n",
                   json_string_value(json_object_get(t, "remote_ip")), (long long)out,
                   (long long)get_int(t, "inner_mtu"), (long long)get_int(t, "too_big"),
-                  (long long)get_int(t, "rx_errors"), (long long)get_int(t, "tx_errors"));
+                  (long long)get_int(t, "rx_errors"), (long long)get_int(t, "tx_errors"),
+                  json_string_value(json_object_get(t, "datapath")));
 }
 
 /* As OVS 3.1 prints it: each listening UDP port as the datapath port

@@ -29,6 +29,7 @@
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
 #include "netdev/netdev_vhostuser.h"
+#include "netdev/tunnel_kernel.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -537,6 +538,8 @@ int main(int argc, char **argv)
         goto out;
     db_data_version(d.db, &d.data_version);
     switch_reconcile(&d.switch_state);
+    /* A previous daemon's tunnel devices that no port here adopted. */
+    tunnel_kernel_remove_unused_devices(true);
     macvtap_keeper_run(d.macvtaps);
     nic_policy_run(d.nics, d.db);
     sriov_policy_run(d.sriov, d.db);
@@ -553,6 +556,8 @@ out:
             kernel_path_remove(&d.switch_state, d.switch_state.bridges[i]);
     if (switch_initialized)
         switch_state_destroy(&d.switch_state);
+    if (switch_initialized && d.exit_cleanup)
+        tunnel_kernel_remove_unused_devices(true);
     control_server_close(d.control);
     if (d.links)
         link_monitor_close(d.links);

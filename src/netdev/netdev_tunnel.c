@@ -1,4 +1,6 @@
-/* type=vxlan and type=geneve.  Open attaches to the shared UDP socket of the
+/* type=vxlan and type=geneve.  On a system bridge (config->kernel) a vxlan
+ * port is carried by the kernel's device (tunnel_kernel.h) when it can be,
+ * else, as on every netdev bridge, by userspace: open attaches to the shared UDP socket of the
  * tunnel's local address and port; send puts the tunnel header in front of
  * each frame (one iovec, no copy) and hands the batch to sendmmsg; receive
  * is the socket's demultiplexed batch.  Large TCP segments from taps are cut
@@ -11,17 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netdev/tunnel_kernel.h"
 #include "netdev/tunnel_socket.h"
 #include "netdev/vnet_hdr.h"
 #include "packet/segment.h"
 #include "packet/tunnel_header.h"
+#include "util/log.h"
 
 #define TUNNEL_SEGMENTS_MAX 64      /* a 64 KB TCP segment at MSS 1024 */
 #define TUNNEL_SEGMENT_SIZE 9216
 #define TUNNEL_SEND_BATCH   64
 
 struct tunnel_priv {
-    struct tunnel_endpoint *ep;
+    struct tunnel_endpoint *ep;     /* userspace's, or NULL ... */
+    struct tunnel_kernel *kernel;   /* ... when the kernel carries it */
     struct tunnel_config config;
     uint8_t header[TUNNEL_HEADER_LEN];
     unsigned inner_mtu;             /* 0: unknown, nothing is checked */
@@ -44,14 +49,27 @@ static int tunnel_open(struct netdev *dev)
     struct tunnel_priv *t = calloc(1, sizeof *t);
     if (!t)
         return -ENOMEM;
-    int err = tunnel_endpoint_open(config, &t->ep);
+    int err = config->kernel ? tunnel_kernel_open(config, &t->kernel) : -EOPNOTSUPP;
+    if (config->kernel && err == -EEXIST) {
+        /* The same remote and VNI as another port: refused either way. */
+        free(t);
+        return -EADDRINUSE;
+    }
+    if (config->kernel && err)
+        log_info("%s: the kernel cannot carry this tunnel (%s): it runs in userspace",
+                 dev->name, err == -EOPNOTSUPP ? "no collect-metadata device of its kind"
+                                               : strerror(-err));
+    if (err)
+        err = tunnel_endpoint_open(config, &t->ep);
     if (err) {
         free(t);
         return err;
     }
     t->config = *config;
+    if (t->kernel)
+        tunnel_listener_ref(config->kind, config->dst_port, 1);
     tunnel_header_write(config->kind, config->out_key, t->header);
-    t->inner_mtu = tunnel_endpoint_probe_mtu(t->ep);
+    t->inner_mtu = tunnel_probe_mtu(config);
     pthread_mutex_init(&t->send_lock, NULL);
     dev->priv = t;
     dev->n_rxq = 1;
@@ -64,6 +82,9 @@ static void tunnel_close(struct netdev *dev)
     struct tunnel_priv *t = dev->priv;
     if (!t)
         return;
+    if (t->kernel)
+        tunnel_listener_ref(t->config.kind, t->config.dst_port, -1);
+    tunnel_kernel_close(t->kernel);
     tunnel_endpoint_close(t->ep);
     for (unsigned i = 0; i < TUNNEL_SEGMENTS_MAX; i++)
         packet_free(t->segments[i]);
@@ -75,7 +96,9 @@ static void tunnel_close(struct netdev *dev)
 static int tunnel_rxq_fd(const struct netdev *dev, unsigned rxq)
 {
     const struct tunnel_priv *t = dev->priv;
-    return rxq == 0 ? tunnel_endpoint_fd(t->ep) : -1;
+    if (rxq != 0)
+        return -1;
+    return t->kernel ? tunnel_kernel_fd(t->kernel) : tunnel_endpoint_fd(t->ep);
 }
 
 static int tunnel_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **packets,
@@ -84,7 +107,8 @@ static int tunnel_rxq_recv(struct netdev *dev, unsigned rxq, struct packet **pac
     struct tunnel_priv *t = dev->priv;
     if (rxq != 0)
         return -EINVAL;
-    int n = tunnel_endpoint_recv(t->ep, packets, max);
+    int n = t->kernel ? tunnel_kernel_recv(t->kernel, packets, max)
+                      : tunnel_endpoint_recv(t->ep, packets, max);
     if (n > 0) {
         uint64_t bytes = 0;
         for (int i = 0; i < n; i++)
@@ -134,10 +158,27 @@ static bool send_segmented(struct tunnel_priv *t, struct packet *pkt)
     return sent == n;
 }
 
+/* The kernel's device segments, checksums and checks the size itself. */
+static int kernel_send(struct tunnel_priv *t, struct packet *const *packets, unsigned n)
+{
+    unsigned errors;
+    int sent = tunnel_kernel_send(t->kernel, packets, n, &errors);
+    uint64_t bytes = 0;
+    for (int i = 0; i < sent; i++)
+        bytes += packets[i]->len;
+    stat_add(&t->stats.tx_packets, (uint64_t)sent);
+    stat_add(&t->stats.tx_bytes, bytes);
+    if (errors)
+        stat_add(&t->stats.tx_dropped, errors);
+    return sent;
+}
+
 static int tunnel_send(struct netdev *dev, unsigned txq, struct packet *const *packets,
                        unsigned n)
 {
     struct tunnel_priv *t = dev->priv;
+    if (t->kernel)
+        return kernel_send(t, packets, n);
     struct packet *batch[TUNNEL_SEND_BATCH];
     unsigned n_batch = 0, ok = 0;
     uint64_t bytes = 0;
@@ -182,8 +223,11 @@ static int tunnel_send(struct netdev *dev, unsigned txq, struct packet *const *p
 static void tunnel_get_stats(const struct netdev *dev, struct netdev_stats *stats)
 {
     const struct tunnel_priv *t = dev->priv;
-    struct tunnel_endpoint_stats ep;
-    tunnel_endpoint_get_stats(t->ep, &ep);
+    struct tunnel_endpoint_stats ep = { 0, 0, 0 };
+    if (t->ep)
+        tunnel_endpoint_get_stats(t->ep, &ep);
+    else
+        ep.rx_dropped = tunnel_kernel_rx_dropped(t->kernel);
     stats->rx_packets = __atomic_load_n(&t->stats.rx_packets, __ATOMIC_RELAXED);
     stats->rx_bytes = __atomic_load_n(&t->stats.rx_bytes, __ATOMIC_RELAXED);
     stats->tx_packets = __atomic_load_n(&t->stats.tx_packets, __ATOMIC_RELAXED);
@@ -231,7 +275,7 @@ unsigned netdev_tunnel_inner_mtu(struct netdev *dev)
     struct tunnel_priv *t = dev->priv;
     /* Routes change under a running tunnel; the control thread asks again
      * when it writes Interface.mtu, and workers read the new value. */
-    unsigned mtu = tunnel_endpoint_probe_mtu(t->ep);
+    unsigned mtu = tunnel_probe_mtu(&t->config);
     __atomic_store_n(&t->inner_mtu, mtu, __ATOMIC_RELAXED);
     return mtu;
 }
@@ -246,5 +290,17 @@ uint64_t netdev_tunnel_too_big(const struct netdev *dev)
 unsigned netdev_tunnel_listener_number(const struct netdev *dev)
 {
     const struct tunnel_priv *t = netdev_tunnel_config(dev) ? dev->priv : NULL;
-    return t ? tunnel_endpoint_listener_number(t->ep) : 0;
+    if (!t)
+        return 0;
+    return t->kernel ? tunnel_listener_ref(t->config.kind, t->config.dst_port, 0)
+                     : tunnel_endpoint_listener_number(t->ep);
+}
+
+bool netdev_tunnel_kernel_info(const struct netdev *dev, struct tunnel_kernel_info *info)
+{
+    const struct tunnel_priv *t = netdev_tunnel_config(dev) ? dev->priv : NULL;
+    if (!t || !t->kernel)
+        return false;
+    tunnel_kernel_get_info(t->kernel, info);
+    return true;
 }

@@ -3,7 +3,10 @@
 #ifndef PONTOON_NETDEV_NETDEV_TUNNEL_H
 #define PONTOON_NETDEV_NETDEV_TUNNEL_H
 
+#include <stdbool.h>
+
 #include "netdev/netdev.h"
+#include "netdev/tunnel_kernel.h"
 #include "netdev/tunnel_options.h"
 
 /* The settings a tunnel netdev runs with; NULL if dev is not a tunnel. */
@@ -15,5 +18,9 @@ unsigned netdev_tunnel_inner_mtu(struct netdev *dev);
 unsigned netdev_tunnel_listener_number(const struct netdev *dev);
 /* Frames dropped because they did not fit the underlay with the outer header. */
 uint64_t netdev_tunnel_too_big(const struct netdev *dev);
+
+/* Whether the kernel's device carries it (datapath_type=system), and what
+ * the bridge's kernel path needs to know of it. */
+bool netdev_tunnel_kernel_info(const struct netdev *dev, struct tunnel_kernel_info *info);
 
 #endif

@@ -34,6 +34,8 @@ struct tunnel_config {
     uint8_t ttl;                /* options:ttl; 0: the kernel's default (64) */
     bool df;                    /* options:df_default, default true */
     bool csum;                  /* options:csum: outer UDP checksum, default false */
+    bool kernel;                /* not an option: the daemon asks the kernel's
+                                 * device to carry it (a system bridge's) */
 };
 
 /* True for "vxlan" and "geneve". */

@@ -75,6 +75,11 @@ static unsigned listener_number(enum tunnel_kind kind, uint16_t port)
 
 static struct tunnel_socket *sockets;
 
+/* Ports received on by the kernel's tunnel devices (tunnel_kernel.c), with
+ * how many tunnel ports use each.  Under registry_lock. */
+static struct { enum tunnel_kind kind; uint16_t port; unsigned refs; }
+    kernel_listeners[LISTENER_NUMBERS_MAX];
+
 static void stat_add(uint64_t *counter, uint64_t n)
 {
     __atomic_fetch_add(counter, n, __ATOMIC_RELAXED);
@@ -188,21 +193,28 @@ static struct tunnel_socket *socket_find(const struct tunnel_config *config)
 
 /* The inner MTU from the route's MTU to the remote: a connected probe socket
  * asks the kernel, which knows the route and the device. */
-unsigned tunnel_endpoint_probe_mtu(const struct tunnel_endpoint *ep)
+unsigned tunnel_probe_mtu(const struct tunnel_config *config)
 {
-    int family = ep->config.remote.family;
+    int family = config->remote.family;
+    struct sockaddr_storage remote;
+    socklen_t remote_len = addr_to_sockaddr(&config->remote, config->dst_port, &remote);
     int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return 0;
     int mtu = 0;
     socklen_t len = sizeof mtu;
-    if (connect(fd, (const struct sockaddr *)&ep->remote, ep->remote_len) < 0 ||
+    if (connect(fd, (const struct sockaddr *)&remote, remote_len) < 0 ||
         getsockopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
                    family == AF_INET ? IP_MTU : IPV6_MTU, &mtu, &len) < 0)
         mtu = 0;
     close(fd);
     int overhead = (family == AF_INET ? 20 : 40) + 8 + TUNNEL_HEADER_LEN + ETH_HEADER_LEN;
     return mtu > overhead ? (unsigned)(mtu - overhead) : 0;
+}
+
+unsigned tunnel_endpoint_probe_mtu(const struct tunnel_endpoint *ep)
+{
+    return tunnel_probe_mtu(&ep->config);
 }
 
 static void build_cmsg(struct tunnel_endpoint *ep)
@@ -503,6 +515,19 @@ int tunnel_endpoint_send(struct tunnel_endpoint *ep, const uint8_t *header, size
     return sent;
 }
 
+unsigned tunnel_listener_ref(enum tunnel_kind kind, uint16_t port, int delta)
+{
+    pthread_mutex_lock(&registry_lock);
+    unsigned number = listener_number(kind, port);
+    if (number) {
+        kernel_listeners[number - 1].kind = kind;
+        kernel_listeners[number - 1].port = port;
+        kernel_listeners[number - 1].refs += (unsigned)delta;
+    }
+    pthread_mutex_unlock(&registry_lock);
+    return number;
+}
+
 unsigned tunnel_endpoint_listener_number(const struct tunnel_endpoint *ep)
 {
     pthread_mutex_lock(&registry_lock);
@@ -532,6 +557,21 @@ size_t tunnel_listeners(struct tunnel_listener *out, size_t max)
                                                  listener_number(s->kind, s->port) };
         }
         out[i].ref_cnt += (unsigned)s->n_endpoints;
+    }
+    for (unsigned k = 0; k < n_listener_numbers; k++) {
+        if (!kernel_listeners[k].refs)
+            continue;
+        size_t i = 0;
+        while (i < n && !(out[i].kind == kernel_listeners[k].kind &&
+                          out[i].port == kernel_listeners[k].port))
+            i++;
+        if (i == n) {
+            if (n == max)
+                continue;
+            out[n++] = (struct tunnel_listener){ kernel_listeners[k].kind,
+                                                 kernel_listeners[k].port, 0, k + 1 };
+        }
+        out[i].ref_cnt += kernel_listeners[k].refs;
     }
     pthread_mutex_unlock(&registry_lock);
     qsort(out, n, sizeof *out, compare_listener);

@@ -40,6 +40,8 @@ void tunnel_endpoint_get_stats(const struct tunnel_endpoint *ep,
 /* The largest inner frame payload (an IP packet) that fits the route to the
  * remote with the outer headers, asked of the kernel now; 0 if unknown. */
 unsigned tunnel_endpoint_probe_mtu(const struct tunnel_endpoint *ep);
+/* The same for a tunnel the kernel carries. */
+unsigned tunnel_probe_mtu(const struct tunnel_config *config);
 
 /* One listening UDP port, for tnl/ports/show: what OVS shows as the
  * datapath port vxlan_sys_4789 or genev_sys_6081. */
@@ -53,6 +55,10 @@ struct tunnel_listener {
 /* Fills up to max listeners (grouped by kind and port, in number order);
  * returns the count. */
 size_t tunnel_listeners(struct tunnel_listener *out, size_t max);
+/* A tunnel port the kernel's device receives for, on (kind, port), comes
+ * (delta 1) or goes (-1): tnl/ports/show lists it too.  Returns the
+ * listener's number. */
+unsigned tunnel_listener_ref(enum tunnel_kind kind, uint16_t port, int delta);
 /* The number of the listener the endpoint receives on (dpif/show's "1/N"). */
 unsigned tunnel_endpoint_listener_number(const struct tunnel_endpoint *ep);
 

@@ -37,6 +37,25 @@ def _failed(request):
     return rep is None or rep.failed
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ns_bpffs():
+    """The bpffs where daemons run by `ip netns exec` pin their kernel fast
+    paths (ph.NS_BPFFS), so that the pins outlive them as a real host's do;
+    mounted for the session when it is not there, unmounted after."""
+    mounted = False
+    if os.geteuid() == 0 and not ph.NS_BPFFS.is_mount():
+        ph.NS_BPFFS.mkdir(exist_ok=True)
+        mounted = ph.sh("mount", "-t", "bpf", "bpf", str(ph.NS_BPFFS),
+                        check=False).returncode == 0
+    yield
+    if mounted:
+        ph.sh("umount", str(ph.NS_BPFFS), check=False)
+        try:
+            ph.NS_BPFFS.rmdir()
+        except OSError:
+            pass
+
+
 @pytest.fixture
 def prefix():
     return ph.new_prefix()

@@ -168,11 +168,14 @@ class Daemon:
         # `ip netns exec` execs pontoond, so the child's PID (which stop()
         # signals) is still the daemon's own.
         pre = ["ip", "netns", "exec", self.ns] if self.ns else []
+        env = {**os.environ, **self.env}
+        if self.ns and NS_BPFFS.is_mount():
+            env.setdefault("PONTOON_BPF_PIN_ROOT", str(NS_PIN_ROOT))
         self.proc = subprocess.Popen(
             pre + [self.binary, f"--db={self.db}", f"--run-dir={self.run_dir}",
                    f"--log-level={self.log_level}"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env={**os.environ, **self.env})
+            start_new_session=True, env=env)
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -259,6 +262,12 @@ class Host:
 
 
 KERNEL_PIN_ROOT = Path("/sys/fs/bpf/pontoon")
+# Daemons run by `ip netns exec` get a /sys of their own, where a bpffs they
+# mount dies with them: theirs pin under a bpffs mounted here, in the host's
+# mount namespace (conftest mounts it for the session and unmounts it).
+NS_BPFFS = Path("/run/pontoon-tests-bpffs")
+NS_PIN_ROOT = NS_BPFFS / "pontoon"
+PIN_ROOTS = (KERNEL_PIN_ROOT, NS_PIN_ROOT)
 
 
 def kernel_hooks(dev):
@@ -273,7 +282,7 @@ def kernel_hooks(dev):
 
 def kernel_pins(prefix):
     """Pin directories of this test's datapath_type=system bridges."""
-    return sorted(KERNEL_PIN_ROOT.glob(prefix + "*")) if KERNEL_PIN_ROOT.exists() else []
+    return sorted(d for root in PIN_ROOTS if root.exists() for d in root.glob(prefix + "*"))
 
 
 def remove_kernel_pins(prefix):
@@ -362,8 +371,9 @@ class Net:
                 inode = os.stat(f"/run/netns/{ns}").st_ino
             except OSError:
                 continue
-            for d in (KERNEL_PIN_ROOT.glob(f"*:ns{inode}") if KERNEL_PIN_ROOT.exists() else []):
-                remove_pin_dir(d)
+            for root in PIN_ROOTS:
+                for d in (root.glob(f"*:ns{inode}") if root.exists() else []):
+                    remove_pin_dir(d)
         for ns in reversed(self.namespaces):
             r = sh("ip", "netns", "del", ns, check=False)
             if r.returncode != 0 and "No such file" not in r.stderr:

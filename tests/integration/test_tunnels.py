@@ -6,7 +6,6 @@ namespace.  Guests are namespaces behind a host's bridge, addressed from
 198.19.0.0/16.  Nothing here uses an address outside 198.18.0.0/15.
 """
 
-import os
 import signal
 import re
 import subprocess
@@ -15,117 +14,22 @@ import time
 import pytest
 
 import pontoon_harness as ph
-
-UNDERLAY = "198.18.0"
-GUESTS = "198.19"
-
-
-class NsPontoon(ph.Pontoon):
-    """The CLI run inside a host namespace (as in test_macvtap.py)."""
-
-    def __init__(self, ns, db, run_dir):
-        super().__init__(db, run_dir)
-        self.ns = ns
-
-    def run(self, *args, timeout=30):
-        argv = ["ip", "netns", "exec", self.ns, self.binary] + [str(a) for a in args]
-        t0 = time.monotonic()
-        r = subprocess.run(argv, capture_output=True, text=True, env=self.env, timeout=timeout)
-        self.history.append((argv[4:], r.returncode, round(time.monotonic() - t0, 2)))
-        return r
+from tunnel_hosts import (GUESTS, UNDERLAY, Hosts, add_tunnel, ns_exec, ofport,  # noqa: F401
+                          tunnel_port_of)
 
 
-def ns_exec(ns, *cmd, check=True, timeout=20):
-    return ph.sh("ip", "netns", "exec", ns, *cmd, check=check, timeout=timeout)
-
-
-class Hosts:
-    """Host namespaces with their pontoonds, the underlay between them and
-    guests behind them; daemons stop (by PID) before `net` removes the
-    namespaces."""
-
-    def __init__(self, net, workdir):
-        self.net, self.workdir = net, workdir
-        self.daemons = []
-        self.n_links = 0
-
-    def pontoon_host(self, tag):
-        ns = self.net.add_ns(tag)
-        cli = NsPontoon(ns, self.workdir / f"{tag}.db", self.workdir / f"{tag}-run")
-        d = ph.Daemon(cli.db, cli.run_dir, self.workdir / f"{tag}-pontoond.log", ns=ns,
-                      log_level=os.environ.get("PONTOON_LOG_LEVEL", "info"))
-        d.start()
-        self.daemons.append(d)
-        return ns, cli
-
-    def underlay(self, ns_a, ip_a, ns_b, ip_b, mtu=1500):
-        """A point-to-point veth between two hosts, each end a /31-free /24:
-        every link gets its own 198.18.0.x/32 pair of host routes."""
-        self.n_links += 1
-        a, b = self.net.name(f"u{self.n_links}a"), self.net.name(f"u{self.n_links}b")
-        ph.sh("ip", "link", "add", "name", a, "type", "veth", "peer", "name", b)
-        for dev, ns, ip, peer in ((a, ns_a, ip_a, ip_b), (b, ns_b, ip_b, ip_a)):
-            ph.sh("ip", "link", "set", dev, "netns", ns)
-            ph.sh("ip", "-n", ns, "link", "set", dev, "mtu", str(mtu), "up")
-            ph.sh("ip", "-n", ns, "addr", "add", f"{ip}/32", "dev", dev)
-            ph.sh("ip", "-n", ns, "route", "add", f"{peer}/32", "dev", dev)
-        return a, b
-
-    def guest(self, host_ns, tag, ip, mac=None):
-        """A guest namespace whose eth0 (ip/24) is veth-linked to `tag` in host_ns."""
-        gns = self.net.add_ns(tag + "g")
-        port = self.net.name(tag)
-        ph.sh("ip", "link", "add", "name", port, "type", "veth", "peer", "name", "eth0",
-              "netns", gns)
-        ph.sh("ip", "link", "set", port, "netns", host_ns)
-        ph.sh("ip", "-n", host_ns, "link", "set", port, "up")
-        mac = mac or self.net.next_mac()
-        ph.sh("ip", "-n", gns, "link", "set", "eth0", "address", mac)
-        ph.sh("ip", "-n", gns, "addr", "add", f"{ip}/24", "dev", "eth0")
-        ph.sh("ip", "-n", gns, "link", "set", "eth0", "up")
-        return ph.Host(self.net, gns, port, ip, mac)
-
-    def stop(self, request):
-        statuses = []
-        for d in self.daemons:
-            statuses.append((d, d.stop()))
-        rep = getattr(request.node, "rep_call", None)
-        for d, status in statuses:
-            log = d.log()
-            if rep is None or rep.failed:
-                print(f"\n---- pontoond in {d.ns} ----\n{log}")
-            assert "Sanitizer" not in log and "runtime error:" not in log, log
-            assert status == 0, log
-
-
-@pytest.fixture
+@pytest.fixture(params=["netdev", "system"])
 def hosts(net, workdir, request):
-    h = Hosts(net, workdir)
+    """Every test with hosts runs on both datapaths: on `system` a vxlan port
+    is carried by the kernel's vxlan_sys device and the eBPF programs, a
+    geneve one (this kernel has no geneve module) by userspace."""
+    h = Hosts(net, workdir, datapath_type=request.param)
     yield h
     h.stop(request)
 
 
-def add_tunnel(cli, bridge, name, kind, remote, key, *extra):
-    cli("add-port", bridge, name, "--", "set", "Interface", name, f"type={kind}",
-        f"options:remote_ip={remote}", f"options:key={key}", *extra)
-
-
-def tunnel_port_of(cli, bridge, mac, timeout=5):
-    """The port fdb/show has learned `mac` on."""
-    found = {}
-
-    def learned():
-        for port, _vlan, m, _age in ph.parse_fdb(cli("fdb/show", bridge)):
-            if m.lower() == mac.lower():
-                found["port"] = port
-                return True
-        return False
-    ph.wait_until(learned, timeout=timeout, what=f"{mac} learned on {bridge}")
-    return found["port"]
-
-
-def ofport(cli, name):
-    return cli.get("Interface", name, "ofport")
+def expected_datapath(hosts, kind="vxlan"):
+    return "kernel" if hosts.datapath_type == "system" and kind == "vxlan" else "userspace"
 
 
 # ---------------------------------------------------------------- (a) kernel vxlan
@@ -145,7 +49,7 @@ def test_vxlan_to_the_linux_kernel_pings_learns_and_encapsulates(net, hosts, pre
     ph.sh("ip", "-n", k_ns, "link", "set", kguest.port, "master", kbr)
 
     br, tnl = net.name("br"), net.name("t1")
-    cli("add-br", br)
+    cli.add_br(br)
     pguest = hosts.guest(p_ns, "pg", f"{GUESTS}.0.1")
     cli("add-port", br, pguest.port)
     add_tunnel(cli, br, tnl, "vxlan", f"{UNDERLAY}.2", 100)
@@ -178,7 +82,8 @@ def test_vxlan_to_the_linux_kernel_pings_learns_and_encapsulates(net, hosts, pre
     show = cli("dpif/show")
     # As OVS: the tunnel's datapath port is its UDP port's listener, numbered 1 here.
     assert re.search(rf"{tnl} \d+/1: \(vxlan: key=100, remote_ip={UNDERLAY}\.2\)", show), show
-    assert re.search(rf"TUNNEL remote:{UNDERLAY}\.2 vni:100 inner_mtu:1450", show), show
+    assert re.search(rf"TUNNEL remote:{UNDERLAY}\.2 vni:100 inner_mtu:1450 .* "
+                     rf"datapath:{expected_datapath(hosts)}\n", show), show
     ports = cli("tnl/ports/show")
     assert ports == "Listening ports:\nvxlan_sys_4789 (1) ref_cnt=1\n", ports
     ph.wait_until(lambda: cli.get("Interface", tnl, "mtu") == "1450", timeout=10,
@@ -196,7 +101,7 @@ def test_pontoon_to_pontoon_two_vnis_are_isolated(net, hosts, kind):
     for ns, cli, me, peer, n in ((a_ns, a, 1, 2, "a"), (b_ns, b, 2, 1, "b")):
         for vni in (100, 200):
             br, tnl = net.name(f"{n}{vni // 100}"), net.name(f"{n}t{vni // 100}")
-            cli("add-br", br)
+            cli.add_br(br)
             g = hosts.guest(ns, f"{n}g{vni // 100}", f"{GUESTS}.0.{me}")
             cli("add-port", br, g.port)
             add_tunnel(cli, br, tnl, kind, f"{UNDERLAY}.{peer}", vni)
@@ -220,7 +125,8 @@ def test_pontoon_to_pontoon_two_vnis_are_isolated(net, hosts, kind):
                check=False)
     assert r.returncode != 0
     show = a("dpif/show")
-    m = re.search(rf"{net.name('at1')} .*\n.*\n.*\n\s+TUNNEL .*inner_mtu:1450 too_big:(\d+)", show)
+    m = re.search(rf"{net.name('at1')} .*\n(?:.*\n)*?\s+TUNNEL .*inner_mtu:1450 too_big:(\d+)"
+                  rf" .*datapath:{expected_datapath(hosts, kind)}\n", show)
     assert m and int(m.group(1)) >= 1, show
 
 
@@ -239,7 +145,7 @@ def test_full_mesh_broadcast_reaches_each_host_once(net, hosts):
         addr[(x, y)], addr[(y, x)] = ix, iy
     for n in names:
         br = net.name(f"m{n}")
-        clis[n]("add-br", br)
+        clis[n].add_br(br)
         guests[n] = hosts.guest(nss[n], f"g{n}", f"{GUESTS}.1.{ips[n]}")
         clis[n]("add-port", br, guests[n].port)
         for other in names:
@@ -274,7 +180,7 @@ def test_full_mesh_broadcast_reaches_each_host_once(net, hosts):
 ])
 def test_bad_options_leave_the_database_unchanged(pontoon, daemon, net, options, message):
     br = net.name("br")
-    pontoon("add-br", br)
+    pontoon.add_br(br)
     before = pontoon.dump()
     tnl = net.name("t1")
     err = pontoon.fails("add-port", br, tnl, "--", "set", "Interface", tnl, *options)
@@ -318,7 +224,7 @@ def test_large_tcp_transfer_through_the_tunnel_arrives_intact(net, hosts):
     gs = []
     for ns, cli, me, peer in ((a_ns, a, 1, 2), (b_ns, b, 2, 1)):
         br = net.name(f"x{me}")
-        cli("add-br", br)
+        cli.add_br(br)
         g = hosts.guest(ns, f"xg{me}", f"{GUESTS}.2.{me}")
         cli("add-port", br, g.port)
         add_tunnel(cli, br, net.name(f"xt{me}"), "vxlan", f"{UNDERLAY}.{peer}", 42)
@@ -426,7 +332,7 @@ def test_interop_with_open_vswitch_userspace(net, hosts, ovs, kind):
               "priority=200,dl_type=0x88b6,actions=set_field:0x1->tun_metadata1,NORMAL")
 
     br, tnl = net.name("br"), net.name("t1")
-    cli("add-br", br)
+    cli.add_br(br)
     pg = hosts.guest(p_ns, "pg", f"{GUESTS}.3.1")
     cli("add-port", br, pg.port)
     add_tunnel(cli, br, tnl, kind, o_ip, key, *csum)
@@ -506,7 +412,7 @@ def test_two_vlans_over_one_tunnel_are_isolated(net, hosts):
     guests = {}
     for ns, cli, me, peer, n in ((a_ns, a, 1, 2, "a"), (b_ns, b, 2, 1, "b")):
         br = net.name(f"v{n}")
-        cli("add-br", br)
+        cli.add_br(br)
         add_tunnel(cli, br, net.name(f"v{n}t"), "vxlan", f"{UNDERLAY}.{peer}", 300)
         for vlan in (10, 20):
             # Same addresses on both VLANs: only the tag keeps them apart.
@@ -549,7 +455,7 @@ def test_remote_host_restart_traffic_resumes(net, hosts):
     gs = []
     for ns, cli, me, peer in ((a_ns, a, 1, 2), (b_ns, b, 2, 1)):
         br = net.name(f"r{me}")
-        cli("add-br", br)
+        cli.add_br(br)
         g = hosts.guest(ns, f"rg{me}", f"{GUESTS}.5.{me}")
         cli("add-port", br, g.port)
         add_tunnel(cli, br, net.name(f"rt{me}"), "vxlan", f"{UNDERLAY}.{peer}", 77)
@@ -557,8 +463,136 @@ def test_remote_host_restart_traffic_resumes(net, hosts):
     gs[0].ping_until(gs[1].ip, timeout=15)
 
     b_daemon.stop(sig=signal.SIGKILL)
-    assert not gs[0].ping(gs[1].ip, count=1)
+    # Without its daemon B's userspace datapath is gone; its kernel fast
+    # path (programs, maps and tunnel device pinned) keeps forwarding.
+    assert gs[0].ping(gs[1].ip, count=1) == (hosts.datapath_type == "system")
     b_daemon.start()
     gs[0].ping_until(gs[1].ip, timeout=20)
     assert gs[1].ping(gs[0].ip)
     assert tunnel_port_of(b, net.name("r2"), gs[0].mac) == ofport(b, net.name("rt2"))
+
+
+# ---------------------------------------------------------------- (i) IPv6 underlay
+def test_ipv6_underlay(net, hosts):
+    """remote_ip an IPv6 address (2001:2::/48): the guests' IPv4 rides IPv6
+    outer headers, inner MTU 1500 - 70."""
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.inet import UDP
+    from scapy.layers.vxlan import VXLAN
+    a_ns, a = hosts.pontoon_host("A")
+    b_ns, b = hosts.pontoon_host("B")
+    a_if, _ = hosts.underlay6(a_ns, "2001:2::1", b_ns, "2001:2::2")
+    gs = []
+    for ns, cli, me, peer in ((a_ns, a, 1, 2), (b_ns, b, 2, 1)):
+        br = net.name(f"s{me}")
+        cli.add_br(br)
+        g = hosts.guest(ns, f"sg{me}", f"{GUESTS}.6.{me}")
+        cli("add-port", br, g.port)
+        add_tunnel(cli, br, net.name(f"st{me}"), "vxlan", f"2001:2::{peer}", 66)
+        gs.append(g)
+    gs[0].ping_until(gs[1].ip, timeout=15)
+    assert gs[1].ping(gs[0].ip)
+    with ph.Capture(a_ns, a_if) as cap:
+        assert gs[0].ping(gs[1].ip, count=2)
+    outer = [f for f in cap.frames if f.haslayer(IPv6) and f.haslayer(UDP)
+             and f[UDP].dport == 4789 and f.haslayer(VXLAN)]
+    assert {f[IPv6].src for f in outer} == {"2001:2::1", "2001:2::2"}, \
+        [f.summary() for f in cap.frames]
+    assert all(f[VXLAN].vni == 66 for f in outer)
+    # IPv6 outer header: 40 + 8 + 8 + 14 = 70 bytes on a 1500 underlay.
+    ph.wait_until(lambda: a.get("Interface", net.name("st1"), "mtu") == "1430", timeout=10,
+                  what="the IPv6 tunnel's inner MTU")
+    show = a("dpif/show")
+    assert f"datapath:{expected_datapath(hosts)}" in show, show
+
+
+# ---------------------------------------------------------------- (j) hub and spoke
+def test_hub_and_spoke_with_split_horizon_off(net, hosts):
+    """A and C reach each other only through hub B (no A-C tunnel): B must
+    forward from tunnel to tunnel, floods too, which
+    other_config:tunnel-split-horizon=false allows."""
+    from scapy.layers.l2 import Ether
+    nss, clis, guests, brs = {}, {}, {}, {}
+    for n in "ABC":
+        nss[n], clis[n] = hosts.pontoon_host(n)
+    hosts.underlay(nss["A"], f"{UNDERLAY}.1", nss["B"], f"{UNDERLAY}.2")
+    hosts.underlay(nss["C"], f"{UNDERLAY}.3", nss["B"], f"{UNDERLAY}.4")
+    for n, ip in (("A", 1), ("B", 2), ("C", 3)):
+        brs[n] = net.name(f"h{n}")
+        clis[n].add_br(brs[n])
+        guests[n] = hosts.guest(nss[n], f"hg{n}", f"{GUESTS}.7.{ip}")
+        clis[n]("add-port", brs[n], guests[n].port)
+    add_tunnel(clis["A"], brs["A"], net.name("tAB"), "vxlan", f"{UNDERLAY}.2", 9,
+               f"options:local_ip={UNDERLAY}.1")
+    add_tunnel(clis["C"], brs["C"], net.name("tCB"), "vxlan", f"{UNDERLAY}.4", 9,
+               f"options:local_ip={UNDERLAY}.3")
+    add_tunnel(clis["B"], brs["B"], net.name("tBA"), "vxlan", f"{UNDERLAY}.1", 9,
+               f"options:local_ip={UNDERLAY}.2")
+    add_tunnel(clis["B"], brs["B"], net.name("tBC"), "vxlan", f"{UNDERLAY}.3", 9,
+               f"options:local_ip={UNDERLAY}.4")
+    clis["B"]("set", "bridge", brs["B"], "other_config:tunnel-split-horizon=false")
+    guests["A"].ping_until(guests["C"].ip, timeout=15)
+    assert guests["C"].ping(guests["A"].ip)
+    assert tunnel_port_of(clis["B"], brs["B"], guests["A"].mac) == ofport(clis["B"],
+                                                                          net.name("tBA"))
+    assert tunnel_port_of(clis["B"], brs["B"], guests["C"].mac) == ofport(clis["B"],
+                                                                          net.name("tBC"))
+    # A broadcast from A reaches C once through the hub, and B's own guest.
+    marker = ph.new_marker("hub")
+    frame = Ether(src=guests["A"].mac, dst="ff:ff:ff:ff:ff:ff", type=0x88b5) / marker
+    with guests["C"].capture() as cap_c, guests["B"].capture() as cap_b:
+        guests["A"].send(frame)
+        time.sleep(0.5)
+    assert len(ph.marker_frames(cap_c.received, marker)) == 1
+    assert len(ph.marker_frames(cap_b.received, marker)) == 1
+    # Split horizon back on (the default): the hub no longer floods tunnel to tunnel.
+    clis["B"]("remove", "bridge", brs["B"], "other_config", "tunnel-split-horizon")
+    time.sleep(0.3)
+    marker = ph.new_marker("hub2")
+    frame = Ether(src=guests["A"].mac, dst="ff:ff:ff:ff:ff:ff", type=0x88b5) / marker
+    with guests["C"].capture() as cap_c, guests["B"].capture() as cap_b:
+        guests["A"].send(frame)
+        time.sleep(0.5)
+    assert ph.marker_frames(cap_c.received, marker) == []
+    assert len(ph.marker_frames(cap_b.received, marker)) == 1
+
+
+# ---------------------------------------------------------------- (k) the seed's ifcfg-br1
+def test_underlay_on_an_internal_port_over_a_bond(net, hosts):
+    """The host's underlay address on a Pontoon internal port (the seed's
+    ifcfg-br1 pattern) of a bridge whose uplink is an LACP bond of two veths;
+    the guests' bridge tunnels over it."""
+    nss, clis, guests = {}, {}, {}
+    for n in "AB":
+        nss[n], clis[n] = hosts.pontoon_host(n)
+    links = []
+    for i in (1, 2):
+        a, b = net.name(f"l{i}a"), net.name(f"l{i}b")
+        ph.sh("ip", "link", "add", "name", a, "type", "veth", "peer", "name", b)
+        for dev, n in ((a, "A"), (b, "B")):
+            ph.sh("ip", "link", "set", dev, "netns", nss[n])
+            ph.sh("ip", "-n", nss[n], "link", "set", dev, "up")
+        links.append((a, b))
+    for n, me, peer, side in (("A", 1, 2, 0), ("B", 2, 1, 1)):
+        ul, bond = net.name(f"ul{n}"), net.name(f"bd{n}")
+        clis[n].add_br(ul)
+        # LACP between the two bonds: each may then take frames on either
+        # member, whichever one the other side made active.
+        clis[n]("add-bond", ul, bond, links[0][side], links[1][side], "lacp=active")
+        ph.sh("ip", "-n", nss[n], "addr", "add", f"{UNDERLAY}.{me}/24", "dev", ul)
+        ph.sh("ip", "-n", nss[n], "link", "set", ul, "up")
+        br = net.name(f"g{n}")
+        clis[n].add_br(br)
+        guests[n] = hosts.guest(nss[n], f"gg{n}", f"{GUESTS}.8.{me}")
+        clis[n]("add-port", br, guests[n].port)
+        add_tunnel(clis[n], br, net.name(f"gt{n}"), "vxlan", f"{UNDERLAY}.{peer}", 31)
+    ph.wait_until(lambda: ns_exec(nss["A"], "ping", "-n", "-c", "1", "-W", "1",
+                                  f"{UNDERLAY}.2", check=False).returncode == 0,
+                  timeout=15, what="the underlay through the internal ports and bonds")
+    guests["A"].ping_until(guests["B"].ip, timeout=15)
+    assert guests["B"].ping(guests["A"].ip, count=3)
+    assert tunnel_port_of(clis["B"], net.name("gB"), guests["A"].mac) == \
+        ofport(clis["B"], net.name("gtB"))
+    # The inner MTU follows the internal port's route: 1500 - 50.
+    ph.wait_until(lambda: clis["A"].get("Interface", net.name("gtA"), "mtu") == "1450",
+                  timeout=10, what="the tunnel's inner MTU over the internal port")
