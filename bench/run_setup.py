@@ -45,7 +45,7 @@ def run_meta(args, prefix, **fields):
 def pontoon_not_built(kind, args, label):
     """A result recording that pontoond is missing, or None when it is there
     (or `kind` is not Pontoon)."""
-    if kind != "pontoon" or (args.build / "pontoond").exists():
+    if not kind.startswith("pontoon") or (args.build / "pontoond").exists():
         return None
     return {"switch": kind, "label": label,
             "errors": {"build": f"{args.build}/pontoond not built"}}

@@ -17,9 +17,13 @@ underlay veth has MTU 1550 so that the guests keep 1500 inside the tunnel
     (OVS's userspace tunneling howto), br-int with the guest port and a vxlan
     port, the remote's MAC given with tnl/arp/set; veth offloads off (as
     bench/bench.py measures OVS).
-  - pontoon: per host BUILD/pontoond, br0 with the guest port and a vxlan port;
-    the underlay address on the veth itself (the host's IP stack carries the
-    tunnel); veth offloads on.
+  - pontoon: per host BUILD/pontoond, br0 (datapath_type=netdev: the
+    userspace datapath) with the guest port and a vxlan port; the underlay
+    address on the veth itself (the host's IP stack carries the tunnel);
+    veth offloads on.
+  - pontoon-system: the same with datapath_type=system: the eBPF kernel
+    fast path, the vxlan port carried by the kernel's collect-metadata
+    device vxlan_sys_4789.
 
 Figures (the functions of bench/bench.py, on h1 and h2): TCP 1 and 4 streams
 (iperf3), 64-byte UDP offered/received/loss (bench/pktgen), ping RTT, and the
@@ -50,8 +54,10 @@ from procstat import proc_cpu_seconds  # noqa: E402
 from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
 from run_setup import finish_args, pontoon_not_built, run_meta  # noqa: E402
 
-SWITCHES = ["kernel", "ovs", "pontoon"]
-LABELS = {"kernel": "kernel vxlan+bridge", "ovs": "OVS userspace", "pontoon": "Pontoon"}
+SWITCHES = ["kernel", "ovs", "pontoon", "pontoon-system"]
+LABELS = {"kernel": "kernel vxlan+bridge", "ovs": "OVS userspace", "pontoon": "Pontoon",
+          "pontoon-system": "Pontoon system"}
+PONTOONS = ["pontoon", "pontoon-system"]
 UNDERLAY = {"s1": "198.19.0.1", "s2": "198.19.0.2"}
 UNDERLAY_MTU = 1550
 VNI = 100
@@ -196,6 +202,7 @@ class Ovs:
 class Pontoon:
     kind = "pontoon"
     offloads = True
+    datapath_type = "netdev"
 
     def __init__(self, r, topo, args):
         self.r, self.topo, self.args = r, topo, args
@@ -207,7 +214,8 @@ class Pontoon:
         t.address_underlay()
         for d, (ns, me, remote) in zip(self.daemons, t.hosts()):
             d.start()
-            d.ctl(["add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"])
+            d.ctl(["add-br", "br0", "--", "set", "bridge", "br0",
+                   f"datapath_type={self.datapath_type}"])
             d.ctl(["add-port", "br0", t.guest_port])
             d.ctl(["add-port", "br0", "vx", "--", "set", "Interface", "vx", "type=vxlan",
                    f"options:remote_ip={remote}", f"options:key={VNI}"])
@@ -223,7 +231,16 @@ class Pontoon:
             d.stop(self.args.keep_logs)
 
 
-SWITCH_CLASSES = {"kernel": Kernel, "ovs": Ovs, "pontoon": Pontoon}
+class PontoonSystem(Pontoon):
+    kind = "pontoon-system"
+    datapath_type = "system"
+
+    def describe(self):
+        return "pontoond per host, eBPF kernel fast path, vxlan on the kernel's vxlan_sys device"
+
+
+SWITCH_CLASSES = {"kernel": Kernel, "ovs": Ovs, "pontoon": Pontoon,
+                  "pontoon-system": PontoonSystem}
 
 
 # ---------------------------------------------------------------- one switch
@@ -295,13 +312,16 @@ def value(res, key, field):
 
 def compute_targets(results):
     out = []
-    p = results.get("pontoon")
-    for peer, want in TARGETS:
-        for key in ("tcp1", "tcp4"):
-            x = ratio(value(p, key, "gbps"), value(results.get(peer), key, "gbps"))
-            out.append({"figure": key, "peer": peer, "target": want,
-                        "ratio": round(x, 3) if x is not None else None,
-                        "met": None if x is None else x >= want})
+    for mine in PONTOONS:
+        p = results.get(mine)
+        if not p:
+            continue
+        for peer, want in TARGETS:
+            for key in ("tcp1", "tcp4"):
+                x = ratio(value(p, key, "gbps"), value(results.get(peer), key, "gbps"))
+                out.append({"figure": key, "pontoon": mine, "peer": peer, "target": want,
+                            "ratio": round(x, 3) if x is not None else None,
+                            "met": None if x is None else x >= want})
     return out
 
 
@@ -311,23 +331,23 @@ def report(doc, out):
           f"VXLAN VNI {VNI}, underlay MTU {UNDERLAY_MTU}), {m['cpus']} CPUs, kernel "
           f"{m['kernel']}, TCP cc {m['tcp_congestion_control']}, git {m['git']}", file=out)
     kinds = [k for k in SWITCHES if k in results]
+    peers = [k for k in kinds if k not in PONTOONS]
+    mine = [k for k in PONTOONS if k in results]
     head = ["figure"] + [LABELS[k] for k in kinds]
-    if "pontoon" in results:
-        head += [f"Pontoon/{LABELS[k].split()[0]}" for k in kinds if k != "pontoon"]
+    short = {"pontoon": "P", "pontoon-system": "Psys"}
+    head += [f"{short[m]}/{LABELS[k].split()[0]}" for m in mine for k in peers]
     rows = []
     for label, key, field in ROWS:
         row = [label] + [fmt(value(results[k], key, field)) for k in kinds]
-        if "pontoon" in results:
-            row += [fmt(ratio(value(results["pontoon"], key, field),
-                              value(results[k], key, field)), "x")
-                    for k in kinds if k != "pontoon"]
+        row += [fmt(ratio(value(results[m], key, field), value(results[k], key, field)), "x")
+                for m in mine for k in peers]
         rows.append(row)
     print_table(head, rows, out)
     print("\nTargets (issue 15):", file=out)
     for t in doc["targets"]:
         verdict = "-" if t["met"] is None else "met" if t["met"] else "NOT met"
-        print(f"  {t['figure']}: Pontoon / {LABELS[t['peer']]} = {fmt(t['ratio'], 'x')} "
-              f"(target >= {t['target']}x): {verdict}", file=out)
+        print(f"  {t['figure']}: {LABELS[t['pontoon']]} / {LABELS[t['peer']]} = "
+              f"{fmt(t['ratio'], 'x')} (target >= {t['target']}x): {verdict}", file=out)
     print_errors([(results[k]["label"], name, text) for k in kinds
                   for name, text in results[k].get("errors", {}).items()], out, max_lines=6)
 

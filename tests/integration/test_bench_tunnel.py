@@ -24,13 +24,17 @@ def doc(results):
             "results": results, "targets": tunnel.compute_targets(results)}
 
 
-def test_targets_are_pontoon_over_the_kernel_and_over_ovs():
+def test_targets_are_each_pontoon_over_the_kernel_and_over_ovs():
     got = tunnel.compute_targets({"kernel": result("kernel", 10.0, 12.0),
                                   "ovs": result("ovs", 0.5, 1.0),
-                                  "pontoon": result("pontoon", 9.5, 9.0)})
-    by = {(t["figure"], t["peer"]): t for t in got}
-    assert by[("tcp1", "kernel")] == {"figure": "tcp1", "peer": "kernel", "target": 0.9,
-                                      "ratio": 0.95, "met": True}
+                                  "pontoon": result("pontoon", 9.5, 9.0),
+                                  "pontoon-system": result("pontoon-system", 10.0, 12.6)})
+    mine = {(t["figure"], t["peer"]): t for t in got if t["pontoon"] == "pontoon-system"}
+    assert mine[("tcp1", "kernel")]["ratio"] == 1.0 and mine[("tcp4", "kernel")]["met"]
+    assert mine[("tcp4", "ovs")]["ratio"] == 12.6 and mine[("tcp4", "ovs")]["met"]
+    by = {(t["figure"], t["peer"]): t for t in got if t["pontoon"] == "pontoon"}
+    assert by[("tcp1", "kernel")] == {"figure": "tcp1", "pontoon": "pontoon", "peer": "kernel",
+                                      "target": 0.9, "ratio": 0.95, "met": True}
     assert by[("tcp4", "kernel")]["ratio"] == 0.75 and by[("tcp4", "kernel")]["met"] is False
     assert by[("tcp1", "ovs")]["ratio"] == 19.0 and by[("tcp1", "ovs")]["met"] is True
     assert by[("tcp4", "ovs")]["ratio"] == 9.0 and by[("tcp4", "ovs")]["met"] is False
@@ -50,11 +54,24 @@ def test_the_table_has_a_column_per_switch_and_pontoons_ratios():
     lines = text.splitlines()
     head = next(x for x in lines if x.startswith("figure"))
     assert head.split("  ")[0] == "figure"
-    for col in ("kernel vxlan+bridge", "OVS userspace", "Pontoon", "Pontoon/kernel",
-                "Pontoon/OVS"):
+    for col in ("kernel vxlan+bridge", "OVS userspace", "Pontoon", "P/kernel", "P/OVS"):
         assert col in head
+    assert "Psys/" not in head          # no pontoon-system result: no columns for it
     tcp1 = next(x for x in lines if x.startswith("TCP 1 stream")).split()
     assert tcp1[-5:] == ["10.0", "0.500", "9.500", "0.950x", "19.0x"]
     assert "tcp1: Pontoon / kernel vxlan+bridge = 0.950x (target >= 0.9x): met" in text
     assert "tcp4: Pontoon / OVS userspace = 9.000x (target >= 10.0x): NOT met" in text
     assert "OVS userspace: latency: no replies" in text
+
+
+def test_both_pontoons_get_ratio_columns():
+    out = io.StringIO()
+    tunnel.report(doc({"kernel": result("kernel", 10.0, 12.0),
+                       "pontoon": result("pontoon", 5.0, 6.0),
+                       "pontoon-system": result("pontoon-system", 10.0, 12.0)}), out)
+    text = out.getvalue()
+    head = next(x for x in text.splitlines() if x.startswith("figure"))
+    assert "Pontoon system" in head and "Psys/kernel" in head and "P/kernel" in head
+    tcp1 = next(x for x in text.splitlines() if x.startswith("TCP 1 stream")).split()
+    assert tcp1[-2:] == ["0.500x", "1.000x"]
+    assert "tcp1: Pontoon system / kernel vxlan+bridge = 1.000x (target >= 0.9x): met" in text
