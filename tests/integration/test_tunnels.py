@@ -180,7 +180,9 @@ def test_full_mesh_broadcast_reaches_each_host_once(net, hosts):
 ])
 def test_bad_options_leave_the_database_unchanged(pontoon, daemon, net, options, message):
     br = net.name("br")
-    pontoon.add_br(br)
+    # A netdev bridge: this daemon runs in the host's namespace, where a
+    # system bridge's tunnel would leave the kernel's vxlan_sys device behind.
+    pontoon("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
     before = pontoon.dump()
     tnl = net.name("t1")
     err = pontoon.fails("add-port", br, tnl, "--", "set", "Interface", tnl, *options)
