@@ -30,7 +30,7 @@ Figures (the functions of bench/bench.py, on h1 and h2): TCP 1 and 4 streams
 switches' CPU seconds during the TCP 1-stream test.  Targets of issue 15:
 TCP >= 0.9x the kernel and >= 10x OVS userspace.
 
-Run as root: bench/run --tunnel [--quick] [--only pontoon,kernel,ovs] [--json FILE|-]
+Run as root: bench/run --tunnel [--quick] [--rounds N] [--only pontoon,kernel,ovs] [--json FILE|-]
 Reports; never asserts.  Everything it starts it stops by PID, also on Ctrl-C.
 """
 
@@ -52,6 +52,7 @@ from ovs_daemons import OVS_SCHEMA, OvsDaemons  # noqa: E402
 from pontoon_daemon import PontoonDaemon  # noqa: E402
 from procstat import proc_cpu_seconds  # noqa: E402
 from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
+from rounds import combine  # noqa: E402
 from run_setup import finish_args, pontoon_not_built, run_meta  # noqa: E402
 
 SWITCHES = ["kernel", "ovs", "pontoon", "pontoon-system"]
@@ -310,6 +311,16 @@ def value(res, key, field):
     return (res or {}).get(key, {}).get(field)
 
 
+def with_rounds(targets, per_round):
+    """Each round's ratio beside the median's, when there were several."""
+    if len(per_round) > 1:
+        for t in targets:
+            t["rounds"] = [next((x["ratio"] for x in rt if (x["figure"], x["pontoon"], x["peer"])
+                                 == (t["figure"], t["pontoon"], t["peer"])), None)
+                           for rt in per_round]
+    return targets
+
+
 def compute_targets(results):
     out = []
     for mine in PONTOONS:
@@ -327,7 +338,8 @@ def compute_targets(results):
 
 def report(doc, out):
     m, results = doc["meta"], doc["results"]
-    print(f"\nPontoon tunnel benchmark ({m['mode']}, {m['seconds']} s per figure, "
+    rounds = f", median of {m['rounds']} rounds" if m.get("rounds", 1) > 1 else ""
+    print(f"\nPontoon tunnel benchmark ({m['mode']}, {m['seconds']} s per figure{rounds}, "
           f"VXLAN VNI {VNI}, underlay MTU {UNDERLAY_MTU}), {m['cpus']} CPUs, kernel "
           f"{m['kernel']}, TCP cc {m['tcp_congestion_control']}, git {m['git']}", file=out)
     kinds = [k for k in SWITCHES if k in results]
@@ -346,8 +358,11 @@ def report(doc, out):
     print("\nTargets (issue 15):", file=out)
     for t in doc["targets"]:
         verdict = "-" if t["met"] is None else "met" if t["met"] else "NOT met"
+        spread = ""
+        if t.get("rounds"):
+            spread = "   rounds: " + " ".join(fmt(x, "x") for x in t["rounds"])
         print(f"  {t['figure']}: {LABELS[t['pontoon']]} / {LABELS[t['peer']]} = "
-              f"{fmt(t['ratio'], 'x')} (target >= {t['target']}x): {verdict}", file=out)
+              f"{fmt(t['ratio'], 'x')} (target >= {t['target']}x): {verdict}{spread}", file=out)
     print_errors([(results[k]["label"], name, text) for k in kinds
                   for name, text in results[k].get("errors", {}).items()], out, max_lines=6)
 
@@ -363,6 +378,9 @@ def parse_args(argv):
     ap.add_argument("--build", default="build", help="build directory (default build/)")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON ('-': stdout)")
     ap.add_argument("--seconds", type=float, help="seconds per figure (default 10, quick 2)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure every switch this many times, interleaved, and report the "
+                         "median of each figure with each round's ratios (default 1)")
     ap.add_argument("--pktgen-cpu", type=int, help="pin the packet generator to this CPU")
     ap.add_argument("--frame-len", type=int, default=64, help="UDP test frame length (default 64)")
     ap.add_argument("--flows", type=int, default=1, help="UDP source ports the generator cycles")
@@ -373,6 +391,8 @@ def parse_args(argv):
     ap.add_argument("-v", "--verbose", action="store_true", help="print every command")
     args = ap.parse_args(argv)
     finish_args(ap, args, SWITCHES, default_seconds=(2, 10))
+    if args.rounds < 1:
+        ap.error("--rounds: at least 1")
     args.ping_count = max(100, int(args.seconds / 0.002 / (2 if args.quick else 1)))
     return args
 
@@ -398,28 +418,40 @@ def main(argv):
     doc = {"meta": run_meta(args, prefix, bench="tunnel", mode="quick" if args.quick else "full",
                             seconds=args.seconds, ping_count=args.ping_count, vni=VNI,
                             underlay_mtu=UNDERLAY_MTU, frame_len=args.frame_len,
-                            udp_sink=args.sink),
+                            udp_sink=args.sink, rounds=args.rounds),
            "results": {}}
     t0 = time.monotonic()
     interrupted = False
+    rounds, current = [], {}
     try:
-        for kind in SWITCHES:
-            if kind not in args.only:
-                continue
-            missing = pontoon_not_built(kind, args, LABELS[kind])
-            if missing:
-                doc["results"][kind] = missing
-                continue
-            log(f"=== {LABELS[kind]} (namespaces {prefix}-*)")
-            doc["results"][kind] = bench_switch(r, kind, prefix, args)
+        for i in range(1, args.rounds + 1):
+            current = {}
+            for kind in SWITCHES:
+                if kind not in args.only:
+                    continue
+                missing = pontoon_not_built(kind, args, LABELS[kind])
+                if missing:
+                    current[kind] = missing
+                    continue
+                of = f" round {i}/{args.rounds}:" if args.rounds > 1 else ""
+                log(f"==={of} {LABELS[kind]} (namespaces {prefix}-*)")
+                current[kind] = bench_switch(r, kind, prefix, args)
+            rounds.append(current)
     except KeyboardInterrupt:
         interrupted = True
         log("interrupted: cleaning up")
     finally:
         r.stop_all()
         remove_leftover_namespaces(r, prefix)
+    if not rounds:
+        rounds = [current]          # interrupted in the first round: what it has
     doc["meta"]["elapsed_s"] = round(time.monotonic() - t0, 1)
-    doc["targets"] = compute_targets(doc["results"])
+    doc["meta"]["rounds"] = len(rounds)
+    doc["results"] = combine(rounds)
+    if len(rounds) > 1:
+        doc["rounds"] = rounds
+    doc["targets"] = with_rounds(compute_targets(doc["results"]),
+                                 [compute_targets(rr) for rr in rounds])
     report(doc, sys.stderr if args.json == "-" else sys.stdout)
     if args.json:
         write_json(doc, args.json)

@@ -75,3 +75,26 @@ def test_both_pontoons_get_ratio_columns():
     tcp1 = next(x for x in text.splitlines() if x.startswith("TCP 1 stream")).split()
     assert tcp1[-2:] == ["0.500x", "1.000x"]
     assert "tcp1: Pontoon system / kernel vxlan+bridge = 1.000x (target >= 0.9x): met" in text
+
+
+def test_rounds_give_each_rounds_ratio_beside_the_median():
+    from rounds import combine
+    per_round = [{"kernel": result("kernel", 10.0, 20.0),
+                  "pontoon-system": result("pontoon-system", 8.0, 18.0)},
+                 {"kernel": result("kernel", 12.0, 20.0),
+                  "pontoon-system": result("pontoon-system", 12.0, 20.0)},
+                 {"kernel": result("kernel", 11.0, 20.0),
+                  "pontoon-system": result("pontoon-system", 10.0, 19.0)}]
+    results = combine(per_round)
+    assert results["pontoon-system"]["tcp1"]["gbps"] == 10.0
+    targets = tunnel.with_rounds(tunnel.compute_targets(results),
+                                 [tunnel.compute_targets(r) for r in per_round])
+    t = next(t for t in targets if (t["figure"], t["peer"]) == ("tcp1", "kernel"))
+    assert t["ratio"] == 0.909 and t["rounds"] == [0.8, 1.0, 0.909]
+    out = io.StringIO()
+    d = doc(results)
+    d["meta"]["rounds"] = 3
+    d["targets"] = targets
+    tunnel.report(d, out)
+    assert "median of 3 rounds" in out.getvalue()
+    assert "rounds: 0.800x 1.000x 0.909x" in out.getvalue()
