@@ -30,6 +30,16 @@ struct worker {
     int epoll_fd;
     struct poll_policy poll;
     int *rxq_fds;                         /* per config->rxqs[i]: the fd in epoll_fd, or -1 */
+    /* The rx queue of each polled fd: epoll events carry the fd (plus one;
+     * 0 is the wake eventfd), so a new snapshot adds and removes only the
+     * fds that came or went.  Building the epoll set afresh at every
+     * change cost a 1000-port bridge as much as the change itself. */
+    const struct dp_rxq **by_fd;          /* indexed by fd; NULL: not polled */
+    uint32_t *wanted;                     /* by fd: the snapshot generation that polls it */
+    size_t by_fd_size;
+    int *polled;                          /* the fds in epoll_fd now */
+    size_t n_polled;
+    uint32_t generation;
     struct packet *batch[PACKET_BATCH_MAX];
     struct dp_output *output;
     struct dp_worker_stats stats;         /* written by the worker only */
@@ -58,25 +68,82 @@ static inline void stat_add(uint64_t *counter, uint64_t n)
     __atomic_store_n(counter, *counter + n, __ATOMIC_RELAXED);
 }
 
-/* Polls rx queue q's fd in epoll_fd (the event carries the queue). */
-static void poll_rxq_fd(int epoll_fd, const struct dp_rxq *q, int fd)
+static bool by_fd_reserve(struct worker *w, int fd)
 {
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = (void *)q };
-    if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-        log_warn("%s: cannot poll rx queue %u: %s", q->port->name, q->queue, strerror(errno));
+    if ((size_t)fd < w->by_fd_size)
+        return true;
+    size_t size = w->by_fd_size ? w->by_fd_size : 64;
+    while (size <= (size_t)fd)
+        size *= 2;
+    const struct dp_rxq **by_fd = realloc(w->by_fd, size * sizeof *by_fd);
+    if (by_fd)
+        w->by_fd = by_fd;
+    uint32_t *wanted = by_fd ? realloc(w->wanted, size * sizeof *wanted) : NULL;
+    if (wanted)
+        w->wanted = wanted;
+    int *polled = wanted ? realloc(w->polled, size * sizeof *polled) : NULL;
+    if (!polled)
+        return false;
+    w->polled = polled;
+    memset(w->by_fd + w->by_fd_size, 0, (size - w->by_fd_size) * sizeof *w->by_fd);
+    memset(w->wanted + w->by_fd_size, 0, (size - w->by_fd_size) * sizeof *w->wanted);
+    w->by_fd_size = size;
+    return true;
 }
 
-/* The wake eventfd is registered with a NULL pointer; rx queues with their dp_rxq. */
+/* Polls rx queue q's fd (or points the fd, polled already, at q). */
+static void poll_rxq_fd(struct worker *w, const struct dp_rxq *q, int fd)
+{
+    if (!by_fd_reserve(w, fd)) {
+        log_err("worker %u: out of memory for rx queue fds", w->index);
+        return;
+    }
+    w->wanted[fd] = w->generation;
+    if (w->by_fd[fd]) {
+        w->by_fd[fd] = q;
+        return;
+    }
+    struct epoll_event ev = { .events = EPOLLIN, .data.u64 = (uint64_t)fd + 1 };
+    if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        log_warn("%s: cannot poll rx queue %u: %s", q->port->name, q->queue, strerror(errno));
+        return;
+    }
+    w->by_fd[fd] = q;
+    w->polled[w->n_polled++] = fd;
+}
+
+/* Stops polling fd (at index i of w->polled). */
+static void unpoll_fd_at(struct worker *w, size_t i)
+{
+    int fd = w->polled[i];
+    epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, fd, NULL);   /* fails harmlessly if closed */
+    w->by_fd[fd] = NULL;
+    w->polled[i] = w->polled[--w->n_polled];
+}
+
+static void unpoll_fd(struct worker *w, int fd)
+{
+    for (size_t i = 0; i < w->n_polled; i++)
+        if (w->polled[i] == fd) {
+            unpoll_fd_at(w, i);
+            return;
+        }
+}
+
+/* The wake eventfd is registered with 0; rx queues with their fd plus one.
+ * The old snapshot's netdevs are still open here (control closes them
+ * after every worker acknowledged), so an fd number in both snapshots is
+ * the same file. */
 static int worker_watch_config(struct worker *w, struct dp_config *config)
 {
-    int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd < 0)
-        return -errno;
-    if (w->epoll_fd >= 0)
-        close(w->epoll_fd);
-    w->epoll_fd = epoll_fd;
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-    epoll_ctl(epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev);
+    if (w->epoll_fd < 0) {
+        w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        if (w->epoll_fd < 0)
+            return -errno;
+        struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 0 };
+        epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, w->wake_fd, &ev);
+    }
+    w->generation++;
     free(w->rxq_fds);
     w->rxq_fds = NULL;
     if (config && config->n_rxqs && !(w->rxq_fds = malloc(config->n_rxqs * sizeof(int))))
@@ -92,7 +159,13 @@ static int worker_watch_config(struct worker *w, struct dp_config *config)
             continue;
         if (w->rxq_fds)
             w->rxq_fds[i] = fd;
-        poll_rxq_fd(epoll_fd, rxq, fd);   /* rxq lives as long as the snapshot */
+        poll_rxq_fd(w, rxq, fd);   /* rxq lives as long as the snapshot */
+    }
+    for (size_t i = 0; i < w->n_polled;) {
+        if (w->wanted[w->polled[i]] != w->generation)
+            unpoll_fd_at(w, i);
+        else
+            i++;
     }
     if (dp_output_resize(w->output, config ? config->n_ports : 0) < 0)
         log_err("worker %u: out of memory for output queues", w->index);
@@ -128,9 +201,9 @@ static void watch_new_rxq_fd(struct worker *w, const struct dp_rxq *q)
     if (fd == w->rxq_fds[i])
         return;
     if (w->rxq_fds[i] >= 0)
-        epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, w->rxq_fds[i], NULL);
+        unpoll_fd(w, w->rxq_fds[i]);
     if (fd >= 0)
-        poll_rxq_fd(w->epoll_fd, q, fd);
+        poll_rxq_fd(w, q, fd);
     w->rxq_fds[i] = fd;
 }
 
@@ -153,7 +226,7 @@ static unsigned worker_poll_rxq(struct worker *w, const struct dp_rxq *q)
              * readable forever (a deleted tap does). */
             int fd = dev->class->rxq_fd(dev, rxq);
             if (fd >= 0)
-                epoll_ctl(w->epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+                unpoll_fd(w, fd);
             log_dbg("%s: rx queue %u: %s; no longer polled", port->name, rxq, strerror(-n));
             return total;
         }
@@ -217,11 +290,16 @@ static void *worker_main(void *arg)
         bool reconfigure = false;
         bool traffic = false;
         for (int i = 0; i < n; i++) {
-            if (!events[i].data.ptr) {
+            uint64_t tag = events[i].data.u64;
+            if (!tag) {
                 reconfigure = true;
                 continue;
             }
-            if (worker_poll_rxq(w, events[i].data.ptr))
+            /* Looked up now: an earlier event of this batch may have
+             * stopped polling it. */
+            size_t fd = (size_t)(tag - 1);
+            const struct dp_rxq *q = fd < w->by_fd_size ? w->by_fd[fd] : NULL;
+            if (q && worker_poll_rxq(w, q))
                 traffic = true;
         }
         if (traffic)
@@ -244,6 +322,9 @@ static void worker_free(struct worker *w)
         packet_free(w->batch[i]);
     dp_output_free(w->output);
     free(w->rxq_fds);
+    free(w->by_fd);
+    free(w->wanted);
+    free(w->polled);
     if (w->epoll_fd >= 0)
         close(w->epoll_fd);
     if (w->wake_fd >= 0)
