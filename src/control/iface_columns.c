@@ -49,19 +49,24 @@ static void vhost_status(const struct netdev_vhostuser_status *vhost, struct dat
     set_string_map(status, keys, values, 2);
 }
 
+/* Asks the kernel about the device, only when it is new, reopened or named
+ * in a link event since (see running_iface). */
+static void refresh_link(struct running_iface *iface)
+{
+    if (iface->link_known)
+        return;
+    iface->link_queries++;
+    iface->link_rc = netdev_get_link(iface->name, &iface->link);
+    iface->ethtool_rc = iface->link_rc < 0 ? iface->link_rc
+                                           : netdev_get_ethtool(iface->name, &iface->ethtool);
+    iface->link_known = true;
+}
+
 /* The kernel's view of a device of ours: none when it is missing or lives in
  * another namespace now (a tap handed to a guest's). */
 static void device_columns(struct running_iface *iface, struct datum out[N_COLS])
 {
-    const char *name = iface->name;
-    if (!iface->link_known) {
-        /* Only new, reopened or changed devices: see running_iface. */
-        iface->link_queries++;
-        iface->link_rc = netdev_get_link(name, &iface->link);
-        iface->ethtool_rc = iface->link_rc < 0 ? iface->link_rc
-                                               : netdev_get_ethtool(name, &iface->ethtool);
-        iface->link_known = true;
-    }
+    refresh_link(iface);
     if (iface->link_rc < 0)
         return;
     struct netdev_link link = iface->link;
@@ -126,6 +131,63 @@ static void build_columns(struct running_iface *iface, struct datum out[N_COLS])
     }
 }
 
+static uint64_t fnv(uint64_t hash, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        hash = (hash ^ p[i]) * 0x100000001b3ull;
+    return hash;
+}
+
+#define FNV_VALUE(hash, v) fnv(hash, &(v), sizeof(v))
+
+/* A hash of everything build_columns reads (the row's uuid too: a new row
+ * for the same interface is written afresh). */
+static uint64_t column_inputs(struct running_iface *iface)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    h = fnv(h, iface->uuid, strlen(iface->uuid));
+    h = fnv(h, iface->type, strlen(iface->type) + 1);
+    h = fnv(h, iface->error ? iface->error : "", iface->error ? strlen(iface->error) + 1 : 0);
+    h = FNV_VALUE(h, iface->ofport);
+    const void *netdev = iface->netdev;
+    h = FNV_VALUE(h, netdev);
+    struct netdev_vhostuser_status vhost;
+    if (iface->netdev && netdev_vhostuser_get_status(iface->netdev, &vhost) == 0) {
+        unsigned ready = 0;
+        for (unsigned q = 0; q < vhost.n_queues; q++)
+            ready += vhost.queues[q].ready;
+        h = FNV_VALUE(h, vhost.connected);
+        h = FNV_VALUE(h, ready);
+        return h;
+    }
+    if (netdev_tunnel_config(iface->netdev)) {
+        unsigned mtu = netdev_tunnel_inner_mtu(iface->netdev);
+        return FNV_VALUE(h, mtu);
+    }
+    if (!iface->netdev || !strcmp(iface->type, "patch"))
+        return h;
+    refresh_link(iface);
+    const struct netdev_link *l = &iface->link;
+    h = FNV_VALUE(h, iface->link_rc);
+    h = FNV_VALUE(h, iface->ethtool_rc);
+    h = FNV_VALUE(h, iface->carrier_changes_known);
+    h = FNV_VALUE(h, iface->carrier_changes_at_open);
+    h = FNV_VALUE(h, l->ifindex);
+    h = FNV_VALUE(h, l->up);
+    h = FNV_VALUE(h, l->carrier);
+    h = FNV_VALUE(h, l->mtu);
+    h = fnv(h, l->mac, sizeof l->mac);
+    h = FNV_VALUE(h, l->has_mac);
+    h = FNV_VALUE(h, l->carrier_changes);
+    const struct netdev_ethtool *e = &iface->ethtool;
+    h = fnv(h, e->driver, strnlen(e->driver, sizeof e->driver));
+    h = fnv(h, e->version, strnlen(e->version, sizeof e->version));
+    h = fnv(h, e->fw_version, strnlen(e->fw_version, sizeof e->fw_version));
+    h = FNV_VALUE(h, e->speed_mbps);
+    return FNV_VALUE(h, e->duplex);
+}
+
 static void destroy_columns(struct datum cols[N_COLS], const struct column_def *defs[N_COLS])
 {
     for (int c = 0; c < N_COLS; c++)
@@ -153,14 +215,31 @@ void iface_columns_write(struct switch_state *st)
             return;
         }
     }
-    /* Built once: the link columns cost a netlink request each. */
-    struct datum (*cols)[N_COLS] = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *cols);
-    if (!cols)
+    /* Built once: the link columns cost a netlink request each.  Only for
+     * interfaces whose inputs moved since the last write: a change to one
+     * port of a 1000-port bridge builds one row's columns, not 1000. */
+    size_t n = st->n_ifaces;
+    struct datum (*cols)[N_COLS] = calloc(n ? n : 1, sizeof *cols);
+    uint64_t *inputs = calloc(n ? n : 1, sizeof *inputs);
+    bool *built = calloc(n ? n : 1, sizeof *built);
+    if (!cols || !inputs || !built) {
+        free(cols);
+        free(inputs);
+        free(built);
         return;
+    }
     bool differs = false;
-    for (size_t i = 0; i < st->n_ifaces; i++) {
-        build_columns(st->ifaces[i], cols[i]);
-        const struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+    for (size_t i = 0; i < n; i++) {
+        struct running_iface *iface = st->ifaces[i];
+        inputs[i] = column_inputs(iface);
+        if (iface->reported_valid && iface->reported_inputs == inputs[i]) {
+            for (int c = 0; c < N_COLS; c++)
+                datum_init_empty(&cols[i][c]);
+            continue;
+        }
+        build_columns(iface, cols[i]);
+        built[i] = true;
+        const struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
         differs = differs || (row && row_differs(row, cols[i], defs));
     }
     char *err = NULL;
@@ -173,8 +252,9 @@ void iface_columns_write(struct switch_state *st)
         /* Only the rows whose values moved are written: a change to one port
          * rewrites one row, not every row of a 1000-port bridge.  (db_begin
          * may have reloaded: compare with what is stored now.) */
-        for (size_t i = 0; i < st->n_ifaces; i++) {
-            struct db_row *row = db_find_row_by_uuid(st->db, st->ifaces[i]->uuid);
+        for (size_t i = 0; i < n; i++) {
+            struct db_row *row = built[i] ? db_find_row_by_uuid(st->db, st->ifaces[i]->uuid)
+                                          : NULL;
             if (!row || !row_differs(row, cols[i], defs))
                 continue;
             for (int c = 0; c < N_COLS; c++)
@@ -183,9 +263,19 @@ void iface_columns_write(struct switch_state *st)
         if (db_commit(st->db, &err) < 0) {
             log_warn("cannot write interface status: %s", err);
             free(err);
+            differs = false;
+            for (size_t i = 0; i < n; i++)
+                built[i] = false;        /* not written: try again next time */
         }
     }
-    for (size_t i = 0; i < st->n_ifaces; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (built[i] && db_find_row_by_uuid(st->db, st->ifaces[i]->uuid)) {
+            st->ifaces[i]->reported_inputs = inputs[i];
+            st->ifaces[i]->reported_valid = true;
+        }
         destroy_columns(cols[i], defs);
+    }
     free(cols);
+    free(inputs);
+    free(built);
 }

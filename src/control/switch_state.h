@@ -57,6 +57,11 @@ struct running_iface {
     struct netdev_link link;
     struct netdev_ethtool ethtool;
     uint64_t link_queries;          /* times asked (dpif/show's JSON, for tests) */
+    /* What the reported Interface columns were last made from (a hash of
+     * every input of iface_columns.c's build_columns); while it stays the
+     * same the columns are neither rebuilt nor compared. */
+    uint64_t reported_inputs;
+    bool reported_valid;
     int kernel_ifindex;             /* in the bridge's kernel fast path, 0 if not */
     uint8_t kernel_flags;           /* there with these PBS_PORT_* flags */
 };
