@@ -195,15 +195,16 @@ static bool has_local_changes(const struct db *db)
 }
 
 /* Reloads unless memory already equals the file: nothing edited locally and
- * no other connection has committed since the last load. */
+ * no other connection has committed since the last load.  With nothing
+ * edited locally only the rows written since are read. */
 static int reload_if_stale(struct db *db, char **error)
 {
     int64_t version;
-    if (db->loaded && !has_local_changes(db) && !db_sql_data_version(db, &version)
-        && version == db->data_version) {
+    if (!db->loaded || has_local_changes(db))
+        return db_sql_load(db, error);
+    if (!db_sql_data_version(db, &version) && version == db->data_version)
         return 0;
-    }
-    return db_sql_load(db, error);
+    return db_sql_load_changes(db, error);
 }
 
 int db_reload(struct db *db, char **error)
@@ -235,6 +236,10 @@ static int begin_immediate(struct db *db, int timeout_ms, char **error)
     if (rc != SQLITE_OK) {
         *error = xasprintf("%s: cannot start a transaction: %s", db->path,
                            sqlite3_errmsg(db->sql));
+        return -1;
+    }
+    if (db_sql_begin_seq(db, error)) {
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
     return 0;
@@ -516,10 +521,16 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
         if (db_sql_write_column(db, table, norm, col, &values[i], error))
             result = -1;
     }
+    if (!result && db_sql_end_seq(db, error))
+        result = -1;
     if (!result && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         *error = xasprintf("%s: cannot commit: %s", db->path, sqlite3_errmsg(db->sql));
         result = -1;
     }
+    /* Memory that was up to date stays so: it gets these cells below. */
+    if (!result && db->loaded_seq == db->tx_seq - 1)
+        db->loaded_seq = db->tx_seq;
+    db->tx_seq = 0;
     if (result)
         sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);

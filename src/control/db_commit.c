@@ -301,12 +301,16 @@ int db_commit(struct db *db, char **error)
         return -1;
     }
     collect_garbage(db);
-    if (check_all(db, error) || db_sql_write_changes(db, error)
+    if (check_all(db, error) || db_sql_write_changes(db, error) || db_sql_end_seq(db, error)
         || db_sql_exec(db, "COMMIT", error)) {
+        db->tx_seq = 0;
         abort_transaction(db);
         return -1;
     }
     db->in_txn = false;
+    /* Loaded at begin, under the write lock: memory is the file's, up to us. */
+    db->loaded_seq = db->tx_seq;
+    db->tx_seq = 0;
 
     /* Memory now equals the file; our own commit leaves data_version alone. */
     struct db_rows *deleted = &db->deleted;

@@ -26,6 +26,12 @@ struct db {
     bool in_txn;
     bool loaded;
     int64_t data_version;         /* PRAGMA data_version at the last load */
+    /* Change sequence (db_sqlite.c): every write transaction stamps the
+     * rows it writes with the next number (and leaves a tombstone for each
+     * row it deletes), so a reader that loaded up to loaded_seq reads only
+     * what came after. */
+    int64_t loaded_seq;           /* the file's sequence when memory was last loaded */
+    int64_t tx_seq;               /* the write transaction's number, 0 outside one */
 };
 
 size_t db_table_index(const struct table_def *table);
@@ -43,6 +49,14 @@ int db_sql_exec(struct db *db, const char *sql, char **error);
 int db_sql_data_version(struct db *db, int64_t *version);
 /* Replaces every row in memory by the file's contents. */
 int db_sql_load(struct db *db, char **error);
+/* Brings memory up to the file's contents reading only the rows written
+ * since the last load (a full load when the tombstones that far back were
+ * pruned).  Memory must hold no local changes. */
+int db_sql_load_changes(struct db *db, char **error);
+/* In a write transaction: takes its sequence number (begin) and records it
+ * as the file's (before COMMIT). */
+int db_sql_begin_seq(struct db *db, char **error);
+int db_sql_end_seq(struct db *db, char **error);
 /* Writes inserted, modified and deleted rows (inside the caller's txn). */
 int db_sql_write_changes(struct db *db, char **error);
 int db_sql_write_column(struct db *db, const struct table_def *table, const char *uuid,

@@ -122,8 +122,10 @@ static int upgrade_table(struct db *db, const struct table_def *table, char **er
         *error = sql_error(db, "reading table layout");
         goto out;
     }
+    bool has_seq = false;
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         const char *name = (const char *) sqlite3_column_text(stmt, 1);
+        has_seq = has_seq || (name && !strcmp(name, "_seq"));
         for (size_t i = 0; name && i < table->n_columns; i++) {
             if (!strcmp(table->columns[i].name, name)) {
                 present[i] = true;
@@ -132,6 +134,21 @@ static int upgrade_table(struct db *db, const struct table_def *table, char **er
     }
     sqlite3_finalize(stmt);
     stmt = NULL;
+    /* The change sequence: which write transaction last wrote the row. */
+    if (!has_seq) {
+        strbuf_clear(&sb);
+        strbuf_printf(&sb, "ALTER TABLE \"%s\" ADD COLUMN _seq INTEGER NOT NULL DEFAULT 0",
+                      table->name);
+        if (db_sql_exec(db, strbuf_cstr(&sb), error)) {
+            goto out;
+        }
+    }
+    strbuf_clear(&sb);
+    strbuf_printf(&sb, "CREATE INDEX IF NOT EXISTS \"%s__seq\" ON \"%s\" (_seq)",
+                  table->name, table->name);
+    if (db_sql_exec(db, strbuf_cstr(&sb), error)) {
+        goto out;
+    }
 
     for (size_t i = 0; i < table->n_columns; i++) {
         const struct column_def *col = &table->columns[i];
@@ -195,6 +212,19 @@ static int upgrade_schema(struct db *db, char **error)
         if (upgrade_table(db, schema_tables[i], error)) {
             goto error;
         }
+    }
+    int64_t n_seq = 0;
+    if (db_sql_exec(db, "CREATE TABLE IF NOT EXISTS _seq (n INTEGER NOT NULL, "
+                        "pruned INTEGER NOT NULL)", error)
+        || db_sql_exec(db, "CREATE TABLE IF NOT EXISTS _tombstone (tbl TEXT NOT NULL, "
+                           "uuid TEXT NOT NULL, seq INTEGER NOT NULL)", error)
+        || db_sql_exec(db, "CREATE INDEX IF NOT EXISTS _tombstone_seq ON _tombstone (seq)",
+                       error)
+        || query_int(db, "SELECT count(*) FROM _seq", &n_seq)
+        || (!n_seq && db_sql_exec(db, "INSERT INTO _seq VALUES (0, 0)", error))) {
+        if (!*error)
+            *error = sql_error(db, "creating the change sequence");
+        goto error;
     }
     if (version != SCHEMA_VERSION) {
         char sql[64];
@@ -463,8 +493,10 @@ static void load_cell(struct datum *d, const struct column_def *col, const char 
     datum_default(d, col);
 }
 
+/* The table's rows (those written after change `since`, or all when it is
+ * negative), in the file's order. */
 static int load_table(struct db *db, const struct table_def *table, struct db_rows *rows,
-                      char **error)
+                      int64_t since, char **error)
 {
     struct strbuf sb = STRBUF_INIT;
     sqlite3_stmt *stmt;
@@ -473,7 +505,10 @@ static int load_table(struct db *db, const struct table_def *table, struct db_ro
     for (size_t i = 0; i < table->n_columns; i++) {
         strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
     }
-    strbuf_printf(&sb, " FROM \"%s\" ORDER BY rowid", table->name);
+    strbuf_printf(&sb, " FROM \"%s\"", table->name);
+    if (since >= 0)
+        strbuf_printf(&sb, " WHERE _seq > %lld", (long long) since);
+    strbuf_puts(&sb, " ORDER BY rowid");
     int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
     strbuf_free(&sb);
     if (rc != SQLITE_OK) {
@@ -518,11 +553,12 @@ int db_sql_load(struct db *db, char **error)
         return -1;
     }
     for (size_t t = 0; t < schema_n_tables; t++) {
-        if (load_table(db, schema_tables[t], &fresh[t], error)) {
+        if (load_table(db, schema_tables[t], &fresh[t], -1, error)) {
             goto error;
         }
     }
-    if (db_sql_data_version(db, &version)) {
+    int64_t seq = 0;
+    if (db_sql_data_version(db, &version) || query_int(db, "SELECT n FROM _seq", &seq)) {
         *error = sql_error(db, "reading data version");
         goto error;
     }
@@ -532,6 +568,7 @@ int db_sql_load(struct db *db, char **error)
     db_clear_rows(db);
     memcpy(db->tables, fresh, sizeof fresh);
     db->data_version = version;
+    db->loaded_seq = seq;
     db->loaded = true;
     return 0;
 
@@ -548,17 +585,163 @@ error:
     return -1;
 }
 
+/* A row read again replaces the one in memory in place (so the table's
+ * order stays the file's); a new one goes at the end, as its rowid does. */
+static void apply_row(struct db *db, size_t t, struct db_row *fresh)
+{
+    struct db_row *row = db_lookup_uuid(db, schema_tables[t], fresh->uuid);
+    if (!row) {
+        db_rows_append(&db->tables[t], fresh);
+        if (!db->index->stale)
+            db_index_add(db->index, fresh);
+        return;
+    }
+    for (size_t i = 0; i < row->table->n_columns; i++)
+        datum_destroy(&row->columns[i], &row->table->columns[i]);
+    free(row->columns);
+    row->columns = fresh->columns;
+    fresh->columns = NULL;
+    free(fresh);
+}
+
+static void forget_row(struct db *db, const char *table_name, const char *uuid)
+{
+    const struct table_def *table = schema_find_table(table_name);
+    char norm[37];
+    if (!table || !uuid_is_valid(uuid))
+        return;
+    uuid_normalize(norm, uuid);
+    struct db_row *row = db_lookup_uuid(db, table, norm);
+    if (!row)
+        return;
+    struct db_rows *rows = &db->tables[db_table_index(table)];
+    for (size_t i = 0; i < rows->n; i++) {
+        if (rows->rows[i] == row) {
+            memmove(&rows->rows[i], &rows->rows[i + 1], (rows->n - i - 1) * sizeof row);
+            rows->n--;
+            break;
+        }
+    }
+    db_index_remove(db->index, row);
+    db_row_free(row);
+}
+
+/* Applies the tombstones after `since`; -1 when one could not be read. */
+static int load_tombstones(struct db *db, int64_t since)
+{
+    sqlite3_stmt *stmt;
+    if (sqlite3_prepare_v2(db->sql, "SELECT tbl, uuid FROM _tombstone WHERE seq > ?", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, since);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *table = (const char *) sqlite3_column_text(stmt, 0);
+        const char *uuid = (const char *) sqlite3_column_text(stmt, 1);
+        if (table && uuid)
+            forget_row(db, table, uuid);
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int db_sql_load_changes(struct db *db, char **error)
+{
+    int64_t seq = 0, pruned = 0, version = 0;
+    struct db_rows fresh[DB_MAX_TABLES];
+    memset(fresh, 0, sizeof fresh);
+    bool own_txn = !db->in_txn;
+    if (!db->loaded)
+        return db_sql_load(db, error);
+    if (own_txn && db_sql_exec(db, "BEGIN", error))
+        return -1;
+    if (query_int(db, "SELECT n FROM _seq", &seq) ||
+        query_int(db, "SELECT pruned FROM _seq", &pruned) ||
+        db_sql_data_version(db, &version)) {
+        *error = sql_error(db, "reading the change sequence");
+        goto error;
+    }
+    /* Tombstones this reader needs are gone, or the file is not the one
+     * loaded (replaced, restored): everything again. */
+    if (db->loaded_seq < pruned || seq < db->loaded_seq) {
+        if (own_txn)
+            db_sql_exec(db, "COMMIT", NULL);
+        return db_sql_load(db, error);
+    }
+    for (size_t t = 0; t < schema_n_tables; t++)
+        if (load_table(db, schema_tables[t], &fresh[t], db->loaded_seq, error))
+            goto error;
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        for (size_t i = 0; i < fresh[t].n; i++)
+            apply_row(db, t, fresh[t].rows[i]);
+        free(fresh[t].rows);
+        memset(&fresh[t], 0, sizeof fresh[t]);
+    }
+    if (load_tombstones(db, db->loaded_seq)) {
+        /* Memory is half way: the next read loads it all. */
+        db->loaded = false;
+        *error = sql_error(db, "reading deletions");
+        goto error;
+    }
+    if (own_txn)
+        db_sql_exec(db, "COMMIT", NULL);
+    db->data_version = version;
+    db->loaded_seq = seq;
+    return 0;
+
+error:
+    if (own_txn)
+        db_sql_exec(db, "ROLLBACK", NULL);
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        for (size_t i = 0; i < fresh[t].n; i++)
+            db_row_free(fresh[t].rows[i]);
+        free(fresh[t].rows);
+    }
+    return -1;
+}
+
+/* Tombstones older than this many transactions are pruned: a reader that
+ * far behind loads everything. */
+#define TOMBSTONE_KEEP 65536
+
+int db_sql_begin_seq(struct db *db, char **error)
+{
+    int64_t seq = 0;
+    if (query_int(db, "SELECT n FROM _seq", &seq)) {
+        *error = sql_error(db, "reading the change sequence");
+        return -1;
+    }
+    db->tx_seq = seq + 1;
+    return 0;
+}
+
+int db_sql_end_seq(struct db *db, char **error)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE _seq SET n = %lld", (long long) db->tx_seq);
+    if (db_sql_exec(db, sql, error))
+        return -1;
+    if (db->tx_seq % 1024 == 0 && db->tx_seq > TOMBSTONE_KEEP) {
+        int64_t below = db->tx_seq - TOMBSTONE_KEEP;
+        snprintf(sql, sizeof sql, "DELETE FROM _tombstone WHERE seq <= %lld; "
+                 "UPDATE _seq SET pruned = %lld", (long long) below, (long long) below);
+        if (db_sql_exec(db, sql, error))
+            return -1;
+    }
+    return 0;
+}
+
 static int insert_row(struct db *db, const struct db_row *row, char **error)
 {
     const struct table_def *table = row->table;
     struct strbuf sb = STRBUF_INIT;
     sqlite3_stmt *stmt;
 
-    strbuf_printf(&sb, "INSERT INTO \"%s\" (_uuid", table->name);
+    strbuf_printf(&sb, "INSERT INTO \"%s\" (_seq, _uuid", table->name);
     for (size_t i = 0; i < table->n_columns; i++) {
         strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
     }
-    strbuf_puts(&sb, ") VALUES (?");
+    strbuf_printf(&sb, ") VALUES (%lld, ?", (long long) db->tx_seq);
     for (size_t i = 0; i < table->n_columns; i++) {
         strbuf_puts(&sb, ", ?");
     }
@@ -588,9 +771,9 @@ static int update_row(struct db *db, const struct db_row *row, char **error)
     struct strbuf sb = STRBUF_INIT;
     sqlite3_stmt *stmt;
 
-    strbuf_printf(&sb, "UPDATE \"%s\" SET ", table->name);
+    strbuf_printf(&sb, "UPDATE \"%s\" SET _seq = %lld", table->name, (long long) db->tx_seq);
     for (size_t i = 0; i < table->n_columns; i++) {
-        strbuf_printf(&sb, "%s\"%s\" = ?", i ? ", " : "", table->columns[i].name);
+        strbuf_printf(&sb, ", \"%s\" = ?", table->columns[i].name);
     }
     strbuf_puts(&sb, " WHERE _uuid = ?");
     int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
@@ -629,6 +812,22 @@ static int delete_row(struct db *db, const struct db_row *row, char **error)
         *error = sql_error(db, "deleting");
         return -1;
     }
+    /* Readers that load changes only learn of a deletion from this. */
+    rc = sqlite3_prepare_v2(db->sql, "INSERT INTO _tombstone VALUES (?, ?, ?)", -1, &stmt,
+                            NULL);
+    if (rc != SQLITE_OK) {
+        *error = sql_error(db, "deleting");
+        return -1;
+    }
+    sqlite3_bind_text(stmt, 1, row->table->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, row->uuid, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 3, db->tx_seq);
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        *error = sql_error(db, "deleting");
+        return -1;
+    }
     return 0;
 }
 
@@ -656,8 +855,8 @@ int db_sql_write_column(struct db *db, const struct table_def *table, const char
                         const struct column_def *col, const struct datum *value,
                         char **error)
 {
-    char *sql = xasprintf("UPDATE \"%s\" SET \"%s\" = ? WHERE _uuid = ?", table->name,
-                          col->name);
+    char *sql = xasprintf("UPDATE \"%s\" SET _seq = %lld, \"%s\" = ? WHERE _uuid = ?",
+                          table->name, (long long) db->tx_seq, col->name);
     sqlite3_stmt *stmt;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL);
     free(sql);

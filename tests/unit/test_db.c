@@ -596,6 +596,70 @@ static void test_open_errors_and_default_path(void **state)
     db_close(db);
 }
 
+
+/* A reader that loaded once reads only what another writer changed since:
+ * a row inserted (at the end, as in the file), one updated in place (the
+ * same row object, new values), one deleted; rows nobody touched keep their
+ * objects.  Its own ephemeral write does not make it miss the others'. */
+static void test_reload_reads_only_changes(void **state)
+{
+    struct fixture *f = *state;
+    struct db *writer = open_db(f->path);
+    begin(writer);
+    struct db_row *br = add_bridge(writer, "br0");
+    add_port(writer, br, "p1");
+    add_port(writer, br, "p2");
+    add_port(writer, br, "p3");
+    commit(writer);
+
+    struct db *reader = open_db(f->path);
+    struct db_row *p1 = db_find_row(reader, T("Port"), "p1");
+    struct db_row *p2 = db_find_row(reader, T("Port"), "p2");
+    assert_non_null(p1);
+    assert_non_null(p2);
+    /* The reader reports something of its own meanwhile. */
+    const struct column_def *col;
+    char *error = NULL;
+    assert_int_equal(schema_find_column(T("Interface"), "error", &col, &error), 0);
+    struct datum status = DATUM_EMPTY;
+    assert_int_equal(datum_from_string(&status, col, "x", &error), 0);
+    assert_int_equal(db_write_ephemeral(reader, "Interface",
+                                        db_find_row(reader, T("Interface"), "p3")->uuid,
+                                        "error", &status, &error), 0);
+    datum_destroy(&status, col);
+
+    begin(writer);
+    br = db_find_row(writer, T("Bridge"), "br0");
+    add_port(writer, br, "p4");
+    db_row_set_string(db_find_row(writer, T("Port"), "p2"), "name", "p2b");
+    struct db_row *gone = db_find_row(writer, T("Port"), "p1");
+    db_row_remove_ref(br, "ports", gone->uuid);
+    db_delete_row(writer, gone);
+    commit(writer);
+
+    assert_int_equal(db_reload(reader, &error), 0);
+    assert_null(db_find_row(reader, T("Port"), "p1"));
+    assert_ptr_equal(db_find_row(reader, T("Port"), "p2b"), p2);     /* in place */
+    assert_non_null(db_find_row(reader, T("Port"), "p4"));
+    size_t n = db_count_rows(reader, T("Port"));
+    assert_int_equal(n, 4);                           /* br0's own, p2b, p3, p4 */
+    assert_string_equal(db_row_get_string(db_row_at(reader, T("Port"), n - 1), "name"), "p4");
+    /* p1's Interface went by garbage collection: a tombstone too. */
+    assert_null(db_find_row(reader, T("Interface"), "p1"));
+    assert_string_equal(db_row_get_string(db_find_row(reader, T("Interface"), "p3"), "error"),
+                        "x");
+    /* The same as a fresh load. */
+    struct db *fresh = open_db(f->path);
+    assert_int_equal(db_count_rows(fresh, T("Port")), db_count_rows(reader, T("Port")));
+    assert_int_equal(db_count_rows(fresh, T("Interface")), db_count_rows(reader, T("Interface")));
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(db_row_get_string(db_row_at(fresh, T("Port"), i), "name"),
+                            db_row_get_string(db_row_at(reader, T("Port"), i), "name"));
+    db_close(fresh);
+    db_close(reader);
+    db_close(writer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +670,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ephemeral_and_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_reads_only_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_host_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_default_path, setup, teardown),
