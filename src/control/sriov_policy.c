@@ -458,8 +458,11 @@ void sriov_policy_run(struct sriov_policy *sp, struct db *db)
         sp->pfs[i].seen = false;
         sp->pfs[i].has_count = false;
     }
+    /* Who uses which device (every port of every bridge): only asked for
+     * when some NIC keeps a VF count, not at every change of a big bridge. */
     struct sriov_user *users = NULL;
-    size_t n_users = sriov_users_from_db(db, &users);
+    size_t n_users = 0;
+    bool users_known = false;
     struct db_row *row;
     DB_FOR_EACH_ROW(row, db, nics, i) {
         if (!db_row_get(row, "sriov_num_vfs")->n) {
@@ -471,6 +474,10 @@ void sriov_policy_run(struct sriov_policy *sp, struct db *db)
         struct kept_pf *k = keep(sp, db_row_get_string(row, "name"));
         if (!k)
             continue;
+        if (!users_known) {
+            n_users = sriov_users_from_db(db, &users);
+            users_known = true;
+        }
         k->seen = k->has_count = true;
         k->ifindex = live_ifindex(k->name);
         k->carrier = live_carrier(k->name);
