@@ -254,10 +254,24 @@ static uint32_t choose_ofport(const struct switch_state *st, const char *bridge,
     int64_t request = db_row_get_integer(iface_row, "ofport_request", 0);
     if (request >= 1 && request <= OFPORT_MAX && !ofport_in_use(st, bridge, (uint32_t)request))
         return (uint32_t)request;
-    for (uint32_t ofport = 1; ofport <= OFPORT_MAX; ofport++)
-        if (!ofport_in_use(st, bridge, ofport))
-            return ofport;
-    return 0;
+    /* The lowest free number: one pass over the bridge's interfaces marks
+     * the numbers below n + 2 in use (one of them is free), not a pass per
+     * number tried. */
+    size_t limit = st->n_ifaces + 2;
+    bool *used = calloc(limit, sizeof *used);
+    if (!used)
+        return 0;
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        uint32_t ofport = st->ifaces[i]->ofport;
+        if (ofport < limit && !strcmp(st->ifaces[i]->bridge, bridge))
+            used[ofport] = true;
+    }
+    uint32_t chosen = 0;
+    for (uint32_t ofport = 1; ofport < limit && ofport <= OFPORT_MAX && !chosen; ofport++)
+        if (!used[ofport])
+            chosen = ofport;
+    free(used);
+    return chosen;
 }
 
 static void iface_set_error(struct running_iface *iface, char *error)
