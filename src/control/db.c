@@ -481,28 +481,30 @@ void db_row_remove_ref(struct db_row *row, const char *column, const char *uuid)
     row->modified = true;
 }
 
-int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *column,
-                            size_t n, const char *const *uuids, const struct datum *values,
-                            int timeout_ms, char **error)
+int db_write_ephemeral_cells(struct db *db, const char *table_name, size_t n,
+                             const char *const *uuids, const char *const *columns,
+                             const struct datum *values, int timeout_ms, char **error)
 {
     const struct table_def *table = schema_find_table(table_name);
-    const struct column_def *col;
-
     if (!table) {
         *error = xasprintf("unknown table \"%s\"", table_name);
         return -1;
     }
-    if (schema_find_column(table, column, &col, error)) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!uuids[i] || !uuid_is_valid(uuids[i])) {
+    const struct column_def **cols = datum_xmalloc((n ? n : 1) * sizeof *cols);
+    int result = 0;
+    for (size_t i = 0; i < n && !result; i++) {
+        if (schema_find_column(table, columns[i], &cols[i], error)) {
+            result = -1;
+        } else if (!uuids[i] || !uuid_is_valid(uuids[i])) {
             *error = xasprintf("\"%s\" is not a valid UUID", uuids[i] ? uuids[i] : "");
-            return -1;
+            result = -1;
+        } else if (datum_check_size(&values[i], cols[i], error)) {
+            result = -1;
         }
-        if (datum_check_size(&values[i], col, error)) {
-            return -1;
-        }
+    }
+    if (result) {
+        free(cols);
+        return -1;
     }
     /* What the daemon reports need not survive a power cut (it writes it
      * again when it starts): commit without waiting for the disk.  The WAL
@@ -512,13 +514,13 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
     /* One transaction for all of them, and no reload: only these cells change. */
     if (begin_immediate(db, timeout_ms, error)) {
         sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        free(cols);
         return -1;
     }
-    int result = 0;
     for (size_t i = 0; i < n && !result; i++) {
         char norm[37];
         uuid_normalize(norm, uuids[i]);
-        if (db_sql_write_column(db, table, norm, col, &values[i], error))
+        if (db_sql_write_column(db, table, norm, cols[i], &values[i], error))
             result = -1;
     }
     if (!result && db_sql_end_seq(db, error))
@@ -540,11 +542,25 @@ int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *c
         uuid_normalize(norm, uuids[i]);
         struct db_row *row = db_lookup_uuid(db, table, norm);
         if (row) {
-            struct datum *slot = &row->columns[schema_column_index(table, col)];
-            datum_destroy(slot, col);
-            datum_clone(slot, &values[i], col);
+            struct datum *slot = &row->columns[schema_column_index(table, cols[i])];
+            datum_destroy(slot, cols[i]);
+            datum_clone(slot, &values[i], cols[i]);
         }
     }
+    free(cols);
+    return result;
+}
+
+int db_write_ephemeral_rows(struct db *db, const char *table_name, const char *column,
+                            size_t n, const char *const *uuids, const struct datum *values,
+                            int timeout_ms, char **error)
+{
+    const char **columns = datum_xmalloc((n ? n : 1) * sizeof *columns);
+    for (size_t i = 0; i < n; i++)
+        columns[i] = column;
+    int result = db_write_ephemeral_cells(db, table_name, n, uuids, columns, values,
+                                          timeout_ms, error);
+    free(columns);
     return result;
 }
 

@@ -102,5 +102,9 @@ void db_report_ephemeral(struct db *db, const struct db_row *row, const struct c
 int db_write_ephemeral_rows(struct db *db, const char *table, const char *column, size_t n,
                             const char *const *uuids, const struct datum *values,
                             int timeout_ms, char **error);
+/* The same for n cells: columns[i] of row uuids[i] gets values[i]. */
+int db_write_ephemeral_cells(struct db *db, const char *table, size_t n,
+                             const char *const *uuids, const char *const *columns,
+                             const struct datum *values, int timeout_ms, char **error);
 
 #endif

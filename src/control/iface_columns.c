@@ -242,31 +242,40 @@ void iface_columns_write(struct switch_state *st)
         const struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
         differs = differs || (row && row_differs(row, cols[i], defs));
     }
-    char *err = NULL;
-    if (differs && db_begin(st->db, 5000, &err) < 0) {
-        log_warn("cannot write interface status: %s", err);
-        free(err);
-        differs = false;
-    }
     if (differs) {
-        /* Only the rows whose values moved are written: a change to one port
-         * rewrites one row, not every row of a 1000-port bridge.  (db_begin
-         * may have reloaded: compare with what is stored now.) */
-        for (size_t i = 0; i < n; i++) {
-            struct db_row *row = built[i] ? db_find_row_by_uuid(st->db, st->ifaces[i]->uuid)
-                                          : NULL;
-            if (!row || !row_differs(row, cols[i], defs))
-                continue;
-            for (int c = 0; c < N_COLS; c++)
-                db_row_set(row, column_names[c], &cols[i][c]);   /* takes the value */
+        /* Only the cells whose values moved, in one transaction with no
+         * reload and no whole-database commit checks: a change to one port
+         * writes one row's cells, not a pass over every row. */
+        size_t max = 0, n_cells = 0;
+        for (size_t i = 0; i < n; i++)
+            max += built[i] ? N_COLS : 0;
+        const char **uuids = calloc(max ? max : 1, sizeof *uuids);
+        const char **names = calloc(max ? max : 1, sizeof *names);
+        struct datum *values = calloc(max ? max : 1, sizeof *values);
+        for (size_t i = 0; uuids && names && values && i < n; i++) {
+            const struct db_row *row = built[i] ? db_find_row_by_uuid(st->db,
+                                                                      st->ifaces[i]->uuid)
+                                                : NULL;
+            for (int c = 0; row && c < N_COLS; c++) {
+                if (datum_equals(&cols[i][c], db_row_get(row, column_names[c]), defs[c]))
+                    continue;
+                uuids[n_cells] = st->ifaces[i]->uuid;
+                names[n_cells] = column_names[c];
+                values[n_cells++] = cols[i][c];     /* copied by the write; ours to free */
+            }
         }
-        if (db_commit(st->db, &err) < 0) {
-            log_warn("cannot write interface status: %s", err);
+        char *err = NULL;
+        if ((!uuids || !names || !values) ||
+            (n_cells && db_write_ephemeral_cells(st->db, "Interface", n_cells, uuids, names,
+                                                 values, 5000, &err) < 0)) {
+            log_warn("cannot write interface status: %s", err ? err : "out of memory");
             free(err);
-            differs = false;
             for (size_t i = 0; i < n; i++)
                 built[i] = false;        /* not written: try again next time */
         }
+        free(uuids);
+        free(names);
+        free(values);
     }
     for (size_t i = 0; i < n; i++) {
         if (built[i] && db_find_row_by_uuid(st->db, st->ifaces[i]->uuid)) {
