@@ -90,6 +90,10 @@ void db_row_free(struct db_row *row)
 
 void db_rows_append(struct db_rows *rows, struct db_row *row)
 {
+    /* Rows only join a list at its end (and leave from anywhere), so a
+     * growing number keeps the list's order where a position would not. */
+    static uint64_t next_order;
+    row->order = ++next_order;
     if (rows->n == rows->cap) {
         rows->cap = rows->cap ? rows->cap * 2 : 16;
         rows->rows = datum_xrealloc(rows->rows, rows->cap * sizeof *rows->rows);

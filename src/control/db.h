@@ -27,6 +27,7 @@ struct db_row {
     bool inserted;                /* created in this transaction */
     bool deleted;                 /* deleted in this transaction (still listed until commit) */
     bool modified;
+    uint64_t order;               /* rows of a table are listed in this order */
 };
 
 /* Opens (creating the file, its directory and the schema when missing) and
