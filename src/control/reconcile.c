@@ -696,6 +696,14 @@ int switch_reconcile(struct switch_state *st)
     for (size_t i = 0; i < run.n_closing; i++)
         iface_free(run.closing[i]);
     tunnel_kernel_remove_unused_devices(false);
+    /* A tunnel port re-made in this run (its bridge's datapath_type changed)
+     * opened while its old self still held the UDP port; now that the old
+     * one is closed, open it again at once rather than at the next change. */
+    bool retry = false;
+    for (size_t i = 0; run.n_closing && i < st->n_ifaces; i++) {
+        const struct running_iface *iface = st->ifaces[i];
+        retry |= tunnel_type_is_tunnel(iface->type) && !iface->netdev && !iface->tunnel_error;
+    }
     for (size_t i = 0; i < n_gone; i++)
         bridge_free(gone[i]);
     for (size_t i = 0; i < run.n_flush; i++) {
@@ -719,5 +727,10 @@ int switch_reconcile(struct switch_state *st)
     root_columns_write(st);
     bond_columns_write(st);
     bridge_columns_write(st);
+    if (retry && !st->reconcile_retrying) {
+        st->reconcile_retrying = true;
+        result = switch_reconcile(st);
+        st->reconcile_retrying = false;
+    }
     return result;
 }

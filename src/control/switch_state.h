@@ -97,6 +97,7 @@ struct switch_state {
     unsigned n_workers;
     bool worker_isolated[DP_MAX_WORKERS];
     bool busy_poll;
+    bool reconcile_retrying;        /* switch_reconcile's one immediate second pass */
     uint32_t poll_after_traffic_us;
     uint64_t stats_written_ms;      /* Interface.statistics last written (iface_stats.c) */
     bool rebalance_requested;       /* dpif-netdev/pmd-rxq-rebalance */

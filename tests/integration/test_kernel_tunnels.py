@@ -148,3 +148,18 @@ def test_geneve_on_a_system_bridge_runs_in_userspace(net, hosts):
     assert "datapath:userspace" in show and "system@ovs-system:" in show, show
     assert not device(a_ns)
     assert "the kernel cannot carry this tunnel" in hosts.daemons[0].log()
+
+
+def test_datapath_type_change_moves_the_tunnel(net, hosts):
+    """system -> netdev -> system on a bridge with a vxlan port: the new
+    carrier opens while the old one still holds UDP 4789, so it is opened
+    again once the old one is closed, in the same reconcile."""
+    (a_ns, a), (b_ns, b), gs = two_hosts(net, hosts)
+    br, tnl = net.name("k1"), net.name("kt1")
+    for dp, carrier in (("netdev", "userspace"), ("system", "kernel")):
+        a("set", "bridge", br, f"datapath_type={dp}")
+        show = a("dpif/show")
+        assert f"datapath:{carrier}" in show, show
+        assert a.get("Interface", tnl, "error") == "[]"
+        gs[0].ping_until(gs[1].ip, timeout=10)
+    assert device(a_ns)
