@@ -135,6 +135,22 @@ class Pontoon:
 
 
 # ---------------------------------------------------------------- the daemon
+class NsPontoon(Pontoon):
+    """The CLI run inside a network namespace (ip netns exec), where a
+    namespaced daemon's devices are."""
+
+    def __init__(self, ns, db, run_dir):
+        super().__init__(db, run_dir)
+        self.ns = ns
+
+    def run(self, *args, timeout=30):
+        argv = ["ip", "netns", "exec", self.ns, self.binary] + [str(a) for a in args]
+        t0 = time.monotonic()
+        r = subprocess.run(argv, capture_output=True, text=True, env=self.env, timeout=timeout)
+        self.history.append((argv[4:], r.returncode, round(time.monotonic() - t0, 2)))
+        return r
+
+
 class Daemon:
     """One pontoond process with its own --db and --run-dir, started in the
     foreground as a child and stopped by its PID.  With `ns` it runs in that

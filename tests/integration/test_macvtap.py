@@ -278,27 +278,12 @@ def test_qemu_guest_on_macvtap_pings_the_host_behind_it(pontoon, daemon, net, gu
     finish_guest(q, 3)
 
 
-class NsPontoon(ph.Pontoon):
-    """The CLI run inside a namespace (ip netns exec), where its devices are."""
-
-    def __init__(self, ns, db, run_dir):
-        super().__init__(db, run_dir)
-        self.ns = ns
-
-    def run(self, *args, timeout=30):
-        argv = ["ip", "netns", "exec", self.ns, self.binary] + [str(a) for a in args]
-        t0 = time.monotonic()
-        r = subprocess.run(argv, capture_output=True, text=True, env=self.env, timeout=timeout)
-        self.history.append((argv[4:], r.returncode, round(time.monotonic() - t0, 2)))
-        return r
-
-
 @pytest.fixture
 def host_ns(net, workdir, request):
     """A namespace standing for the KVM host, with its own pontoond and CLI.
     Stopped (by PID) before `net` removes the namespaces."""
     ns = net.add_ns("H")
-    cli = NsPontoon(ns, workdir / "host.db", workdir / "host-run")
+    cli = ph.NsPontoon(ns, workdir / "host.db", workdir / "host-run")
     d = ph.Daemon(cli.db, cli.run_dir, workdir / "host-pontoond.log", ns=ns,
                   log_level=os.environ.get("PONTOON_LOG_LEVEL", "info"))
     d.start()

@@ -3,28 +3,11 @@ pontoond, joined to the others by an underlay of veth pairs; guests are
 namespaces behind a host's bridge (test_tunnels.py, test_kernel_tunnels.py)."""
 
 import os
-import subprocess
-import time
 
 import pontoon_harness as ph
 
 UNDERLAY = "198.18.0"
 GUESTS = "198.19"
-
-
-class NsPontoon(ph.Pontoon):
-    """The CLI run inside a host namespace (as in test_macvtap.py)."""
-
-    def __init__(self, ns, db, run_dir):
-        super().__init__(db, run_dir)
-        self.ns = ns
-
-    def run(self, *args, timeout=30):
-        argv = ["ip", "netns", "exec", self.ns, self.binary] + [str(a) for a in args]
-        t0 = time.monotonic()
-        r = subprocess.run(argv, capture_output=True, text=True, env=self.env, timeout=timeout)
-        self.history.append((argv[4:], r.returncode, round(time.monotonic() - t0, 2)))
-        return r
 
 
 def ns_exec(ns, *cmd, check=True, timeout=20):
@@ -44,7 +27,7 @@ class Hosts:
 
     def pontoon_host(self, tag):
         ns = self.net.add_ns(tag)
-        cli = NsPontoon(ns, self.workdir / f"{tag}.db", self.workdir / f"{tag}-run")
+        cli = ph.NsPontoon(ns, self.workdir / f"{tag}.db", self.workdir / f"{tag}-run")
         cli.datapath_type = self.datapath_type
         d = ph.Daemon(cli.db, cli.run_dir, self.workdir / f"{tag}-pontoond.log", ns=ns,
                       log_level=os.environ.get("PONTOON_LOG_LEVEL", "info"))
