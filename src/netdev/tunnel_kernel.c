@@ -210,14 +210,7 @@ int tunnel_kernel_send(struct tunnel_kernel *tk, struct packet *const *packets, 
         struct iovec iovs[PACKET_BATCH_MAX][2];
         struct virtio_net_hdr vnet[PACKET_BATCH_MAX];
         unsigned chunk = n - i < PACKET_BATCH_MAX ? n - i : PACKET_BATCH_MAX;
-        for (unsigned j = 0; j < chunk; j++) {
-            const struct packet *pkt = packets[i + j];
-            vnet_hdr_from_offload(&pkt->offload, &vnet[j]);
-            iovs[j][0] = (struct iovec){ &vnet[j], sizeof vnet[j] };
-            iovs[j][1] = (struct iovec){ pkt->data, pkt->len };
-            msgs[j].msg_hdr = (struct msghdr){ .msg_iov = iovs[j], .msg_iovlen = 2 };
-            msgs[j].msg_len = 0;
-        }
+        vnet_hdr_fill_msgs(packets + i, chunk, msgs, iovs, vnet);
         int r = sendmmsg(tk->tx_fd, msgs, chunk, MSG_DONTWAIT);
         if (r > 0) {
             sent += (unsigned)r;

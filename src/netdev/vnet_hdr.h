@@ -7,6 +7,8 @@
 #define PONTOON_NETDEV_VNET_HDR_H
 
 #include <linux/virtio_net.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "netdev/netdev.h"
 #include "packet/packet.h"
@@ -33,6 +35,23 @@ static inline void vnet_hdr_from_offload(const struct packet_offload *o,
     h->gso_size = o->gso_size;
     h->csum_start = o->csum_start;
     h->csum_offset = o->csum_offset;
+}
+
+/* Fills msgs[0..n) for sendmmsg on an AF_PACKET socket with
+ * PACKET_VNET_HDR: each packet behind its virtio-net header (vnet[j], which
+ * must live until the send), no copy. */
+static inline void vnet_hdr_fill_msgs(struct packet *const *packets, unsigned n,
+                                      struct mmsghdr *msgs, struct iovec (*iovs)[2],
+                                      struct virtio_net_hdr *vnet)
+{
+    for (unsigned j = 0; j < n; j++) {
+        const struct packet *pkt = packets[j];
+        vnet_hdr_from_offload(&pkt->offload, &vnet[j]);
+        iovs[j][0] = (struct iovec){ &vnet[j], sizeof vnet[j] };
+        iovs[j][1] = (struct iovec){ pkt->data, pkt->len };
+        msgs[j].msg_hdr = (struct msghdr){ .msg_iov = iovs[j], .msg_iovlen = 2 };
+        msgs[j].msg_len = 0;
+    }
 }
 
 /* Counters updated by several datapath threads at once (one per rx queue,
