@@ -123,7 +123,7 @@ static void build_columns(struct running_iface *iface, struct datum out[N_COLS])
         /* No kernel device: up while it runs; mtu is what fits inside. */
         datum_init_string(&out[COL_ADMIN_STATE], "up");
         datum_init_string(&out[COL_LINK_STATE], "up");
-        unsigned mtu = netdev_tunnel_inner_mtu(iface->netdev);
+        unsigned mtu = netdev_tunnel_last_inner_mtu(iface->netdev);   /* probed by column_inputs */
         if (mtu)
             datum_init_integer(&out[COL_MTU], mtu);
     } else if (iface->netdev) {

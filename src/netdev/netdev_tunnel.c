@@ -280,6 +280,13 @@ unsigned netdev_tunnel_inner_mtu(struct netdev *dev)
     return mtu;
 }
 
+unsigned netdev_tunnel_last_inner_mtu(const struct netdev *dev)
+{
+    if (!is_tunnel(dev))
+        return 0;
+    return __atomic_load_n(&((const struct tunnel_priv *)dev->priv)->inner_mtu, __ATOMIC_RELAXED);
+}
+
 uint64_t netdev_tunnel_too_big(const struct netdev *dev)
 {
     if (!is_tunnel(dev))

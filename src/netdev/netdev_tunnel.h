@@ -14,6 +14,8 @@ const struct tunnel_config *netdev_tunnel_config(const struct netdev *dev);
 /* The largest IP packet a guest may send through it (the underlay route's MTU
  * less the outer headers), probed again on each call; 0 if unknown. */
 unsigned netdev_tunnel_inner_mtu(struct netdev *dev);
+/* What the last probe found, without asking again. */
+unsigned netdev_tunnel_last_inner_mtu(const struct netdev *dev);
 /* The number of the listening UDP port it receives on (tnl/ports/show). */
 unsigned netdev_tunnel_listener_number(const struct netdev *dev);
 /* Frames dropped because they did not fit the underlay with the outer header. */
