@@ -1,5 +1,5 @@
-/* Rows by uuid: open addressing with linear probing, FNV-1a over the uuid
- * text, at most half full (removed markers count until the next resize). */
+/* Rows by uuid: open addressing with linear probing, util/hash.h over the
+ * uuid text, at most half full (removed markers count until the next resize). */
 #include "control/db_index.h"
 
 #include <stdint.h>
@@ -8,6 +8,7 @@
 
 #include "control/datum_private.h"
 #include "control/db.h"
+#include "util/hash.h"
 
 /* A removed entry: lookups probe past it, additions may reuse it. */
 static struct db_row gone_marker;
@@ -15,10 +16,7 @@ static struct db_row gone_marker;
 
 static size_t uuid_hash(const char *uuid)
 {
-    uint64_t h = 14695981039346656037ULL;
-    for (const char *p = uuid; *p; p++)
-        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-    return (size_t)h;
+    return (size_t)hash_finish(hash_fnv1a(HASH_FNV_BASIS, uuid));
 }
 
 void db_index_init(struct db_index *index)

@@ -7,19 +7,15 @@
 #include <string.h>
 
 #include "control/switch_state.h"
+#include "util/hash.h"
 
 static struct running_iface gone_marker;
 #define IFACE_INDEX_GONE (&gone_marker)
 
 static uint64_t hash_key(const char *bridge, const char *name)
 {
-    uint64_t h = 14695981039346656037ull;   /* FNV-1a over bridge, NUL, name */
-    for (const unsigned char *p = (const unsigned char *)bridge; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    h = (h ^ 0) * 1099511628211ull;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        h = (h ^ *p) * 1099511628211ull;
-    return h ^ (h >> 29);
+    uint64_t h = hash_fnv1a_nul(hash_fnv1a(HASH_FNV_BASIS, bridge));
+    return hash_finish(hash_fnv1a(h, name));
 }
 
 void iface_index_init(struct iface_index *index)
