@@ -161,7 +161,7 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
 {
     struct db *db = NULL;
     char *error = NULL;
-    if (db_open(opts->db_path, &db, &error)) {
+    if (db_open_lazy(opts->db_path, &db, &error)) {
         int status = cli_report(err, error ? error : "cannot open the database", 1);
         free(error);
         return status;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,11 @@ struct db_row *db_row_new(const struct table_def *table, const char *uuid)
         datum_default(&row->columns[i], &table->columns[i]);
     }
     row->inserted = row->deleted = row->modified = false;
+    row->generation = 0;
+    /* After every row of the file (ordered by rowid), in creation order:
+     * where the file puts it when it is written. */
+    static uint64_t next_new;
+    row->order = DB_ORDER_NEW + ++next_new;
     return row;
 }
 
@@ -90,10 +96,6 @@ void db_row_free(struct db_row *row)
 
 void db_rows_append(struct db_rows *rows, struct db_row *row)
 {
-    /* Rows only join a list at its end (and leave from anywhere), so a
-     * growing number keeps the list's order where a position would not. */
-    static uint64_t next_order;
-    row->order = ++next_order;
     if (rows->n == rows->cap) {
         rows->cap = rows->cap ? rows->cap * 2 : 16;
         rows->rows = datum_xrealloc(rows->rows, rows->cap * sizeof *rows->rows);
@@ -120,8 +122,7 @@ void db_clear_rows(struct db *db)
         db->index->stale = true;
 }
 
-struct db_row *db_lookup_uuid(const struct db *db, const struct table_def *table,
-                              const char *uuid)
+void db_index_refresh(struct db *db)
 {
     struct db_index *index = db->index;
     if (index->stale) {
@@ -131,8 +132,19 @@ struct db_row *db_lookup_uuid(const struct db *db, const struct table_def *table
                 db_index_add(index, db->tables[t].rows[i]);
         index->stale = false;
     }
-    struct db_row *row = db_index_find(index, uuid);
-    return row && (!table || row->table == table) ? row : NULL;
+}
+
+/* `db` is const to callers that only read rows; memory is a cache of the
+ * file, and filling it in is not a change. */
+struct db_row *db_lookup_uuid(const struct db *db_const, const struct table_def *table,
+                              const char *uuid)
+{
+    struct db *db = (struct db *) db_const;
+    db_index_refresh(db);
+    struct db_row *row = db_index_find(db->index, uuid);
+    if (row)
+        return !table || row->table == table ? row : NULL;
+    return db->lazy ? db_partial_fetch_uuid(db, table, uuid) : NULL;
 }
 
 const char *db_default_path(void)
@@ -141,7 +153,7 @@ const char *db_default_path(void)
     return path && *path ? path : DB_DEFAULT_PATH;
 }
 
-int db_open(const char *path, struct db **out, char **error)
+static int open_db(const char *path, bool lazy, struct db **out, char **error)
 {
     struct db *db = calloc(1, sizeof *db);
 
@@ -156,12 +168,24 @@ int db_open(const char *path, struct db **out, char **error)
     db->path = datum_xstrdup(path);
     db->index = datum_xmalloc(sizeof *db->index);
     db_index_init(db->index);
-    if (db_sql_open(db, path, error) || db_sql_load(db, error)) {
+    db->lazy = lazy;
+    if (db_sql_open(db, path, error) || (!lazy && db_sql_load(db, error))) {
         db_close(db);
         return -1;
     }
+    db->loaded = true;
     *out = db;
     return 0;
+}
+
+int db_open(const char *path, struct db **out, char **error)
+{
+    return open_db(path, false, out, error);
+}
+
+int db_open_lazy(const char *path, struct db **out, char **error)
+{
+    return open_db(path, true, out, error);
 }
 
 void db_close(struct db *db)
@@ -204,6 +228,10 @@ static bool has_local_changes(const struct db *db)
 static int reload_if_stale(struct db *db, char **error)
 {
     int64_t version;
+    if (db->lazy) {
+        db_partial_reset(db);
+        return 0;
+    }
     if (!db->loaded || has_local_changes(db))
         return db_sql_load(db, error);
     if (!db_sql_data_version(db, &version) && version == db->data_version)
@@ -214,6 +242,11 @@ static int reload_if_stale(struct db *db, char **error)
 int db_reload(struct db *db, char **error)
 {
     return reload_if_stale(db, error);
+}
+
+uint64_t db_load_generation(const struct db *db)
+{
+    return db->generation;
 }
 
 int db_data_version(struct db *db, int64_t *version)
@@ -264,20 +297,30 @@ int db_begin(struct db *db, int timeout_ms, char **error)
 
 /* ---- rows ---- */
 
+/* A walk over a table needs all of it in memory. */
+static const struct db_rows *whole_table(const struct db *db_const, size_t t)
+{
+    struct db *db = (struct db *) db_const;
+    if (db->lazy && !db->complete[t])
+        db_partial_complete(db, t);
+    return &db->tables[t];
+}
+
 size_t db_count_rows(const struct db *db, const struct table_def *table)
 {
-    return db->tables[db_table_index(table)].n;
+    return whole_table(db, db_table_index(table))->n;
 }
 
 struct db_row *db_row_at(const struct db *db, const struct table_def *table, size_t i)
 {
-    const struct db_rows *rows = &db->tables[db_table_index(table)];
+    const struct db_rows *rows = whole_table(db, db_table_index(table));
     return i < rows->n ? rows->rows[i] : NULL;
 }
 
 struct db_row *db_root_row(const struct db *db)
 {
-    return db->tables[0].n ? db->tables[0].rows[0] : NULL;
+    const struct db_rows *rows = whole_table(db, 0);
+    return rows->n ? rows->rows[0] : NULL;
 }
 
 struct db_row *db_find_row_by_uuid(const struct db *db, const char *uuid)
@@ -306,6 +349,18 @@ static bool is_partial_uuid(const char *s)
     return true;
 }
 
+struct db_row *db_find_row_named(const struct db *db, const struct table_def *table,
+                                 const char *name)
+{
+    const struct db_rows *rows = &db->tables[db_table_index(table)];
+    if (!table->name_column || !name)
+        return NULL;
+    for (size_t i = 0; i < rows->n; i++)
+        if (!strcmp(db_row_get_string(rows->rows[i], table->name_column), name))
+            return rows->rows[i];
+    return db_partial_fetch_name((struct db *) db, table, name);
+}
+
 struct db_row *db_find_row(const struct db *db, const struct table_def *table,
                            const char *name_or_uuid)
 {
@@ -326,14 +381,13 @@ struct db_row *db_find_row(const struct db *db, const struct table_def *table,
         }
     }
     if (table->name_column) {
-        for (size_t i = 0; i < rows->n; i++) {
-            if (!strcmp(db_row_get_string(rows->rows[i], table->name_column), name_or_uuid)) {
-                return rows->rows[i];
-            }
-        }
+        struct db_row *row = db_find_row_named(db, table, name_or_uuid);
+        if (row)
+            return row;
     }
     /* As ovs-vsctl: a unique uuid prefix of at least 4 digits. */
     if (is_partial_uuid(name_or_uuid)) {
+        rows = whole_table(db, db_table_index(table));
         struct db_row *match = NULL;
         size_t len = strlen(name_or_uuid);
         for (size_t i = 0; i < rows->n; i++) {
@@ -383,10 +437,25 @@ void db_delete_row(struct db *db, struct db_row *row)
     }
 }
 
+/* Callers name columns with string literals, at every row of every
+ * reconcile: a small cache keyed by the name's address turns the walk over
+ * Interface's fifty-odd columns into one comparison. */
+struct column_cache_entry {
+    const struct table_def *table;
+    const char *name;
+    const struct column_def *column;
+};
+
 static const struct column_def *column_by_name(const struct table_def *table, const char *name)
 {
+    static _Thread_local struct column_cache_entry cache[256];
+    struct column_cache_entry *hit =
+        &cache[(((uintptr_t) name >> 2) ^ ((uintptr_t) table >> 5)) & 255];
+    if (hit->name == name && hit->table == table && !strcmp(hit->column->name, name))
+        return hit->column;
     for (size_t i = 0; i < table->n_columns; i++) {
         if (!strcmp(table->columns[i].name, name)) {
+            *hit = (struct column_cache_entry){ table, name, &table->columns[i] };
             return &table->columns[i];
         }
     }

@@ -27,13 +27,20 @@ struct db_row {
     bool inserted;                /* created in this transaction */
     bool deleted;                 /* deleted in this transaction (still listed until commit) */
     bool modified;
-    uint64_t order;               /* rows of a table are listed in this order */
+    uint64_t order;               /* rows of a table are listed in this order: the
+                                     file's rowid, DB_ORDER_NEW + n for new rows */
+    uint64_t generation;          /* the load (db_load_generation) that last read it */
 };
+#define DB_ORDER_NEW (UINT64_C(1) << 62)
 
 /* Opens (creating the file, its directory and the schema when missing) and
  * loads every row.  A new database gets its single Open_vSwitch row.
  * Returns 0 or -1 with a heap *error. */
 int db_open(const char *path, struct db **out, char **error);
+/* The same, reading rows only when they are asked for (by uuid, by name,
+ * or a whole table when walked), so that a command costs what it touches;
+ * for writers (the CLI), whose transactions start with db_begin. */
+int db_open_lazy(const char *path, struct db **out, char **error);
 void db_close(struct db *db);
 /* The path from $PONTOON_DB, else DB_DEFAULT_PATH. */
 const char *db_default_path(void);
@@ -48,6 +55,11 @@ int db_commit(struct db *db, char **error);
 void db_rollback(struct db *db);
 /* Re-reads everything (the daemon does this on every reload request). */
 int db_reload(struct db *db, char **error);
+
+/* Counts the loads (db_open's, db_reload's that read something): a row
+ * whose generation is above a number taken earlier was read (new or
+ * changed) since, so a reader applies only what moved. */
+uint64_t db_load_generation(const struct db *db);
 
 /* A number that changes whenever another connection commits to the file
  * (SQLite's PRAGMA data_version): the daemon polls it to notice changes made
@@ -65,6 +77,13 @@ struct db_row *db_row_at(const struct db *db, const struct table_def *table, siz
 struct db_row *db_find_row(const struct db *db, const struct table_def *table,
                            const char *name_or_uuid);
 struct db_row *db_find_row_by_uuid(const struct db *db, const char *uuid);
+/* A row by its name column only (tables with one), or NULL. */
+struct db_row *db_find_row_named(const struct db *db, const struct table_def *table,
+                                 const char *name);
+/* A row of table `from` that refers to `row`, or NULL (the parent of a row,
+ * found without walking every row of `from` from the top). */
+struct db_row *db_find_referrer(const struct db *db, const struct db_row *row,
+                                const struct table_def *from);
 /* The single Open_vSwitch row. */
 struct db_row *db_root_row(const struct db *db);
 

@@ -10,94 +10,175 @@
 #include "netdev/tunnel_options.h"
 #include "util/strbuf.h"
 
-/* A sorted array of uuid strings, for membership tests. */
-struct uuid_set {
-    const char **uuids;
+/* What the file holds for the rows this transaction modified or deleted:
+ * the references they dropped are what garbage collection looks at, and
+ * the ones they added are what the reference check looks at. */
+struct originals {
+    struct db_rows rows;
+};
+
+static void originals_free(struct originals *o)
+{
+    for (size_t i = 0; i < o->rows.n; i++)
+        db_row_free(o->rows.rows[i]);
+    free(o->rows.rows);
+    memset(o, 0, sizeof *o);
+}
+
+static int originals_read(struct db *db, struct originals *o, char **error)
+{
+    for (size_t t = 0; t < schema_n_tables; t++)
+        for (size_t i = 0; i < db->tables[t].n; i++) {
+            const struct db_row *row = db->tables[t].rows[i];
+            if (row->modified && !row->inserted
+                && db_sql_load_rows(db, row->table, "_uuid = ?", row->uuid, &o->rows, error))
+                return -1;
+        }
+    for (size_t i = 0; i < db->deleted.n; i++) {
+        const struct db_row *row = db->deleted.rows[i];
+        if (!row->inserted
+            && db_sql_load_rows(db, row->table, "_uuid = ?", row->uuid, &o->rows, error))
+            return -1;
+    }
+    return 0;
+}
+
+static const struct db_row *original_of(const struct originals *o, const struct db_row *row)
+{
+    for (size_t i = 0; i < o->rows.n; i++)
+        if (!strcmp(o->rows.rows[i]->uuid, row->uuid))
+            return o->rows.rows[i];
+    return NULL;
+}
+
+/* Rows that may have lost their last reference, by uuid. */
+struct candidates {
+    char (*uuids)[37];
+    const struct table_def **tables;
     size_t n, cap;
 };
 
-static void uuid_set_add(struct uuid_set *set, const char *uuid)
+static void candidates_push(struct candidates *c, const struct table_def *table,
+                            const char *uuid)
 {
-    if (set->n == set->cap) {
-        set->cap = set->cap ? set->cap * 2 : 64;
-        set->uuids = datum_xrealloc(set->uuids, set->cap * sizeof *set->uuids);
+    if (!table || table->is_root)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 64;
+        c->uuids = datum_xrealloc(c->uuids, c->cap * sizeof *c->uuids);
+        c->tables = datum_xrealloc(c->tables, c->cap * sizeof *c->tables);
     }
-    set->uuids[set->n++] = uuid;
+    memcpy(c->uuids[c->n], uuid, 37);
+    c->tables[c->n++] = table;
 }
+
+/* The uuids a cell refers to, sorted: a Bridge's thousand ports are
+ * compared with the stored thousand in n log n, not n squared. */
+struct uuid_set {
+    const char **uuids;
+    size_t n;
+};
 
 static int compare_strings(const void *a, const void *b)
 {
     return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
-static void uuid_set_sort(struct uuid_set *set)
+static void uuid_set_of(struct uuid_set *set, const struct datum *d, const struct column_def *col)
 {
-    if (set->n) {
-        qsort(set->uuids, set->n, sizeof *set->uuids, compare_strings);
+    set->n = 0;
+    set->uuids = datum_xmalloc((2 * d->n + 1) * sizeof *set->uuids);
+    for (size_t k = 0; k < d->n; k++) {
+        if (col->key.ref_table)
+            set->uuids[set->n++] = d->keys[k].string;
+        if (col->value.ref_table && d->values)
+            set->uuids[set->n++] = d->values[k].string;
     }
+    qsort(set->uuids, set->n, sizeof *set->uuids, compare_strings);
 }
 
-static bool uuid_set_contains(const struct uuid_set *set, const char *uuid)
+static bool uuid_set_has(const struct uuid_set *set, const char *uuid)
 {
     return set->n && bsearch(&uuid, set->uuids, set->n, sizeof *set->uuids, compare_strings);
 }
 
-static void uuid_set_free(struct uuid_set *set)
+/* Calls fn for every reference in `row` that `except` (may be NULL) lacks. */
+static int for_each_new_reference(const struct db_row *row, const struct db_row *except,
+                                  int (*fn)(void *aux, const struct db_row *row,
+                                            const struct column_def *col,
+                                            const char *ref_table, const char *uuid),
+                                  void *aux)
 {
-    free(set->uuids);
-    memset(set, 0, sizeof *set);
+    const struct table_def *table = row->table;
+    for (size_t col_i = 0; col_i < table->n_columns; col_i++) {
+        const struct column_def *col = &table->columns[col_i];
+        const struct datum *d = &row->columns[col_i];
+        if (!d->n || (!col->key.ref_table && !col->value.ref_table))
+            continue;
+        struct uuid_set keep = { 0 };
+        if (except)
+            uuid_set_of(&keep, &except->columns[col_i], col);
+        int ret = 0;
+        for (size_t k = 0; k < d->n && !ret; k++) {
+            const char *key = col->key.ref_table ? d->keys[k].string : NULL;
+            const char *value = col->value.ref_table && d->values ? d->values[k].string : NULL;
+            if (key && !uuid_set_has(&keep, key))
+                ret = fn(aux, row, col, col->key.ref_table, key);
+            if (!ret && value && !uuid_set_has(&keep, value))
+                ret = fn(aux, row, col, col->value.ref_table, value);
+        }
+        free(keep.uuids);
+        if (ret)
+            return ret;
+    }
+    return 0;
 }
 
-/* Every uuid held by a column that references a table (strong references). */
-static void collect_references(const struct db *db, struct uuid_set *set)
+static int push_candidate(void *aux, const struct db_row *row, const struct column_def *col,
+                          const char *ref_table, const char *uuid)
 {
-    for (size_t t = 0; t < schema_n_tables; t++) {
-        const struct table_def *table = schema_tables[t];
+    candidates_push(aux, schema_find_table(ref_table), uuid);
+    return 0;
+}
+
+/* Every reference `row` holds that `except` (may be NULL) does not. */
+static void push_references(struct candidates *c, const struct db_row *row,
+                            const struct db_row *except)
+{
+    for_each_new_reference(row, except, push_candidate, c);
+}
+
+/* Deletes the rows of non-root tables this transaction left unreferenced,
+ * as OVSDB does: rows it inserted, and rows whose references it dropped
+ * (deleting a Port frees its Interfaces in turn).  Only those can have
+ * become garbage, so only those are looked at. */
+static void collect_garbage(struct db *db, const struct originals *o)
+{
+    struct candidates c = { 0 };
+    for (size_t t = 0; t < schema_n_tables; t++)
         for (size_t i = 0; i < db->tables[t].n; i++) {
             const struct db_row *row = db->tables[t].rows[i];
-            for (size_t c = 0; c < table->n_columns; c++) {
-                const struct column_def *col = &table->columns[c];
-                const struct datum *d = &row->columns[c];
-                for (size_t k = 0; k < d->n; k++) {
-                    if (col->key.ref_table) {
-                        uuid_set_add(set, d->keys[k].string);
-                    }
-                    if (col->value.ref_table && d->values) {
-                        uuid_set_add(set, d->values[k].string);
-                    }
-                }
-            }
+            if (row->inserted)
+                candidates_push(&c, row->table, row->uuid);
         }
+    for (size_t i = 0; i < o->rows.n; i++) {
+        const struct db_row *stored = o->rows.rows[i];
+        const struct db_row *now = db_lookup_uuid(db, stored->table, stored->uuid);
+        push_references(&c, stored, now);
     }
-    uuid_set_sort(set);
-}
-
-/* Deletes unreferenced rows of non-root tables until none is left: deleting
- * a Port frees its Interfaces on the next pass. */
-static void collect_garbage(struct db *db)
-{
-    bool changed;
-    do {
-        struct uuid_set refs = { 0 };
-        changed = false;
-        collect_references(db, &refs);
-        for (size_t t = 0; t < schema_n_tables; t++) {
-            if (schema_tables[t]->is_root) {
-                continue;
-            }
-            struct db_rows *rows = &db->tables[t];
-            for (size_t i = 0; i < rows->n; ) {
-                struct db_row *row = rows->rows[i];
-                if (!uuid_set_contains(&refs, row->uuid)) {
-                    db_delete_row(db, row);     /* shifts the rest down */
-                    changed = true;
-                } else {
-                    i++;
-                }
-            }
-        }
-        uuid_set_free(&refs);
-    } while (changed);
+    for (size_t i = 0; i < db->deleted.n; i++)
+        push_references(&c, db->deleted.rows[i], NULL);
+    while (c.n) {
+        c.n--;
+        struct db_row *row = db_lookup_uuid(db, c.tables[c.n], c.uuids[c.n]);
+        const struct column_def *col;
+        if (!row || db_partial_referrer(db, row->table, row->uuid, &col))
+            continue;
+        push_references(&c, row, NULL);
+        db_delete_row(db, row);
+    }
+    free(c.uuids);
+    free(c.tables);
 }
 
 static char *row_label(const struct db_row *row)
@@ -142,79 +223,95 @@ static int check_row_values(const struct db_row *row, char **error)
     return 0;
 }
 
-static int check_references(const struct db *db, const struct uuid_set *live, char **error)
+static int reference_error(const struct db_row *row, const struct column_def *col,
+                           const char *ref, const char *ref_table, char **error)
 {
-    for (size_t t = 0; t < schema_n_tables; t++) {
-        const struct table_def *table = schema_tables[t];
+    *error = xasprintf("referential integrity violation: Table %s column %s row %s "
+                       "references nonexistent row %s in table %s.", row->table->name,
+                       col->name, row->uuid, ref, ref_table);
+    return -1;
+}
+
+struct reference_check {
+    struct db *db;
+    char **error;
+};
+
+static int check_reference(void *aux, const struct db_row *row, const struct column_def *col,
+                           const char *ref_table, const char *uuid)
+{
+    struct reference_check *check = aux;
+    if (db_lookup_uuid(check->db, schema_find_table(ref_table), uuid))
+        return 0;
+    return reference_error(row, col, uuid, ref_table, check->error);
+}
+
+/* Every reference a row written in this transaction added leads to a live
+ * row (the ones it kept were checked when they were added, and a row they
+ * lead to that was deleted is caught below). */
+static int check_added_references(struct db *db, const struct db_row *row,
+                                  const struct db_row *stored, char **error)
+{
+    struct reference_check check = { db, error };
+    return for_each_new_reference(row, stored, check_reference, &check);
+}
+
+static int check_references(struct db *db, const struct originals *o, char **error)
+{
+    for (size_t t = 0; t < schema_n_tables; t++)
         for (size_t i = 0; i < db->tables[t].n; i++) {
             const struct db_row *row = db->tables[t].rows[i];
-            for (size_t c = 0; c < table->n_columns; c++) {
-                const struct column_def *col = &table->columns[c];
-                const struct datum *d = &row->columns[c];
-                for (size_t k = 0; k < d->n; k++) {
-                    const char *ref = NULL, *ref_table = NULL;
-                    if (col->key.ref_table && !uuid_set_contains(&live[
-                            db_table_index(schema_find_table(col->key.ref_table))],
-                            d->keys[k].string)) {
-                        ref = d->keys[k].string, ref_table = col->key.ref_table;
-                    } else if (col->value.ref_table && d->values && !uuid_set_contains(&live[
-                            db_table_index(schema_find_table(col->value.ref_table))],
-                            d->values[k].string)) {
-                        ref = d->values[k].string, ref_table = col->value.ref_table;
-                    }
-                    if (ref) {
-                        *error = xasprintf("referential integrity violation: Table %s column "
-                                           "%s row %s references nonexistent row %s in "
-                                           "table %s.", table->name, col->name, row->uuid,
-                                           ref, ref_table);
-                        return -1;
-                    }
-                }
-            }
+            if ((row->inserted || row->modified)
+                && check_added_references(db, row, row->inserted ? NULL : original_of(o, row),
+                                          error))
+                return -1;
         }
+    /* Nothing may still lead to a row this transaction deleted. */
+    for (size_t i = 0; i < db->deleted.n; i++) {
+        const struct db_row *gone = db->deleted.rows[i];
+        const struct column_def *col;
+        const struct db_row *from = db_partial_referrer(db, gone->table, gone->uuid, &col);
+        if (from)
+            return reference_error(from, col, gone->uuid, gone->table->name, error);
     }
     return 0;
 }
 
-struct named_row {
-    const char *name;
-    const struct db_row *row;
-};
-
-static int compare_named(const void *a_, const void *b_)
+static int duplicate_name_error(const struct table_def *table, const char *name, char **error)
 {
-    const struct named_row *a = a_, *b = b_;
-    return strcmp(a->name, b->name);
+    union atom a = { .string = (char *) name };
+    char *text = atom_to_string(&a, ATOM_STRING);
+    *error = xasprintf("Transaction causes multiple rows in \"%s\" table to have "
+                       "identical values (%s) for index on column \"%s\".",
+                       table->name, text, table->name_column);
+    free(text);
+    return -1;
 }
 
-/* The Bridge, Port and Interface tables index their name column. */
-static int check_unique_names(const struct db *db, char **error)
+/* The Bridge, Port and Interface tables index their name column: a name
+ * this transaction gave a row is no other live row's, in memory or (read
+ * through the file's name index) in the file. */
+static int check_unique_names(struct db *db, const struct originals *o, char **error)
 {
     for (size_t t = 0; t < schema_n_tables; t++) {
         const struct table_def *table = schema_tables[t];
         const struct db_rows *rows = &db->tables[t];
-        if (!table->name_column || rows->n < 2) {
+        if (!table->name_column)
             continue;
-        }
-        struct named_row *named = datum_xmalloc(rows->n * sizeof *named);
         for (size_t i = 0; i < rows->n; i++) {
-            named[i].name = db_row_get_string(rows->rows[i], table->name_column);
-            named[i].row = rows->rows[i];
+            const struct db_row *row = rows->rows[i];
+            const struct db_row *stored = row->inserted ? NULL : original_of(o, row);
+            const char *name = db_row_get_string(row, table->name_column);
+            if (!(row->inserted || row->modified)
+                || (stored && !strcmp(name, db_row_get_string(stored, table->name_column))))
+                continue;
+            for (size_t j = 0; j < rows->n; j++)
+                if (j != i && !strcmp(name, db_row_get_string(rows->rows[j], table->name_column)))
+                    return duplicate_name_error(table, name, error);
+            /* Read into memory, so the loop above sees it next time. */
+            if (db_partial_fetch_name(db, table, name))
+                return duplicate_name_error(table, name, error);
         }
-        qsort(named, rows->n, sizeof *named, compare_named);
-        for (size_t i = 1; i < rows->n; i++) {
-            if (!strcmp(named[i - 1].name, named[i].name)) {
-                union atom a = { .string = (char *) named[i].name };
-                char *text = atom_to_string(&a, ATOM_STRING);
-                *error = xasprintf("Transaction causes multiple rows in \"%s\" table to have "
-                                   "identical values (%s) for index on column \"%s\".",
-                                   table->name, text, table->name_column);
-                free(text);
-                free(named);
-                return -1;
-            }
-        }
-        free(named);
     }
     return 0;
 }
@@ -245,39 +342,21 @@ static int check_tunnel_options(const struct db_row *row, char **error)
     return -1;
 }
 
-static int check_all(struct db *db, char **error)
+static int check_all(struct db *db, const struct originals *o, char **error)
 {
-    struct uuid_set live[DB_MAX_TABLES];
-    int ret = 0;
-
-    memset(live, 0, sizeof live);
-    if (db->tables[0].n > 1) {
+    if (db_count_rows(db, schema_tables[0]) > 1) {
         *error = xasprintf("too many rows in table %s (at most 1 allowed)",
                            schema_tables[0]->name);
         return -1;
     }
-    for (size_t t = 0; t < schema_n_tables && !ret; t++) {
+    for (size_t t = 0; t < schema_n_tables; t++)
         for (size_t i = 0; i < db->tables[t].n; i++) {
             const struct db_row *row = db->tables[t].rows[i];
-            uuid_set_add(&live[t], row->uuid);
             if ((row->inserted || row->modified) &&
-                (check_row_values(row, error) || check_tunnel_options(row, error))) {
-                ret = -1;
-                break;
-            }
+                (check_row_values(row, error) || check_tunnel_options(row, error)))
+                return -1;
         }
-        uuid_set_sort(&live[t]);
-    }
-    if (!ret) {
-        ret = check_references(db, live, error);
-    }
-    if (!ret) {
-        ret = check_unique_names(db, error);
-    }
-    for (size_t t = 0; t < DB_MAX_TABLES; t++) {
-        uuid_set_free(&live[t]);
-    }
-    return ret;
+    return check_references(db, o, error) || check_unique_names(db, o, error) ? -1 : 0;
 }
 
 static void abort_transaction(struct db *db)
@@ -289,9 +368,10 @@ static void abort_transaction(struct db *db)
     }
     /* Back to what the file holds; on failure memory keeps the edits and
      * the next begin or reload tries again. */
-    if (db_sql_load(db, &ignored)) {
+    if (db->lazy)
+        db_partial_reset(db);
+    else if (db_sql_load(db, &ignored))
         free(ignored);
-    }
 }
 
 int db_commit(struct db *db, char **error)
@@ -300,9 +380,14 @@ int db_commit(struct db *db, char **error)
         *error = xasprintf("%s: no transaction in progress", db->path);
         return -1;
     }
-    collect_garbage(db);
-    if (check_all(db, error) || db_sql_write_changes(db, error) || db_sql_end_seq(db, error)
-        || db_sql_exec(db, "COMMIT", error)) {
+    struct originals o = { 0 };
+    int failed = originals_read(db, &o, error);
+    if (!failed)
+        collect_garbage(db, &o);
+    failed = failed || check_all(db, &o, error) || db_sql_write_changes(db, error)
+             || db_sql_end_seq(db, error) || db_sql_exec(db, "COMMIT", error);
+    originals_free(&o);
+    if (failed) {
         db->tx_seq = 0;
         abort_transaction(db);
         return -1;

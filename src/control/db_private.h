@@ -32,6 +32,15 @@ struct db {
      * what came after. */
     int64_t loaded_seq;           /* the file's sequence when memory was last loaded */
     int64_t tx_seq;               /* the write transaction's number, 0 outside one */
+    /* Lazy (the CLI, db_open_lazy): memory holds the rows asked for so far
+     * in the transaction, read by uuid or name through the file's indexes;
+     * a table is read whole (complete) only when walked, so a command costs
+     * what it touches (db_partial.c).  Eager (the daemon): all, always. */
+    uint64_t generation;          /* see db_load_generation */
+    bool lazy;
+    bool complete[DB_MAX_TABLES];         /* every row of the table is in memory */
+    unsigned fetched[DB_MAX_TABLES];      /* rows read one at a time since the reset */
+    unsigned scans[DB_MAX_TABLES];        /* referrer scans of the table since the reset */
 };
 
 size_t db_table_index(const struct table_def *table);
@@ -39,9 +48,34 @@ struct db_row *db_row_new(const struct table_def *table, const char *uuid);
 void db_row_free(struct db_row *row);
 void db_rows_append(struct db_rows *rows, struct db_row *row);
 void db_clear_rows(struct db *db);
-/* The live row with this normalized uuid, in any table (NULL: any), or NULL. */
+/* Rebuilds the uuid index when rows came or went wholesale. */
+void db_index_refresh(struct db *db);
+/* The live row with this normalized uuid, in any table (NULL: any), or NULL.
+ * A lazy database reads it from the file when it is not in memory. */
 struct db_row *db_lookup_uuid(const struct db *db, const struct table_def *table,
                               const char *uuid);
+
+/* db_partial.c: a lazy database's memory as a cache of the file. */
+/* Forgets every row (a new transaction reads afresh). */
+void db_partial_reset(struct db *db);
+/* Reads the rest of table t, keeping the rows already in memory (edited or
+ * not) and the file's order.  Returns 0, or -1 (logged; memory unchanged). */
+int db_partial_complete(struct db *db, size_t t);
+/* The row with this normalized uuid from the file into memory (table NULL:
+ * any), unless memory has it or it was deleted in this transaction. */
+struct db_row *db_partial_fetch_uuid(struct db *db, const struct table_def *table,
+                                     const char *uuid);
+/* The row named `name` from the file into memory, unless memory has it. */
+struct db_row *db_partial_fetch_name(struct db *db, const struct table_def *table,
+                                     const char *name);
+/* Whether a row deleted in this transaction had this uuid. */
+bool db_partial_is_deleted(const struct db *db, const char *uuid);
+/* A live row holding a reference to `uuid` (a row of `table`), in memory or
+ * in the file (read into memory), or NULL; *column is where. */
+struct db_row *db_partial_referrer(struct db *db, const struct table_def *table,
+                                   const char *uuid, const struct column_def **column);
+/* Whether datum `d` of column `col` refers to `uuid`. */
+bool db_datum_refers_to(const struct datum *d, const struct column_def *col, const char *uuid);
 
 /* db_sqlite.c */
 int db_sql_open(struct db *db, const char *path, char **error);
@@ -57,6 +91,12 @@ int db_sql_load_changes(struct db *db, char **error);
  * as the file's (before COMMIT). */
 int db_sql_begin_seq(struct db *db, char **error);
 int db_sql_end_seq(struct db *db, char **error);
+/* Appends to `rows` the table's rows matching the SQL condition `where`
+ * (its `?` bound to `param`), in the file's order. */
+int db_sql_load_rows(struct db *db, const struct table_def *table, const char *where,
+                     const char *param, struct db_rows *rows, char **error);
+/* A cell's stored text (heap), as written to the file. */
+char *db_sql_cell_text(const struct datum *d, const struct column_def *col);
 /* Writes inserted, modified and deleted rows (inside the caller's txn). */
 int db_sql_write_changes(struct db *db, char **error);
 int db_sql_write_column(struct db *db, const struct table_def *table, const char *uuid,

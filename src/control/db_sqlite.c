@@ -178,6 +178,14 @@ static int upgrade_table(struct db *db, const struct table_def *table, char **er
         sqlite3_finalize(stmt);
         stmt = NULL;
     }
+    /* Lookups by name (a command naming one port) read one row, not all. */
+    if (table->name_column) {
+        strbuf_clear(&sb);
+        strbuf_printf(&sb, "CREATE INDEX IF NOT EXISTS \"%s__name\" ON \"%s\" (\"%s\")",
+                      table->name, table->name, table->name_column);
+        if (db_sql_exec(db, strbuf_cstr(&sb), error))
+            goto out;
+    }
     ret = 0;
 
 out:
@@ -493,10 +501,10 @@ static void load_cell(struct datum *d, const struct column_def *col, const char 
     datum_default(d, col);
 }
 
-/* The table's rows (those written after change `since`, or all when it is
- * negative), in the file's order. */
-static int load_table(struct db *db, const struct table_def *table, struct db_rows *rows,
-                      int64_t since, char **error)
+/* The table's rows that match `where` (an SQL condition, its one `?`
+ * bound to `param`; NULL: all rows), in the file's order. */
+static int load_rows(struct db *db, const struct table_def *table, const char *where,
+                     const char *param, struct db_rows *rows, char **error)
 {
     struct strbuf sb = STRBUF_INIT;
     sqlite3_stmt *stmt;
@@ -505,9 +513,9 @@ static int load_table(struct db *db, const struct table_def *table, struct db_ro
     for (size_t i = 0; i < table->n_columns; i++) {
         strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
     }
-    strbuf_printf(&sb, " FROM \"%s\"", table->name);
-    if (since >= 0)
-        strbuf_printf(&sb, " WHERE _seq > %lld", (long long) since);
+    strbuf_printf(&sb, ", rowid FROM \"%s\"", table->name);
+    if (where)
+        strbuf_printf(&sb, " WHERE %s", where);
     strbuf_puts(&sb, " ORDER BY rowid");
     int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
     strbuf_free(&sb);
@@ -515,6 +523,8 @@ static int load_table(struct db *db, const struct table_def *table, struct db_ro
         *error = sql_error(db, "loading");
         return -1;
     }
+    if (param)
+        sqlite3_bind_text(stmt, 1, param, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *uuid = (const char *) sqlite3_column_text(stmt, 0);
         if (!uuid || !uuid_is_valid(uuid)) {
@@ -526,6 +536,8 @@ static int load_table(struct db *db, const struct table_def *table, struct db_ro
         uuid_normalize(row->uuid, uuid);
         row->columns = datum_xmalloc(table->n_columns * sizeof *row->columns);
         row->inserted = row->deleted = row->modified = false;
+        row->order = (uint64_t) sqlite3_column_int64(stmt, (int) table->n_columns + 1);
+        row->generation = db->generation + 1;   /* the load in progress */
         for (size_t i = 0; i < table->n_columns; i++) {
             load_cell(&row->columns[i], &table->columns[i],
                       (const char *) sqlite3_column_text(stmt, (int) i + 1),
@@ -539,6 +551,29 @@ static int load_table(struct db *db, const struct table_def *table, struct db_ro
         return -1;
     }
     return 0;
+}
+
+/* The table's rows (those written after change `since`, or all when it is
+ * negative), in the file's order. */
+static int load_table(struct db *db, const struct table_def *table, struct db_rows *rows,
+                      int64_t since, char **error)
+{
+    if (since < 0)
+        return load_rows(db, table, NULL, NULL, rows, error);
+    char where[48];
+    snprintf(where, sizeof where, "_seq > %lld", (long long) since);
+    return load_rows(db, table, where, NULL, rows, error);
+}
+
+int db_sql_load_rows(struct db *db, const struct table_def *table, const char *where,
+                     const char *param, struct db_rows *rows, char **error)
+{
+    return load_rows(db, table, where, param, rows, error);
+}
+
+char *db_sql_cell_text(const struct datum *d, const struct column_def *col)
+{
+    return column_json_text(d, col);
 }
 
 int db_sql_load(struct db *db, char **error)
@@ -570,6 +605,9 @@ int db_sql_load(struct db *db, char **error)
     db->data_version = version;
     db->loaded_seq = seq;
     db->loaded = true;
+    db->generation++;
+    for (size_t t = 0; t < DB_MAX_TABLES; t++)
+        db->complete[t] = true;
     return 0;
 
 error:
@@ -600,6 +638,7 @@ static void apply_row(struct db *db, size_t t, struct db_row *fresh)
         datum_destroy(&row->columns[i], &row->table->columns[i]);
     free(row->columns);
     row->columns = fresh->columns;
+    row->generation = fresh->generation;
     fresh->columns = NULL;
     free(fresh);
 }
@@ -687,6 +726,7 @@ int db_sql_load_changes(struct db *db, char **error)
         db_sql_exec(db, "COMMIT", NULL);
     db->data_version = version;
     db->loaded_seq = seq;
+    db->generation++;
     return 0;
 
 error:

@@ -485,10 +485,42 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     return iface;
 }
 
+/* The running interface of a one-interface port that nothing has touched
+ * since the last reconcile (its rows not read again, its device the same,
+ * its bridge's datapath the same), or NULL: such a port runs on as it is.
+ * Bonds always go the whole way (their members are re-counted each time). */
+static struct running_iface *port_unchanged(const struct switch_state *st,
+                                            const struct running_bridge *rbridge,
+                                            const struct db_row *bridge_row,
+                                            const struct db_row *port_row)
+{
+    uint64_t since = st->reconciled_generation;
+    const struct datum *ifaces = db_row_get(port_row, "interfaces");
+    if (!since || port_row->generation > since || ifaces->n != 1 || !rbridge->kernel_state_known
+        || rbridge->kernel_was_active != kernel_path_active(rbridge))
+        return NULL;
+    const struct db_row *iface_row = db_find_row_by_uuid(st->db, ifaces->keys[0].string);
+    if (!iface_row || iface_row->generation > since)
+        return NULL;
+    struct running_iface *iface = find_iface(st, db_row_get_string(bridge_row, "name"),
+                                             db_row_get_string(iface_row, "name"));
+    if (!iface || strcmp(iface->uuid, iface_row->uuid) || iface->bond_port[0]
+        || iface_device_changed(iface))
+        return NULL;
+    return iface;
+}
+
 static void configure_port(struct switch_state *st, struct reconcile_run *run,
                            struct running_bridge *rbridge, const struct db_row *bridge_row,
                            const struct db_row *port_row)
 {
+    struct running_iface *same = port_unchanged(st, rbridge, bridge_row, port_row);
+    if (same) {
+        same->seen = true;
+        if (!same->netdev && strcmp(same->type, "patch"))
+            iface_open(same);   /* was missing: the device may be back */
+        return;
+    }
     struct vlan_policy vlan;
     memset(&vlan, 0, sizeof vlan);   /* compared with memcmp: no stray padding */
     const char *vlan_error = NULL;
@@ -678,6 +710,11 @@ int switch_reconcile(struct switch_state *st)
         kernel_path_remove(st, gone[i]);
     for (size_t i = 0; i < st->n_bridges; i++)
         kernel_path_sync(st, st->bridges[i]);
+    for (size_t i = 0; i < st->n_bridges; i++) {
+        st->bridges[i]->kernel_state_known = true;
+        st->bridges[i]->kernel_was_active = kernel_path_active(st->bridges[i]);
+    }
+    st->reconciled_generation = db_load_generation(st->db);
 
     int result = pmd_configure(st);
     pmd_assign_rxqs(st);

@@ -8,9 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCHEMA_VERSION 3          /* bump when tables or columns are added (db_sqlite.c
-                                     creates them); 2: NIC, Macvtap;
-                                     3: NIC sriov_num_vfs, VF */
+#define SCHEMA_VERSION 4          /* bump when tables, columns or indexes are added
+                                     (db_sqlite.c creates them); 2: NIC, Macvtap;
+                                     3: NIC sriov_num_vfs, VF; 4: the change
+                                     sequence (_seq, _tombstone), name indexes */
 
 enum atom_type {
     ATOM_NONE,                    /* "no value type": the column is not a map */

@@ -83,6 +83,9 @@ struct running_bridge {
     unsigned n_tunnel_devices;
     bool tunnel_split_horizon;      /* other_config:tunnel-split-horizon, default true */
     bool seen;
+    /* kernel_path_active at the end of the last reconcile (its ports'
+     * tunnels depend on it): a change re-configures them all. */
+    bool kernel_state_known, kernel_was_active;
 };
 
 
@@ -98,6 +101,9 @@ struct switch_state {
     bool worker_isolated[DP_MAX_WORKERS];
     bool busy_poll;
     bool reconcile_retrying;        /* switch_reconcile's one immediate second pass */
+    /* The database's load generation the last reconcile applied: ports
+     * whose rows were not read again since are left as they run. */
+    uint64_t reconciled_generation;
     uint32_t poll_after_traffic_us;
     uint64_t stats_written_ms;      /* Interface.statistics last written (iface_stats.c) */
     bool rebalance_requested;       /* dpif-netdev/pmd-rxq-rebalance */

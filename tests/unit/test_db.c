@@ -568,6 +568,53 @@ static void test_schema_upgrade_adds_host_tables(void **state)
     db_close(db);
 }
 
+/* A version 3 file (written before the change sequence and the name
+ * indexes) gets both when opened: writes stamp their sequence, and a reader
+ * reads only the changes. */
+static void test_schema_upgrade_adds_change_sequence(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    sqlite3 *sql;
+
+    snprintf(path, sizeof path, "%s/v3.db", f->dir);
+    struct db *db = open_db(path);
+    begin(db);
+    add_port(db, add_bridge(db, "br-v3"), "p1");
+    commit(db);
+    db_close(db);
+    assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
+    exec_sql(sql, "DROP TABLE _seq");
+    exec_sql(sql, "DROP TABLE _tombstone");
+    exec_sql(sql, "DROP INDEX \"Port__name\"");
+    exec_sql(sql, "PRAGMA user_version = 3");
+    sqlite3_close(sql);
+
+    struct db *reader = open_db(path);
+    struct db *writer = open_db(path);
+    begin(writer);
+    add_port(writer, db_find_row(writer, T("Bridge"), "br-v3"), "p2");
+    commit(writer);
+    char *error = NULL;
+    assert_int_equal(db_reload(reader, &error), 0);
+    assert_non_null(db_find_row(reader, T("Port"), "p2"));
+    db_close(writer);
+    db_close(reader);
+
+    assert_int_equal(sqlite3_open(path, &sql), SQLITE_OK);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(sql, "SELECT count(*) FROM sqlite_master WHERE "
+                                        "name = 'Port__name'", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(stmt, 0), 1);
+    sqlite3_finalize(stmt);
+    assert_int_equal(sqlite3_prepare_v2(sql, "SELECT n FROM _seq", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_true(sqlite3_column_int(stmt, 0) >= 1);
+    sqlite3_finalize(stmt);
+    sqlite3_close(sql);
+}
+
 static void test_open_errors_and_default_path(void **state)
 {
     struct fixture *f = *state;
@@ -673,6 +720,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload_reads_only_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_host_tables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_change_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_default_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,261 @@
+/* A lazy database (the CLI's): memory is a cache of the file holding the
+ * rows a transaction asked for.  Rows come in one at a time by uuid or name
+ * (the file indexes both), a table comes in whole when a command walks it,
+ * and a row in memory always wins over the file's copy: it may be edited. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "control/datum_private.h"
+#include "control/db_private.h"
+#include "util/log.h"
+#include "util/strbuf.h"
+
+/* A table read this many times row by row (or scanned for referrers) is
+ * read whole instead: walking 1000 ports costs one query, not 1000. */
+#define FETCHES_BEFORE_COMPLETE 64
+#define SCANS_BEFORE_COMPLETE 8
+
+void db_partial_reset(struct db *db)
+{
+    db_clear_rows(db);
+    memset(db->complete, 0, sizeof db->complete);
+    memset(db->fetched, 0, sizeof db->fetched);
+    memset(db->scans, 0, sizeof db->scans);
+}
+
+bool db_partial_is_deleted(const struct db *db, const char *uuid)
+{
+    for (size_t i = 0; i < db->deleted.n; i++)
+        if (!strcmp(db->deleted.rows[i]->uuid, uuid))
+            return true;
+    return false;
+}
+
+static void free_rows(struct db_rows *rows)
+{
+    for (size_t i = 0; i < rows->n; i++)
+        db_row_free(rows->rows[i]);
+    free(rows->rows);
+    memset(rows, 0, sizeof *rows);
+}
+
+/* Whether memory already knows the row (live or deleted): its copy rules. */
+static bool known(const struct db *db, const char *uuid)
+{
+    return db_index_find(db->index, uuid) || db_partial_is_deleted(db, uuid);
+}
+
+int db_partial_complete(struct db *db, size_t t)
+{
+    if (db->complete[t])
+        return 0;
+    const struct table_def *table = schema_tables[t];
+    struct db_rows fresh = { 0 };
+    char *error = NULL;
+    if (db_sql_load_rows(db, table, NULL, NULL, &fresh, &error)) {
+        log_warn("%s", error);
+        free(error);
+        free_rows(&fresh);
+        return -1;
+    }
+    db_index_refresh(db);
+    /* The file's order, with memory's copy of each row it has; rows
+     * inserted in this transaction (not in the file) after them. */
+    struct db_rows *mine = &db->tables[t];
+    struct db_rows merged = { 0 };
+    for (size_t i = 0; i < fresh.n; i++) {
+        struct db_row *row = fresh.rows[i];
+        struct db_row *have = db_index_find(db->index, row->uuid);
+        if (have && have->table == table) {
+            db_row_free(row);
+            db_rows_append(&merged, have);
+        } else if (have || db_partial_is_deleted(db, row->uuid)) {
+            db_row_free(row);
+        } else {
+            db_rows_append(&merged, row);
+            db_index_add(db->index, row);
+        }
+    }
+    for (size_t i = 0; i < mine->n; i++)
+        if (mine->rows[i]->inserted)
+            db_rows_append(&merged, mine->rows[i]);
+    free(fresh.rows);
+    free(mine->rows);
+    *mine = merged;
+    db->complete[t] = true;
+    return 0;
+}
+
+/* Adds rows read from the file to memory, unless memory knows them; the
+ * first one added (or NULL). */
+static struct db_row *adopt(struct db *db, size_t t, struct db_rows *fresh)
+{
+    struct db_row *first = NULL;
+    for (size_t i = 0; i < fresh->n; i++) {
+        struct db_row *row = fresh->rows[i];
+        if (known(db, row->uuid)) {
+            db_row_free(row);
+            continue;
+        }
+        db_rows_append(&db->tables[t], row);
+        db_index_add(db->index, row);
+        db->fetched[t]++;
+        first = first ? first : row;
+    }
+    free(fresh->rows);
+    memset(fresh, 0, sizeof *fresh);
+    return first;
+}
+
+static struct db_row *fetch_where(struct db *db, size_t t, const char *where,
+                                  const char *param)
+{
+    struct db_rows fresh = { 0 };
+    char *error = NULL;
+    if (db_sql_load_rows(db, schema_tables[t], where, param, &fresh, &error)) {
+        log_warn("%s", error);
+        free(error);
+        free_rows(&fresh);
+        return NULL;
+    }
+    db_index_refresh(db);
+    struct db_row *row = adopt(db, t, &fresh);
+    if (db->fetched[t] > FETCHES_BEFORE_COMPLETE)
+        db_partial_complete(db, t);
+    return row;
+}
+
+struct db_row *db_partial_fetch_uuid(struct db *db, const struct table_def *table,
+                                     const char *uuid)
+{
+    if (!db->lazy || db_partial_is_deleted(db, uuid))
+        return NULL;
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        if (db->complete[t] || (table && schema_tables[t] != table))
+            continue;
+        struct db_row *row = fetch_where(db, t, "_uuid = ?", uuid);
+        if (row)
+            return row;
+    }
+    return NULL;
+}
+
+struct db_row *db_partial_fetch_name(struct db *db, const struct table_def *table,
+                                     const char *name)
+{
+    size_t t = db_table_index(table);
+    if (!db->lazy || db->complete[t] || !table->name_column)
+        return NULL;
+    /* Names are stored as JSON strings, as every cell is. */
+    json_t *json = json_string(name);
+    char *text = json ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(json);
+    if (!text)
+        return NULL;
+    char *where = xasprintf("\"%s\" = ?", table->name_column);
+    struct db_row *row = fetch_where(db, t, where, text);
+    free(where);
+    free(text);
+    return row;
+}
+
+bool db_datum_refers_to(const struct datum *d, const struct column_def *col, const char *uuid)
+{
+    for (size_t k = 0; k < d->n; k++) {
+        if (col->key.ref_table && !strcmp(d->keys[k].string, uuid))
+            return true;
+        if (col->value.ref_table && d->values && !strcmp(d->values[k].string, uuid))
+            return true;
+    }
+    return false;
+}
+
+static bool refers_to_table(const struct column_def *col, const struct table_def *table)
+{
+    return (col->key.ref_table && !strcmp(col->key.ref_table, table->name))
+           || (col->value.ref_table && !strcmp(col->value.ref_table, table->name));
+}
+
+static struct db_row *referrer_in_memory(struct db *db, size_t s, const struct table_def *table,
+                                         const char *uuid, const struct column_def **column)
+{
+    const struct table_def *from = schema_tables[s];
+    for (size_t i = 0; i < db->tables[s].n; i++) {
+        struct db_row *row = db->tables[s].rows[i];
+        for (size_t c = 0; c < from->n_columns; c++) {
+            const struct column_def *col = &from->columns[c];
+            if (refers_to_table(col, table) && db_datum_refers_to(&row->columns[c], col, uuid)) {
+                *column = col;
+                return row;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Rows of table s the file says refer to `uuid`, read into memory: a text
+ * match on the stored cell (uuids are stored as they are written), then
+ * checked on the decoded value. */
+static struct db_row *referrer_in_file(struct db *db, size_t s, const struct table_def *table,
+                                       const char *uuid, const struct column_def **column)
+{
+    const struct table_def *from = schema_tables[s];
+    char *pattern = xasprintf("%%%s%%", uuid);
+    struct db_row *found = NULL;
+    for (size_t c = 0; c < from->n_columns && !found; c++) {
+        const struct column_def *col = &from->columns[c];
+        if (!refers_to_table(col, table))
+            continue;
+        char *where = xasprintf("\"%s\" LIKE ?", col->name);
+        struct db_rows fresh = { 0 };
+        char *error = NULL;
+        if (db_sql_load_rows(db, from, where, pattern, &fresh, &error)) {
+            log_warn("%s", error);
+            free(error);
+            free_rows(&fresh);
+        } else {
+            db_index_refresh(db);
+            adopt(db, s, &fresh);
+        }
+        free(where);
+        found = referrer_in_memory(db, s, table, uuid, column);
+    }
+    free(pattern);
+    return found;
+}
+
+/* A live row of table s referring to `uuid` (a row of `table`). */
+static struct db_row *referrer_in(struct db *db, size_t s, const struct table_def *table,
+                                  const char *uuid, const struct column_def **column)
+{
+    if (db->lazy && !db->complete[s] && ++db->scans[s] > SCANS_BEFORE_COMPLETE)
+        db_partial_complete(db, s);
+    struct db_row *row = referrer_in_memory(db, s, table, uuid, column);
+    if (!row && db->lazy && !db->complete[s])
+        row = referrer_in_file(db, s, table, uuid, column);
+    return row;
+}
+
+struct db_row *db_partial_referrer(struct db *db, const struct table_def *table,
+                                   const char *uuid, const struct column_def **column)
+{
+    for (size_t s = 0; s < schema_n_tables; s++) {
+        const struct table_def *from = schema_tables[s];
+        bool refers = false;
+        for (size_t c = 0; c < from->n_columns && !refers; c++)
+            refers = refers_to_table(&from->columns[c], table);
+        struct db_row *row = refers ? referrer_in(db, s, table, uuid, column) : NULL;
+        if (row)
+            return row;
+    }
+    return NULL;
+}
+
+struct db_row *db_find_referrer(const struct db *db, const struct db_row *row,
+                                const struct table_def *from)
+{
+    const struct column_def *column;
+    return referrer_in((struct db *) db, db_table_index(from), row->table, row->uuid, &column);
+}
