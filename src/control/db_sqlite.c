@@ -86,8 +86,68 @@ static int make_parent_dirs(const char *path, char **error)
     return 0;
 }
 
+/* One atom as jansson's compact encoding would write it, when that is
+ * plain: an integer, a boolean, a uuid, a string with nothing to escape. */
+static bool atom_text_fast(struct strbuf *sb, const union atom *atom, enum atom_type type)
+{
+    switch (type) {
+    case ATOM_INTEGER:
+        strbuf_printf(sb, "%lld", (long long) atom->integer);
+        return true;
+    case ATOM_BOOLEAN:
+        strbuf_puts(sb, atom->boolean ? "true" : "false");
+        return true;
+    case ATOM_UUID:
+        strbuf_printf(sb, "[\"uuid\",\"%s\"]", atom->string);
+        return true;
+    case ATOM_STRING:
+        for (const unsigned char *p = (const unsigned char *) atom->string; *p; p++)
+            if (*p < 0x20 || *p == '"' || *p == '\\')
+                return false;
+        strbuf_printf(sb, "\"%s\"", atom->string);
+        return true;
+    case ATOM_REAL:
+    case ATOM_NONE:
+    default:
+        return false;
+    }
+}
+
+/* The cell's OVSDB JSON without building a jansson tree, byte for byte
+ * what json_dumps(datum_to_json(...), JSON_COMPACT) gives, for the common
+ * cells (a Bridge's thousand port uuids are written at every add-port);
+ * false (sb left unspecified) when an atom needs jansson. */
+static bool cell_text_fast(struct strbuf *sb, const struct datum *d, const struct column_def *col)
+{
+    bool is_map = column_is_map(col);
+    if (!is_map && d->n == 1)
+        return atom_text_fast(sb, &d->keys[0], col->key.type);
+    strbuf_puts(sb, is_map ? "[\"map\",[" : "[\"set\",[");
+    for (size_t i = 0; i < d->n; i++) {
+        if (i)
+            strbuf_puts(sb, ",");
+        if (is_map) {
+            strbuf_puts(sb, "[");
+            if (!d->values || !atom_text_fast(sb, &d->keys[i], col->key.type))
+                return false;
+            strbuf_puts(sb, ",");
+            if (!atom_text_fast(sb, &d->values[i], col->value.type))
+                return false;
+            strbuf_puts(sb, "]");
+        } else if (!atom_text_fast(sb, &d->keys[i], col->key.type)) {
+            return false;
+        }
+    }
+    strbuf_puts(sb, "]]");
+    return true;
+}
+
 static char *column_json_text(const struct datum *d, const struct column_def *col)
 {
+    struct strbuf sb = STRBUF_INIT;
+    if (cell_text_fast(&sb, d, col))
+        return strbuf_steal(&sb);
+    strbuf_free(&sb);
     json_t *json = datum_to_json(d, col);
     char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
     json_decref(json);
@@ -385,7 +445,7 @@ static bool parse_atom_fast(const char **p, const struct base_type *type, union 
         }
         return false;
     case ATOM_UUID:
-        if (strncmp(s, "[\"uuid\",\"", 9) || strlen(s) < 9 + 36 + 2 || s[9 + 36] != '"'
+        if (strncmp(s, "[\"uuid\",\"", 9) || strnlen(s, 9 + 36 + 2) < 9 + 36 + 2 || s[9 + 36] != '"'
             || s[9 + 37] != ']')
             return false;
         atom->string = datum_xmalloc(37);
@@ -501,6 +561,13 @@ static void load_cell(struct datum *d, const struct column_def *col, const char 
     datum_default(d, col);
 }
 
+static int compare_row_order(const void *a_, const void *b_)
+{
+    const struct db_row *a = *(const struct db_row *const *) a_;
+    const struct db_row *b = *(const struct db_row *const *) b_;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
 /* The table's rows that match `where` (an SQL condition, its one `?`
  * bound to `param`; NULL: all rows), in the file's order. */
 static int load_rows(struct db *db, const struct table_def *table, const char *where,
@@ -514,9 +581,14 @@ static int load_rows(struct db *db, const struct table_def *table, const char *w
         strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
     }
     strbuf_printf(&sb, ", rowid FROM \"%s\"", table->name);
+    /* With a condition the rows are put in order here: asked to, SQLite
+     * would rather walk the whole table in rowid order than use the
+     * condition's index and sort a few rows. */
     if (where)
         strbuf_printf(&sb, " WHERE %s", where);
-    strbuf_puts(&sb, " ORDER BY rowid");
+    else
+        strbuf_puts(&sb, " ORDER BY rowid");
+    size_t first = rows->n;
     int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
     strbuf_free(&sb);
     if (rc != SQLITE_OK) {
@@ -550,6 +622,8 @@ static int load_rows(struct db *db, const struct table_def *table, const char *w
         *error = sql_error(db, "loading");
         return -1;
     }
+    if (where && rows->n - first > 1)
+        qsort(rows->rows + first, rows->n - first, sizeof *rows->rows, compare_row_order);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <jansson.h>
 
 #include "control/db.h"
 #include "db_fixture.h"
@@ -615,6 +616,72 @@ static void test_schema_upgrade_adds_change_sequence(void **state)
     sqlite3_close(sql);
 }
 
+/* Cells are written without jansson when their atoms are plain: the text
+ * is byte for byte jansson's (the loader's fast path and older files rely on
+ * it), and a string that needs escapes still goes through jansson. */
+static void test_cell_text_matches_jansson(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+    begin(db);
+    struct db_row *br = add_bridge(db, "br0");
+    struct db_row *port = add_port(db, br, "p1");
+    add_port(db, br, "p2");
+    char *error = NULL;
+    const char *cells[][2] = {
+        { "trunks", "1,2,4094" },
+        { "tag", "7" },
+        { "other_config", "{a=b, \"c d\"=\"e\\\"f\", x=\"tab\\there\"}" },
+        { "external_ids", "{}" },
+        { "bond_fake_iface", "true" },
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        const struct column_def *col;
+        struct datum d;
+        assert_int_equal(schema_find_column(T("Port"), cells[i][0], &col, &error), 0);
+        if (datum_from_string(&d, col, cells[i][1], &error))
+            fail_msg("%s: %s", cells[i][0], error);
+        db_row_set_by_def(port, col, &d);
+    }
+    commit(db);
+
+    sqlite3 *sql;
+    assert_int_equal(sqlite3_open(f->path, &sql), SQLITE_OK);
+    const char *columns[] = { "trunks", "tag", "other_config", "external_ids",
+                              "bond_fake_iface", "interfaces", "name" };
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++) {
+        const struct column_def *col;
+        assert_int_equal(schema_find_column(T("Port"), columns[i], &col, &error), 0);
+        json_t *json = datum_to_json(db_row_get(port, columns[i]), col);
+        char *expected = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_decref(json);
+        char query[128];
+        snprintf(query, sizeof query, "SELECT \"%s\" FROM Port WHERE _uuid = '%s'", columns[i],
+                 port->uuid);
+        sqlite3_stmt *stmt;
+        assert_int_equal(sqlite3_prepare_v2(sql, query, -1, &stmt, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_string_equal((const char *) sqlite3_column_text(stmt, 0), expected);
+        sqlite3_finalize(stmt);
+        free(expected);
+    }
+    /* A set of several uuids (the bridge's ports). */
+    const struct column_def *ports;
+    assert_int_equal(schema_find_column(T("Bridge"), "ports", &ports, &error), 0);
+    json_t *json = datum_to_json(db_row_get(br, "ports"), ports);
+    char *expected = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(json);
+    sqlite3_stmt *stmt;
+    assert_int_equal(sqlite3_prepare_v2(sql, "SELECT ports FROM Bridge", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_string_equal((const char *) sqlite3_column_text(stmt, 0), expected);
+    sqlite3_finalize(stmt);
+    free(expected);
+    sqlite3_close(sql);
+    db_close(db);
+}
+
 static void test_open_errors_and_default_path(void **state)
 {
     struct fixture *f = *state;
@@ -721,6 +788,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_host_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_change_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cell_text_matches_jansson, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_errors_and_default_path, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
