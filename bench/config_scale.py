@@ -6,7 +6,8 @@ ovs-vswitchd, netdev datapath), in one run.
     ns <p>-sw: the switch under test, bridge br0 with N filler ports
                (internal), plus two veth ports p1/p2 to <p>-h1 / <p>-h2
 
-For each level L in 10, 100, N (filler ports already on the bridge):
+For each level L in 10, 100, N (filler ports already on the bridge; each
+figure is timed once the switch is idle again after the fill):
   - ms per `add-port br0 X -- set Interface X type=internal` (waits for the
     daemon, as libvirt and os-vif do), mean of --samples commands;
   - ms per `add-port br0 vethX` (one end of a veth pair inside sw), the same.
@@ -37,7 +38,7 @@ from benchlib import (BenchError, Runner, interrupt_on_signals, log, make_all,  
 from ovs_daemons import OvsDaemons  # noqa: E402
 import programs  # noqa: E402
 from pontoon_daemon import PontoonDaemon  # noqa: E402
-from procstat import proc_status_kib  # noqa: E402
+from procstat import proc_cpu_seconds, proc_status_kib  # noqa: E402
 from report import fmt, print_errors, print_table, ratio, write_json  # noqa: E402
 from run_setup import finish_args, pontoon_not_built, run_meta  # noqa: E402
 
@@ -198,6 +199,22 @@ def timed_ms(fn, items):
     return sum(t) / len(t) if t else None
 
 
+def settle(sw, window_s=0.3, busy_below=0.02, limit_s=60):
+    """Waits until the switch's processes are idle (under 2 % of a CPU over
+    a 0.3 s window): a bulk fill's aftermath (a thousand new devices'
+    link events, their first reported columns) is not the cost of the next
+    command, and timing into it measures the fill instead."""
+    deadline = time.monotonic() + limit_s
+    before = proc_cpu_seconds(sw.pids())
+    while time.monotonic() < deadline:
+        time.sleep(window_s)
+        now = proc_cpu_seconds(sw.pids())
+        if now - before < busy_below * window_s:
+            return
+        before = now
+    log(f"  {sw.kind}: still busy after {limit_s} s; timing anyway")
+
+
 def measure_switch(sw, topo, args, res):
     sw.start()
     sw.add_system("p1")
@@ -211,15 +228,18 @@ def measure_switch(sw, topo, args, res):
             sw.add_internal([f"f{have + i}" for i in range(n)], wait=False)
             have += n
         sw.add_internal([f"w{lv}"])   # waits: the fill is applied before timing
+        settle(sw)
         names = [f"i{lv}x{i}" for i in range(k)]
         res[f"add_internal_{lv}"] = timed_ms(lambda n: sw.add_internal([n]), names)
         veths = [f"v{lv}x{i}" for i in range(k)]
         topo.add_veths(veths)
+        settle(sw)
         res[f"add_veth_{lv}"] = timed_ms(sw.add_system, veths)
         log(f"  {sw.kind} at {lv} ports: add-port internal "
             f"{fmt(res[f'add_internal_{lv}'])} ms, veth {fmt(res[f'add_veth_{lv}'])} ms")
     top = args.ports
     ports = [f"f{(top // 2 + i) % top}" for i in range(k)]
+    settle(sw)
     res["set_tag"] = timed_ms(lambda p: sw.set_tag(p, 5), ports)
     res["ports"] = top + len(levels) * (2 * k + 1) + 2
     kib = sum(proc_status_kib(pid, "VmHWM") or 0 for pid in sw.pids())

@@ -118,6 +118,8 @@ void db_clear_rows(struct db *db)
         rows_free(&db->tables[t]);
     }
     rows_free(&db->deleted);
+    db->changed.n = 0;
+    db->changed_all = true;
     if (db->index)
         db->index->stale = true;
 }
@@ -196,6 +198,7 @@ void db_close(struct db *db)
     if (db->in_txn) {
         db_sql_exec(db, "ROLLBACK", NULL);
     }
+    free(db->changed.rows);
     db_clear_rows(db);
     sqlite3_close(db->sql);
     if (db->index) {
@@ -234,14 +237,28 @@ static int reload_if_stale(struct db *db, char **error)
     }
     if (!db->loaded || has_local_changes(db))
         return db_sql_load(db, error);
-    if (!db_sql_data_version(db, &version) && version == db->data_version)
+    if (!db_sql_data_version(db, &version) && version == db->data_version) {
+        db->changed.n = 0;          /* read nothing: nothing changed */
+        db->changed_all = false;
         return 0;
+    }
     return db_sql_load_changes(db, error);
 }
 
 int db_reload(struct db *db, char **error)
 {
     return reload_if_stale(db, error);
+}
+
+size_t db_changed_rows(const struct db *db, bool *all)
+{
+    *all = db->changed_all;
+    return db->changed.n;
+}
+
+const struct db_row *db_changed_row_at(const struct db *db, size_t i)
+{
+    return i < db->changed.n ? db->changed.rows[i] : NULL;
 }
 
 uint64_t db_load_generation(const struct db *db)

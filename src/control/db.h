@@ -61,6 +61,12 @@ int db_reload(struct db *db, char **error);
  * changed) since, so a reader applies only what moved. */
 uint64_t db_load_generation(const struct db *db);
 
+/* The rows the last load (db_open's or db_reload's) read, new or changed,
+ * valid until the next load; *all is true when it read the whole file, so
+ * that everything is to be taken as changed.  Deleted rows are not listed. */
+size_t db_changed_rows(const struct db *db, bool *all);
+const struct db_row *db_changed_row_at(const struct db *db, size_t i);
+
 /* A number that changes whenever another connection commits to the file
  * (SQLite's PRAGMA data_version): the daemon polls it to notice changes made
  * with --no-wait.  Returns 0 or -1. */

@@ -37,6 +37,10 @@ struct db {
      * a table is read whole (complete) only when walked, so a command costs
      * what it touches (db_partial.c).  Eager (the daemon): all, always. */
     uint64_t generation;          /* see db_load_generation */
+    /* What the last load read: the live rows it brought in or changed (not
+     * owned), or everything (changed_all) when it read the whole file. */
+    struct db_rows changed;
+    bool changed_all;
     bool lazy;
     bool complete[DB_MAX_TABLES];         /* every row of the table is in memory */
     unsigned fetched[DB_MAX_TABLES];      /* rows read one at a time since the reset */

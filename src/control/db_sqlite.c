@@ -680,6 +680,8 @@ int db_sql_load(struct db *db, char **error)
     db->loaded_seq = seq;
     db->loaded = true;
     db->generation++;
+    db->changed.n = 0;
+    db->changed_all = true;
     for (size_t t = 0; t < DB_MAX_TABLES; t++)
         db->complete[t] = true;
     return 0;
@@ -706,8 +708,10 @@ static void apply_row(struct db *db, size_t t, struct db_row *fresh)
         db_rows_append(&db->tables[t], fresh);
         if (!db->index->stale)
             db_index_add(db->index, fresh);
+        db_rows_append(&db->changed, fresh);
         return;
     }
+    db_rows_append(&db->changed, row);
     for (size_t i = 0; i < row->table->n_columns; i++)
         datum_destroy(&row->columns[i], &row->table->columns[i]);
     free(row->columns);
@@ -736,6 +740,11 @@ static void forget_row(struct db *db, const char *table_name, const char *uuid)
         }
     }
     db_index_remove(db->index, row);
+    for (size_t i = 0; i < db->changed.n; i++)
+        if (db->changed.rows[i] == row) {
+            db->changed.rows[i] = db->changed.rows[--db->changed.n];
+            break;
+        }
     db_row_free(row);
 }
 
@@ -784,6 +793,8 @@ int db_sql_load_changes(struct db *db, char **error)
     for (size_t t = 0; t < schema_n_tables; t++)
         if (load_table(db, schema_tables[t], &fresh[t], db->loaded_seq, error))
             goto error;
+    db->changed.n = 0;
+    db->changed_all = false;
     for (size_t t = 0; t < schema_n_tables; t++) {
         for (size_t i = 0; i < fresh[t].n; i++)
             apply_row(db, t, fresh[t].rows[i]);

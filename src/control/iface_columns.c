@@ -216,21 +216,27 @@ void iface_columns_write(struct switch_state *st)
         }
     }
     /* Built once: the link columns cost a netlink request each.  Only for
-     * interfaces whose inputs moved since the last write: a change to one
-     * port of a 1000-port bridge builds one row's columns, not 1000. */
-    size_t n = st->n_ifaces;
+     * interfaces something may have moved for (columns_dirty), and of those
+     * only the ones whose inputs did: a change to one port of a 1000-port
+     * bridge builds one row's columns, not 1000. */
+    size_t n = 0;
+    struct running_iface **dirty = calloc(st->n_ifaces ? st->n_ifaces : 1, sizeof *dirty);
+    for (size_t i = 0; dirty && i < st->n_ifaces; i++)
+        if (st->ifaces[i]->columns_dirty)
+            dirty[n++] = st->ifaces[i];
     struct datum (*cols)[N_COLS] = calloc(n ? n : 1, sizeof *cols);
     uint64_t *inputs = calloc(n ? n : 1, sizeof *inputs);
     bool *built = calloc(n ? n : 1, sizeof *built);
-    if (!cols || !inputs || !built) {
+    if (!dirty || !cols || !inputs || !built) {
+        free(dirty);
         free(cols);
         free(inputs);
         free(built);
         return;
     }
-    bool differs = false;
+    bool differs = false, failed = false;
     for (size_t i = 0; i < n; i++) {
-        struct running_iface *iface = st->ifaces[i];
+        struct running_iface *iface = dirty[i];
         inputs[i] = column_inputs(iface);
         if (iface->reported_valid && iface->reported_inputs == inputs[i]) {
             for (int c = 0; c < N_COLS; c++)
@@ -254,12 +260,12 @@ void iface_columns_write(struct switch_state *st)
         struct datum *values = calloc(max ? max : 1, sizeof *values);
         for (size_t i = 0; uuids && names && values && i < n; i++) {
             const struct db_row *row = built[i] ? db_find_row_by_uuid(st->db,
-                                                                      st->ifaces[i]->uuid)
+                                                                      dirty[i]->uuid)
                                                 : NULL;
             for (int c = 0; row && c < N_COLS; c++) {
                 if (datum_equals(&cols[i][c], db_row_get(row, column_names[c]), defs[c]))
                     continue;
-                uuids[n_cells] = st->ifaces[i]->uuid;
+                uuids[n_cells] = dirty[i]->uuid;
                 names[n_cells] = column_names[c];
                 values[n_cells++] = cols[i][c];     /* copied by the write; ours to free */
             }
@@ -272,18 +278,25 @@ void iface_columns_write(struct switch_state *st)
             free(err);
             for (size_t i = 0; i < n; i++)
                 built[i] = false;        /* not written: try again next time */
+            failed = true;
         }
         free(uuids);
         free(names);
         free(values);
     }
     for (size_t i = 0; i < n; i++) {
-        if (built[i] && db_find_row_by_uuid(st->db, st->ifaces[i]->uuid)) {
-            st->ifaces[i]->reported_inputs = inputs[i];
-            st->ifaces[i]->reported_valid = true;
+        bool has_row = db_find_row_by_uuid(st->db, dirty[i]->uuid) != NULL;
+        if (built[i] && has_row) {
+            dirty[i]->reported_inputs = inputs[i];
+            dirty[i]->reported_valid = true;
         }
+        /* Looked at and written (or unchanged): clean until something moves.
+         * A failed write, or a row not there yet, leaves it to be tried again. */
+        if (!failed && has_row)
+            dirty[i]->columns_dirty = false;
         destroy_columns(cols[i], defs);
     }
+    free(dirty);
     free(cols);
     free(inputs);
     free(built);

@@ -10,6 +10,7 @@
 
 #include "control/db.h"
 #include "control/bond_columns.h"
+#include "control/bond_runtime.h"
 #include "control/bridge_columns.h"
 #include "control/iface_columns.h"
 #include "control/kernel_path.h"
@@ -48,6 +49,7 @@ static void bridge_free(struct running_bridge *bridge)
 {
     kernel_path_release(bridge);         /* no-op after kernel_path_remove */
     dp_fdb_destroy(bridge->fdb);
+    port_set_free(&bridge->ports);
     free(bridge);
 }
 
@@ -117,13 +119,31 @@ bool switch_tracks_device(const struct switch_state *st, const char *name)
     return false;
 }
 
+bool switch_holds_device(const struct switch_state *st, const char *name, int ifindex)
+{
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        const struct running_iface *iface = st->ifaces[i];
+        /* Only the devices the daemon makes and holds by file descriptor
+         * (internal ports, taps): a system device's link going down and up
+         * needs its socket and a bond member its bond looked at again, which
+         * a reconcile does. */
+        if (!strcmp(iface->name, name) && strcmp(iface->type, "patch"))
+            return ifindex > 0 && iface->netdev && iface->netdev->ifindex == ifindex
+                   && !iface->bond_port[0]
+                   && (!strcmp(iface->type, "internal") || !strcmp(iface->type, "tap"));
+    }
+    return false;
+}
+
 void switch_link_changed(struct switch_state *st, const char *name, int ifindex)
 {
     for (size_t i = 0; i < st->n_ifaces; i++) {
         struct running_iface *iface = st->ifaces[i];
         if (!name || !strcmp(iface->name, name) ||
-            (ifindex > 0 && iface->netdev && iface->netdev->ifindex == ifindex))
+            (ifindex > 0 && iface->netdev && iface->netdev->ifindex == ifindex)) {
             iface->link_known = false;
+            iface->columns_dirty = true;
+        }
     }
 }
 
@@ -276,6 +296,7 @@ static uint32_t choose_ofport(const struct switch_state *st, const char *bridge,
 
 static void iface_set_error(struct running_iface *iface, char *error)
 {
+    iface->columns_dirty = true;
     free(iface->error);
     iface->error = error;
 }
@@ -305,6 +326,7 @@ static void iface_open(struct running_iface *iface)
         return;
     }
     iface->link_known = false;   /* (re)opened: ask the kernel again */
+    iface->columns_dirty = true;
     int err = netdev_open_config(iface->name, iface->type, iface->n_rxq,
                                  tunnel ? &iface->tunnel : NULL, &iface->netdev);
     if (err < 0) {
@@ -471,6 +493,7 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     }
     free(tunnel_error);
     iface->seen = true;
+    iface->columns_dirty = true;
     snprintf(iface->uuid, sizeof iface->uuid, "%s", iface_row->uuid);
     configure_tx_retries(iface, iface_row);
     iface->vlan_invalid = vlan_error != NULL;
@@ -543,6 +566,7 @@ static void configure_port(struct switch_state *st, struct reconcile_run *run,
                                                       iface_row, &vlan, vlan_error);
         if (!iface)
             continue;
+        snprintf(iface->port_uuid, sizeof iface->port_uuid, "%s", port_row->uuid);
         /* A port with two or more interfaces is a bond (as in OVS). */
         snprintf(iface->bond_port, sizeof iface->bond_port, "%s",
                  ifaces->n > 1 ? db_row_get_string(port_row, "name") : "");
@@ -651,13 +675,125 @@ fail:
     return NULL;
 }
 
+static int reconcile(struct switch_state *st, bool changes_only);
+
+/* ---- a reconcile started by a database change: the changed ports only ---- */
+
+struct bridge_changes {
+    struct switch_state *st;
+    struct reconcile_run *run;
+    struct running_bridge *rbridge;
+    const struct db_row *bridge_row;
+};
+
+/* The port leaves (or is about to be configured afresh): its interfaces
+ * count as gone unless configure_port finds them again. */
+static void forget_port(void *aux, const char *port_uuid)
+{
+    struct bridge_changes *c = aux;
+    for (size_t i = 0; i < c->st->n_ifaces; i++)
+        if (!strcmp(c->st->ifaces[i]->port_uuid, port_uuid))
+            c->st->ifaces[i]->seen = false;
+}
+
+static void configure_port_uuid(void *aux, const char *port_uuid)
+{
+    struct bridge_changes *c = aux;
+    const struct db_row *port_row = db_find_row_by_uuid(c->st->db, port_uuid);
+    if (port_row)
+        configure_port(c->st, c->run, c->rbridge, c->bridge_row, port_row);
+}
+
+static void reconfigure_port(struct bridge_changes *c, const char *port_uuid)
+{
+    forget_port(c, port_uuid);
+    configure_port_uuid(c, port_uuid);
+}
+
+/* The Port a changed row belongs to: itself, or an Interface's port. */
+static const char *changed_port_uuid(const struct switch_state *st, const struct db_row *row)
+{
+    if (!strcmp(row->table->name, "Port"))
+        return row->uuid;
+    if (strcmp(row->table->name, "Interface"))
+        return NULL;
+    for (size_t i = 0; i < st->n_ifaces; i++)
+        if (!strcmp(st->ifaces[i]->uuid, row->uuid))
+            return st->ifaces[i]->port_uuid;
+    return NULL;     /* a new interface: its port's row changed too */
+}
+
+/* Ports added to or removed from the bridge since the last reconcile, the
+ * ones whose Port or Interface rows were read again, and its bonds (few,
+ * and their members are re-counted). */
+static void reconcile_bridge_changes(struct bridge_changes *c, const struct port_set *now)
+{
+    port_set_diff(&c->rbridge->ports, now, forget_port, configure_port_uuid, c);
+    bool all;
+    size_t n = db_changed_rows(c->st->db, &all);
+    for (size_t i = 0; i < n; i++) {
+        const char *port_uuid = changed_port_uuid(c->st, db_changed_row_at(c->st->db, i));
+        if (port_uuid && port_set_has(now, port_uuid) && port_set_has(&c->rbridge->ports,
+                                                                      port_uuid))
+            reconfigure_port(c, port_uuid);
+    }
+    for (size_t b = 0; b < c->st->n_bonds; b++) {
+        struct running_bond *bond = c->st->bonds[b];
+        if (!bond->seen && !strcmp(bond->bridge, c->rbridge->name)
+            && port_set_has(now, bond->uuid))
+            reconfigure_port(c, bond->uuid);
+    }
+}
+
+/* Configures the bridge's ports: all of them, or (changes_only, and the
+ * bridge known from the last reconcile with the same datapath) only what
+ * changed. */
+static void reconcile_bridge(struct switch_state *st, struct reconcile_run *run,
+                             struct running_bridge *rbridge, const struct db_row *bridge_row,
+                             bool changes_only)
+{
+    const struct datum *ports = db_row_get(bridge_row, "ports");
+    struct port_set now;
+    if (port_set_build(&now, ports) < 0)
+        changes_only = false;
+    if (changes_only && rbridge->ports_known && rbridge->kernel_state_known
+        && rbridge->kernel_was_active == kernel_path_active(rbridge)) {
+        struct bridge_changes c = { st, run, rbridge, bridge_row };
+        reconcile_bridge_changes(&c, &now);
+    } else {
+        for (size_t p = 0; p < ports->n; p++) {
+            const struct db_row *port_row = db_find_row_by_uuid(st->db, ports->keys[p].string);
+            if (port_row)
+                configure_port(st, run, rbridge, bridge_row, port_row);
+        }
+    }
+    port_set_free(&rbridge->ports);
+    rbridge->ports = now;
+    rbridge->ports_known = now.uuids != NULL;
+}
+
 int switch_reconcile(struct switch_state *st)
+{
+    return reconcile(st, false);
+}
+
+int switch_reconcile_changes(struct switch_state *st)
+{
+    bool all;
+    db_changed_rows(st->db, &all);
+    return reconcile(st, !all && st->reconciled_generation);
+}
+
+static int reconcile(struct switch_state *st, bool changes_only)
 {
     struct reconcile_run run = { 0 };
     for (size_t i = 0; i < st->n_bridges; i++)
         st->bridges[i]->seen = false;
-    for (size_t i = 0; i < st->n_ifaces; i++)
-        st->ifaces[i]->seen = false;
+    /* Only what is visited can change; the rest runs on as it is. */
+    for (size_t i = 0; i < st->n_ifaces; i++) {
+        st->ifaces[i]->seen = changes_only;
+        st->ifaces[i]->columns_dirty |= !changes_only;
+    }
     bonds_begin_reconcile(st);
 
     const struct db_row *root = db_root_row(st->db);
@@ -671,14 +807,16 @@ int switch_reconcile(struct switch_state *st)
         if (!rbridge)
             continue;
         kernel_path_prepare(st, rbridge);
-        const struct datum *ports = db_row_get(bridge_row, "ports");
-        for (size_t p = 0; p < ports->n; p++) {
-            const struct db_row *port_row = db_find_row_by_uuid(st->db, ports->keys[p].string);
-            if (port_row)
-                configure_port(st, &run, rbridge, bridge_row, port_row);
-        }
+        reconcile_bridge(st, &run, rbridge, bridge_row, changes_only);
     }
 
+    /* A bridge the database no longer has takes its ports along (a
+     * reconcile of changes did not unmark them). */
+    for (size_t i = 0; changes_only && i < st->n_ifaces; i++) {
+        struct running_bridge *rb = switch_find_bridge(st, st->ifaces[i]->bridge);
+        if (!rb || !rb->seen)
+            st->ifaces[i]->seen = false;
+    }
     /* Whatever the database no longer has leaves the running switch. */
     for (size_t i = 0; i < st->n_ifaces;) {
         if (st->ifaces[i]->seen) {

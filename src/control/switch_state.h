@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "control/port_set.h"
 #include "control/iface_index.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
@@ -31,6 +32,7 @@ struct running_iface {
     char server_path[108];          /* dpdkvhostuserclient: options:vhost-server-path */
     char bond_port[16];             /* the bond this is a member of, "" if none */
     char uuid[37];                  /* Interface row, for status write-back */
+    char port_uuid[37];             /* the Port row it belongs to */
     unsigned n_rxq;
     struct tunnel_config tunnel;    /* vxlan/geneve: the parsed options (zero otherwise) */
     char *tunnel_error;             /* vxlan/geneve: why the options are refused, or NULL */
@@ -62,6 +64,10 @@ struct running_iface {
      * same the columns are neither rebuilt nor compared. */
     uint64_t reported_inputs;
     bool reported_valid;
+    /* Something build_columns reads may have moved (configured, opened,
+     * an error, a link event): only such interfaces are looked at by
+     * iface_columns_write, so a change to one port hashes one. */
+    bool columns_dirty;
     int kernel_ifindex;             /* in the bridge's kernel fast path, 0 if not */
     uint8_t kernel_flags;           /* there with these PBS_PORT_* flags */
 };
@@ -86,6 +92,11 @@ struct running_bridge {
     /* kernel_path_active at the end of the last reconcile (its ports'
      * tunnels depend on it): a change re-configures them all. */
     bool kernel_state_known, kernel_was_active;
+    /* Its ports at the end of the last reconcile (valid when ports_known):
+     * the next one started by a database change looks only at the ports
+     * added, removed or changed since. */
+    struct port_set ports;
+    bool ports_known;
 };
 
 
@@ -126,8 +137,17 @@ int switch_state_init(struct switch_state *st, struct db *db);
 void switch_state_destroy(struct switch_state *st);
 /* Makes the running switch match st->db (the caller reloads it first). */
 int switch_reconcile(struct switch_state *st);
+/* The same after a database change and nothing else: visits only the ports
+ * the change added, removed or touched (the rows db_reload read), the
+ * others running on as they are.  Falls back on switch_reconcile when the
+ * whole database was read or a bridge is new. */
+int switch_reconcile_changes(struct switch_state *st);
 /* True if `name` is a device some configured interface uses or waits for. */
 bool switch_tracks_device(const struct switch_state *st, const char *name);
+/* Whether an internal or tap port's open device is `name` with this
+ * ifindex: an event about it (up, down, MTU) changes only what is reported,
+ * not what runs. */
+bool switch_holds_device(const struct switch_state *st, const char *name, int ifindex);
 /* A link event for device `name` (ifindex `ifindex`, 0 if unknown): the
  * interfaces using it ask the kernel again when their columns are next
  * written.  NULL name: events were lost, every interface asks again. */

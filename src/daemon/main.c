@@ -16,6 +16,7 @@
 #include "control/control_client.h"
 #include "control/control_server.h"
 #include "control/bond_columns.h"
+#include "control/iface_columns.h"
 #include "control/db.h"
 #include "control/iface_stats.h"
 #include "control/kernel_path.h"
@@ -59,6 +60,8 @@ struct daemon {
     struct sriov_policy *sriov;       /* VF counts and VF settings kept applied */
     int64_t data_version;
     bool reconcile_pending;
+    bool full_pending;                /* not (only) the database: visit every port */
+    bool columns_pending;             /* only the reported link columns moved */
     bool exit_requested;              /* appctl exit */
     bool exit_cleanup;                /* exit --cleanup: kernel fast paths go too */
 };
@@ -227,12 +230,17 @@ static int reload_and_reconcile(struct daemon *d, char **error)
     if (db_reload(d->db, error) < 0)
         return -1;
     db_data_version(d->db, &d->data_version);
-    switch_reconcile(&d->switch_state);
+    if (d->full_pending)
+        switch_reconcile(&d->switch_state);
+    else
+        switch_reconcile_changes(&d->switch_state);
     macvtap_keeper_run(d->macvtaps);
     nic_policy_run(d->nics, d->db);
     sriov_policy_run(d->sriov, d->db);
     db_data_version(d->db, &d->data_version);
     d->reconcile_pending = false;
+    d->full_pending = false;
+    d->columns_pending = false;
     return 0;
 }
 
@@ -257,18 +265,23 @@ static void on_link_event(const struct link_event *event, void *aux)
         bonds_link_event(&d->switch_state, event->name, event->up && event->carrier);
     if (switch_tracks_device(&d->switch_state, event->name)) {
         log_dbg("link %s %s", event->name, event->exists ? "changed" : "deleted");
-        d->reconcile_pending = true;
+        /* The very device a port holds open (our own new tap's first events
+         * included): report it again; anything else is reconciled. */
+        if (event->exists && switch_holds_device(&d->switch_state, event->name, event->ifindex))
+            d->columns_pending = true;
+        else
+            d->reconcile_pending = d->full_pending = true;
     }
     /* A kept macvtap, or its lower device, came, changed or went. */
     if (macvtap_keeper_watches(d->macvtaps, event->name))
-        d->reconcile_pending = true;
+        d->reconcile_pending = d->full_pending = true;
     /* A NIC with a policy appeared again (hot plug, driver reload) or went. */
     if (nic_policy_link_event(d->nics, event->name, event->ifindex, event->exists))
-        d->reconcile_pending = true;
+        d->reconcile_pending = d->full_pending = true;
     /* A PF with VFs kept came back (driver reload, reset). */
     if (sriov_policy_link_event(d->sriov, event->name, event->ifindex, event->exists,
                                 event->carrier))
-        d->reconcile_pending = true;
+        d->reconcile_pending = d->full_pending = true;
 }
 
 /* "vlog/reopen", as ovs-appctl's: for logrotate's postrotate (as is SIGHUP). */
@@ -381,7 +394,7 @@ static int run(struct daemon *d, int signal_fd)
                 break;
             case TAG_LINKS:
                 if (link_monitor_process(d->links, on_link_event, d) == -ENOBUFS) {
-                    d->reconcile_pending = true;   /* events lost: check everything */
+                    d->reconcile_pending = d->full_pending = true;   /* events lost: check everything */
                     switch_link_changed(&d->switch_state, NULL, 0);
                 }
                 break;
@@ -397,7 +410,7 @@ static int run(struct daemon *d, int signal_fd)
                     else if (log_file_path())
                         log_info("SIGHUP: log file %s reopened", log_file_path());
                     log_info("SIGHUP: re-reading the database");
-                    d->reconcile_pending = true;
+                    d->reconcile_pending = d->full_pending = true;
                 } else {
                     log_info("signal %d: shutting down", (int)info.ssi_signo);
                     running = false;
@@ -410,7 +423,7 @@ static int run(struct daemon *d, int signal_fd)
             case TAG_NETDEV: {
                 uint64_t count;
                 if (read(netdev_change_fd(), &count, sizeof count) == sizeof count)
-                    d->reconcile_pending = true;
+                    d->reconcile_pending = d->full_pending = true;
                 break;
             }
             case TAG_TIMER: {
@@ -429,13 +442,13 @@ static int run(struct daemon *d, int signal_fd)
                 /* Changes committed with --no-wait come with no reload request. */
                 int64_t version;
                 if (db_data_version(d->db, &version) == 0 && version != d->data_version)
-                    d->reconcile_pending = true;
+                    d->reconcile_pending = true;   /* the database only */
                 /* A NIC's channel count changed its queues, or it came back. */
                 if (nic_policy_check(d->nics))
-                    d->reconcile_pending = true;
+                    d->reconcile_pending = d->full_pending = true;
                 /* A PF's VF count changed behind our back, or it came back. */
                 if (sriov_policy_check(d->sriov))
-                    d->reconcile_pending = true;
+                    d->reconcile_pending = d->full_pending = true;
                 break;
             }
             }
@@ -455,6 +468,10 @@ static int run(struct daemon *d, int signal_fd)
                 free(error);
                 d->reconcile_pending = false;
             }
+        } else if (d->columns_pending && running) {
+            iface_columns_write(&d->switch_state);
+            bond_columns_write(&d->switch_state);
+            d->columns_pending = false;
         }
     }
     close(timer_fd);

@@ -2,7 +2,8 @@
 A change to one port leaves the other ports' devices, counters and database
 rows alone; a change made with --no-wait by another process is picked up.
 (A daemon stopped while the configuration changes: test_lifecycle.py.
-A 500-port transaction committing or failing whole: tests/unit/test_db_index.c.
+A 500-port transaction committing or failing whole: tests/unit/test_db_index.c
+and, for the CLI's lazy database, tests/unit/test_db_partial.c.
 The bench case itself: test_bench_config_scale below.)
 The reported link columns ask the kernel only about changed devices:
 test_change_to_one_port_queries_no_other_device."""
@@ -167,6 +168,52 @@ def test_no_wait_change_by_another_process_is_picked_up(pontoon, daemon, net):
                   what="the --no-wait VLAN change applied")
     subprocess.run([pontoon.binary, "--no-wait", "set", "Port", b.port, "tag=7"],
                    env=pontoon.env, check=True, capture_output=True)
+    a.ping_until(b)
+
+
+def test_changes_only_reconcile_follows_every_kind_of_change(pontoon, daemon, net):
+    """A reconcile started by a change visits only what changed; each kind of
+    structural change still lands: a port moved between bridges in one
+    transaction, a port deleted and added again under its name in one, an
+    interface's type changed, a bridge deleted with its ports."""
+    br0, br1 = net.name("br0"), net.name("br1")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    c = net.add_host("c", "198.18.0.3")
+    pontoon("add-br", br0)
+    pontoon("add-br", br1)
+    pontoon("add-port", br0, a.port)
+    pontoon("add-port", br0, b.port)
+    pontoon("add-port", br1, c.port)
+    a.ping_until(b)
+    assert not a.ping(c, count=1)
+
+    # Moved: a leaves br0 for br1 in one transaction.
+    pontoon("del-port", br0, a.port, "--", "add-port", br1, a.port)
+    a.ping_until(c)
+    assert not a.ping(b, count=1)
+    assert pontoon("port-to-br", a.port).strip() == br1
+
+    # Deleted and added again under the same name in one transaction.
+    pontoon("del-port", br1, c.port, "--", "add-port", br1, c.port)
+    a.ping_until(c)
+
+    # An interface's type changed: a plain port becomes an internal one.
+    q = net.name("q")
+    pontoon("add-port", br1, q, "--", "set", "Interface", q, "type=internal")
+    ph.wait_until(lambda: ph.link_exists(q), timeout=10, what=f"internal port {q}")
+    pontoon("set", "Interface", q, "type=patch", "options:peer=nowhere")
+    ph.wait_until(lambda: not ph.link_exists(q), timeout=10, what=f"{q} no longer internal")
+
+    # A bridge deleted takes its ports along.
+    r = net.name("r")
+    pontoon("add-port", br1, r, "--", "set", "Interface", r, "type=internal")
+    ph.wait_until(lambda: ph.link_exists(r), timeout=10, what=f"internal port {r}")
+    pontoon("del-br", br1)
+    ph.wait_until(lambda: not ph.link_exists(r), timeout=10, what=f"{r} gone with {br1}")
+    shown = pontoon("dpif/show")
+    assert a.port not in shown and c.port not in shown, shown
+    pontoon("add-port", br0, a.port)
     a.ping_until(b)
 
 
