@@ -200,6 +200,7 @@ void db_close(struct db *db)
     }
     free(db->changed.rows);
     db_clear_rows(db);
+    db_sql_forget_queries(db);
     sqlite3_close(db->sql);
     if (db->index) {
         db_index_destroy(db->index);

@@ -41,6 +41,14 @@ struct db {
      * owned), or everything (changed_all) when it read the whole file. */
     struct db_rows changed;
     bool changed_all;
+    /* Row queries prepared once (a reload reads every table for changes:
+     * preparing sixteen 50-column SELECTs each time cost more than the
+     * rows).  db_sqlite.c. */
+    struct db_query {
+        char *sql;
+        sqlite3_stmt *stmt;
+    } queries[128];
+    size_t n_queries;
     bool lazy;
     bool complete[DB_MAX_TABLES];         /* every row of the table is in memory */
     unsigned fetched[DB_MAX_TABLES];      /* rows read one at a time since the reset */
@@ -83,6 +91,8 @@ bool db_datum_refers_to(const struct datum *d, const struct column_def *col, con
 
 /* db_sqlite.c */
 int db_sql_open(struct db *db, const char *path, char **error);
+/* Finalizes the prepared queries (before sqlite3_close). */
+void db_sql_forget_queries(struct db *db);
 int db_sql_exec(struct db *db, const char *sql, char **error);
 int db_sql_data_version(struct db *db, int64_t *version);
 /* Replaces every row in memory by the file's contents. */

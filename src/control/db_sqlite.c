@@ -570,12 +570,42 @@ static int compare_row_order(const void *a_, const void *b_)
 
 /* The table's rows that match `where` (an SQL condition, its one `?`
  * bound to `param`; NULL: all rows), in the file's order. */
-static int load_rows(struct db *db, const struct table_def *table, const char *where,
-                     const char *param, struct db_rows *rows, char **error)
+/* `sql` prepared, from the ones kept since the first time it was asked for
+ * (the daemon reads every table for changes and writes reported cells at
+ * every change: preparing a 50-column statement costs more than running
+ * it); NULL on error.  Give it back with release_statement. */
+static sqlite3_stmt *cached_statement(struct db *db, const char *sql)
+{
+    for (size_t i = 0; i < db->n_queries; i++)
+        if (!strcmp(db->queries[i].sql, sql))
+            return db->queries[i].stmt;
+    sqlite3_stmt *stmt = NULL;
+    bool keep = db->n_queries < sizeof db->queries / sizeof db->queries[0];
+    if (sqlite3_prepare_v3(db->sql, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
+                           NULL) != SQLITE_OK)
+        return NULL;
+    if (keep)
+        db->queries[db->n_queries++] = (struct db_query){ datum_xstrdup(sql), stmt };
+    return stmt;
+}
+
+/* Resets a kept statement for its next use (finalizes one that was not). */
+static void release_statement(struct db *db, sqlite3_stmt *stmt)
+{
+    for (size_t i = 0; i < db->n_queries; i++)
+        if (db->queries[i].stmt == stmt) {
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+            return;
+        }
+    sqlite3_finalize(stmt);
+}
+
+/* The SELECT of the table's rows matching `where` (NULL: all, in rowid
+ * order). */
+static sqlite3_stmt *row_query(struct db *db, const struct table_def *table, const char *where)
 {
     struct strbuf sb = STRBUF_INIT;
-    sqlite3_stmt *stmt;
-
     strbuf_puts(&sb, "SELECT _uuid");
     for (size_t i = 0; i < table->n_columns; i++) {
         strbuf_printf(&sb, ", \"%s\"", table->columns[i].name);
@@ -588,15 +618,35 @@ static int load_rows(struct db *db, const struct table_def *table, const char *w
         strbuf_printf(&sb, " WHERE %s", where);
     else
         strbuf_puts(&sb, " ORDER BY rowid");
-    size_t first = rows->n;
-    int rc = sqlite3_prepare_v2(db->sql, strbuf_cstr(&sb), -1, &stmt, NULL);
+    sqlite3_stmt *stmt = cached_statement(db, strbuf_cstr(&sb));
     strbuf_free(&sb);
-    if (rc != SQLITE_OK) {
+    return stmt;
+}
+
+void db_sql_forget_queries(struct db *db)
+{
+    for (size_t i = 0; i < db->n_queries; i++) {
+        sqlite3_finalize(db->queries[i].stmt);
+        free(db->queries[i].sql);
+    }
+    db->n_queries = 0;
+}
+
+static int load_rows(struct db *db, const struct table_def *table, const char *where,
+                     const char *param, const int64_t *int_param, struct db_rows *rows,
+                     char **error)
+{
+    size_t first = rows->n;
+    sqlite3_stmt *stmt = row_query(db, table, where);
+    int rc;
+    if (!stmt) {
         *error = sql_error(db, "loading");
         return -1;
     }
     if (param)
         sqlite3_bind_text(stmt, 1, param, -1, SQLITE_STATIC);
+    else if (int_param)
+        sqlite3_bind_int64(stmt, 1, *int_param);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *uuid = (const char *) sqlite3_column_text(stmt, 0);
         if (!uuid || !uuid_is_valid(uuid)) {
@@ -617,11 +667,11 @@ static int load_rows(struct db *db, const struct table_def *table, const char *w
         }
         db_rows_append(rows, row);
     }
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE) {
+    if (rc != SQLITE_DONE)
         *error = sql_error(db, "loading");
+    release_statement(db, stmt);
+    if (rc != SQLITE_DONE)
         return -1;
-    }
     if (where && rows->n - first > 1)
         qsort(rows->rows + first, rows->n - first, sizeof *rows->rows, compare_row_order);
     return 0;
@@ -633,16 +683,14 @@ static int load_table(struct db *db, const struct table_def *table, struct db_ro
                       int64_t since, char **error)
 {
     if (since < 0)
-        return load_rows(db, table, NULL, NULL, rows, error);
-    char where[48];
-    snprintf(where, sizeof where, "_seq > %lld", (long long) since);
-    return load_rows(db, table, where, NULL, rows, error);
+        return load_rows(db, table, NULL, NULL, NULL, rows, error);
+    return load_rows(db, table, "_seq > ?", NULL, &since, rows, error);
 }
 
 int db_sql_load_rows(struct db *db, const struct table_def *table, const char *where,
                      const char *param, struct db_rows *rows, char **error)
 {
-    return load_rows(db, table, where, param, rows, error);
+    return load_rows(db, table, where, param, NULL, rows, error);
 }
 
 char *db_sql_cell_text(const struct datum *d, const struct column_def *col)
@@ -980,19 +1028,19 @@ int db_sql_write_column(struct db *db, const struct table_def *table, const char
                         const struct column_def *col, const struct datum *value,
                         char **error)
 {
-    char *sql = xasprintf("UPDATE \"%s\" SET _seq = %lld, \"%s\" = ? WHERE _uuid = ?",
-                          table->name, (long long) db->tx_seq, col->name);
-    sqlite3_stmt *stmt;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL);
+    char *sql = xasprintf("UPDATE \"%s\" SET _seq = ?3, \"%s\" = ?1 WHERE _uuid = ?2",
+                          table->name, col->name);
+    sqlite3_stmt *stmt = cached_statement(db, sql);
     free(sql);
-    if (rc != SQLITE_OK) {
+    if (!stmt) {
         *error = sql_error(db, "updating");
         return -1;
     }
     bind_text_free(stmt, 1, column_json_text(value, col));
     sqlite3_bind_text(stmt, 2, uuid, -1, SQLITE_TRANSIENT);
-    rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    sqlite3_bind_int64(stmt, 3, db->tx_seq);
+    int rc = sqlite3_step(stmt);
+    release_statement(db, stmt);
     if (rc != SQLITE_DONE) {
         *error = sql_error(db, "updating");
         return -1;

@@ -180,9 +180,14 @@ void pmd_assign_rxqs(struct switch_state *st)
     size_t k = 0;
     for (size_t i = 0; i < st->n_ifaces; i++) {
         struct running_iface *iface = st->ifaces[i];
-        const struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
-        parse_affinity(iface, row ? db_row_get_map_string(row, "other_config",
-                                                          "pmd-rxq-affinity") : NULL);
+        /* Affinity comes from the Interface row: read again only for an
+         * interface configured (or opened) since its columns were last
+         * reported, which every reconcile of the whole switch marks. */
+        if (iface->columns_dirty) {
+            const struct db_row *row = db_find_row_by_uuid(st->db, iface->uuid);
+            parse_affinity(iface, row ? db_row_get_map_string(row, "other_config",
+                                                              "pmd-rxq-affinity") : NULL);
+        }
         if (!iface->netdev)
             continue;
         for (unsigned q = 0; q < iface->netdev->n_rxq && q < DP_MAX_RXQ; q++, k++) {

@@ -60,8 +60,11 @@ void switch_config_free(struct dp_config *config)
     for (size_t b = 0; b < config->n_bridges; b++) {
         struct dp_bridge *bridge = config->bridges[b];
         for (size_t p = 0; p < bridge->n_ports; p++) {
+            const char *at = (const char *)bridge->ports[p];
             free(bridge->ports[p]->members);   /* bonds only */
-            free(bridge->ports[p]);
+            if (!config->port_block || at < (const char *)config->port_block
+                || at >= (const char *)config->port_block + config->port_block_size)
+                free(bridge->ports[p]);
         }
         free(bridge->ports);
         free(bridge);
@@ -69,12 +72,26 @@ void switch_config_free(struct dp_config *config)
     free(config->bridges);
     free(config->ports);
     free(config->rxqs);
+    free(config->port_block);
     free(config);
+}
+
+/* Frees the snapshot the last reconcile retired, once the workers are
+ * past it (normally long since: this waits only in the rarest case). */
+static void free_retired(struct switch_state *st)
+{
+    if (!st->retired)
+        return;
+    if (st->dp)
+        datapath_wait_acknowledged(st->dp, st->retired_generation);
+    switch_config_free(st->retired);
+    st->retired = NULL;
 }
 
 void switch_state_destroy(struct switch_state *st)
 {
     /* The datapath must stop using the snapshot before netdevs close. */
+    free_retired(st);
     if (st->dp) {
         switch_config_free(datapath_publish(st->dp, NULL));
         datapath_stop(st->dp);
@@ -609,7 +626,11 @@ static struct dp_config *build_config(struct switch_state *st)
     config->busy_poll = st->busy_poll;
     config->poll_after_traffic_us = st->poll_after_traffic_us;
     struct dp_port **by_iface = calloc(n_ifaces, sizeof *by_iface);
-    if (!config->bridges || !config->ports || !config->rxqs || !by_iface)
+    const size_t stride = (sizeof(struct dp_port) + 15) & ~(size_t)15;
+    config->port_block_size = n_ifaces * stride;
+    config->port_block = aligned_alloc(16, config->port_block_size);
+    size_t n_block = 0;
+    if (!config->bridges || !config->ports || !config->rxqs || !by_iface || !config->port_block)
         goto fail;
     for (size_t b = 0; b < st->n_bridges; b++) {
         struct running_bridge *rb = st->bridges[b];
@@ -629,9 +650,8 @@ static struct dp_config *build_config(struct switch_state *st)
             struct running_iface *iface = st->ifaces[i];
             if (strcmp(iface->bridge, rb->name) || iface->vlan_invalid || iface->bond_port[0])
                 continue;   /* contradictory VLAN settings stay out; bonds come below */
-            struct dp_port *port = aligned_alloc(16, (sizeof *port + 15) & ~(size_t)15);
-            if (!port)
-                goto fail;
+            struct dp_port *port = (struct dp_port *)((char *)config->port_block
+                                                      + n_block++ * stride);
             memset(port, 0, sizeof *port);
             port->ofport = iface->ofport;
             snprintf(port->name, sizeof port->name, "%s", iface->name);
@@ -854,13 +874,23 @@ static int reconcile(struct switch_state *st, bool changes_only)
     }
     st->reconciled_generation = db_load_generation(st->db);
 
+    free_retired(st);
     int result = pmd_configure(st);
     pmd_assign_rxqs(st);
     struct dp_config *config = st->dp ? build_config(st) : NULL;
     if (!st->dp) {
         log_err("reconcile: no datapath threads: %s", strerror(-result));
     } else if (config) {
-        switch_config_free(datapath_publish(st->dp, config));
+        /* With nothing leaving (no device to close, bond, bridge or table
+         * to free) the workers may take the new snapshot at their pace:
+         * the old one is freed at the next reconcile, not waited for. */
+        bool leaving = run.n_closing || n_gone || run.n_fdbs_to_free;
+        for (size_t i = 0; i < st->n_bonds && !leaving; i++)
+            leaving = !st->bonds[i]->seen;
+        if (leaving)
+            switch_config_free(datapath_publish(st->dp, config));
+        else
+            st->retired = datapath_publish_async(st->dp, config, &st->retired_generation);
         st->config = config;
     } else {
         log_err("reconcile: out of memory building the datapath configuration");

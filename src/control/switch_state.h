@@ -115,6 +115,11 @@ struct switch_state {
     /* The database's load generation the last reconcile applied: ports
      * whose rows were not read again since are left as they run. */
     uint64_t reconciled_generation;
+    /* The snapshot the last reconcile replaced without waiting for the
+     * workers (nothing else was leaving): freed once they acknowledged
+     * retired_generation, at the next reconcile at the latest. */
+    struct dp_config *retired;
+    uint64_t retired_generation;
     uint32_t poll_after_traffic_us;
     uint64_t stats_written_ms;      /* Interface.statistics last written (iface_stats.c) */
     bool rebalance_requested;       /* dpif-netdev/pmd-rxq-rebalance */

@@ -383,21 +383,34 @@ static void worker_wake(struct worker *w)
         log_warn("datapath: wake: %s", strerror(errno));
 }
 
-struct dp_config *datapath_publish(struct datapath *dp, struct dp_config *config)
+struct dp_config *datapath_publish_async(struct datapath *dp, struct dp_config *config,
+                                         uint64_t *generation)
 {
     pthread_mutex_lock(&dp->ack_lock);
     struct dp_config *old = dp->config;
     dp->config = config;
-    uint64_t generation = ++dp->published;
+    *generation = ++dp->published;
     pthread_mutex_unlock(&dp->ack_lock);
 
     for (unsigned i = 0; i < dp->n_workers; i++)
         worker_wake(dp->workers[i]);
+    return old;
+}
+
+void datapath_wait_acknowledged(struct datapath *dp, uint64_t generation)
+{
     pthread_mutex_lock(&dp->ack_lock);
     for (unsigned i = 0; i < dp->n_workers; i++)
         while (dp->workers[i]->acknowledged < generation)
             pthread_cond_wait(&dp->ack_cond, &dp->ack_lock);
     pthread_mutex_unlock(&dp->ack_lock);
+}
+
+struct dp_config *datapath_publish(struct datapath *dp, struct dp_config *config)
+{
+    uint64_t generation;
+    struct dp_config *old = datapath_publish_async(dp, config, &generation);
+    datapath_wait_acknowledged(dp, generation);
     return old;
 }
 

@@ -142,6 +142,10 @@ struct dp_rxq {
 };
 
 struct dp_config {
+    /* The plain ports, allocated in one block (bonds' ports on their own):
+     * a snapshot of 1000 ports is one allocation, not 1000. */
+    void *port_block;
+    size_t port_block_size;
     struct dp_bridge **bridges;
     size_t n_bridges;
     struct dp_port **ports;         /* every port of every bridge, by index */
@@ -175,6 +179,11 @@ void datapath_worker_stats(const struct datapath *dp, unsigned worker,
 /* Makes `config` current and waits until no worker uses the previous one,
  * which it returns (NULL the first time) for the caller to free. */
 struct dp_config *datapath_publish(struct datapath *dp, struct dp_config *config);
+/* The same without waiting: the workers may read the returned (old) config
+ * until datapath_wait_acknowledged(dp, *generation) returns. */
+struct dp_config *datapath_publish_async(struct datapath *dp, struct dp_config *config,
+                                         uint64_t *generation);
+void datapath_wait_acknowledged(struct datapath *dp, uint64_t generation);
 
 /* Switching of received frames; exposed for the workers and tests. */
 struct dp_output;
