@@ -189,13 +189,20 @@ class Topology:
 
 # ---------------------------------------------------------------- measuring
 
-def timed_ms(fn, items):
-    """Mean milliseconds of fn(item) over items."""
+SAMPLES = {}     # figure -> every sample (ms), for the JSON
+
+
+def timed_ms(fn, items, figure=None):
+    """Mean milliseconds of fn(item) over items (each sample kept under
+    `figure` for the JSON: one slow command, say one that waited for the
+    daemon's periodic statistics write, shows there)."""
     t = []
     for it in items:
         t0 = time.monotonic()
         fn(it)
         t.append((time.monotonic() - t0) * 1000)
+    if figure:
+        SAMPLES[figure] = [round(x, 3) for x in t]
     return sum(t) / len(t) if t else None
 
 
@@ -230,17 +237,18 @@ def measure_switch(sw, topo, args, res):
         sw.add_internal([f"w{lv}"])   # waits: the fill is applied before timing
         settle(sw)
         names = [f"i{lv}x{i}" for i in range(k)]
-        res[f"add_internal_{lv}"] = timed_ms(lambda n: sw.add_internal([n]), names)
+        res[f"add_internal_{lv}"] = timed_ms(lambda n: sw.add_internal([n]), names,
+                                             f"{sw.kind}_add_internal_{lv}")
         veths = [f"v{lv}x{i}" for i in range(k)]
         topo.add_veths(veths)
         settle(sw)
-        res[f"add_veth_{lv}"] = timed_ms(sw.add_system, veths)
+        res[f"add_veth_{lv}"] = timed_ms(sw.add_system, veths, f"{sw.kind}_add_veth_{lv}")
         log(f"  {sw.kind} at {lv} ports: add-port internal "
             f"{fmt(res[f'add_internal_{lv}'])} ms, veth {fmt(res[f'add_veth_{lv}'])} ms")
     top = args.ports
     ports = [f"f{(top // 2 + i) % top}" for i in range(k)]
     settle(sw)
-    res["set_tag"] = timed_ms(lambda p: sw.set_tag(p, 5), ports)
+    res["set_tag"] = timed_ms(lambda p: sw.set_tag(p, 5), ports, f"{sw.kind}_set_tag")
     res["ports"] = top + len(levels) * (2 * k + 1) + 2
     kib = sum(proc_status_kib(pid, "VmHWM") or 0 for pid in sw.pids())
     res["vmhwm_mib"] = kib / 1024 if kib else None
@@ -352,7 +360,7 @@ def main(argv):
         return 130
     report(results, args, out)
     if args.json:
-        write_json({"meta": meta, "results": results}, args.json)
+        write_json({"meta": meta, "results": results, "samples_ms": SAMPLES}, args.json)
     return 0
 
 
