@@ -217,6 +217,29 @@ def test_changes_only_reconcile_follows_every_kind_of_change(pontoon, daemon, ne
     a.ping_until(b)
 
 
+def test_changes_only_reconcile_adds_and_removes_bonds(pontoon, daemon, net):
+    """A bond made, changed and deleted by changes alone: its members join,
+    its settings follow, and on del-port the bond and its members leave,
+    the members usable again as plain ports."""
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    m1 = net.add_host("m1", "198.18.0.11")
+    m2 = net.add_host("m2", "198.18.0.12")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-bond", br, "bond0", m1.port, m2.port, "bond_mode=active-backup")
+    ph.wait_until(lambda: "bond0" in pontoon("bond/show"), timeout=5, what="bond0 running")
+    pontoon("set", "Port", "bond0", "bond_mode=balance-slb")
+    ph.wait_until(lambda: "balance-slb" in pontoon("bond/show", "bond0"), timeout=5,
+                  what="bond0 in balance-slb")
+    pontoon("del-port", br, "bond0")
+    ph.wait_until(lambda: "bond bond0: deleted" in daemon.log(), timeout=5, what="bond0 deleted")
+    shown = pontoon("dpif/show")
+    assert m1.port not in shown and m2.port not in shown, shown
+    pontoon("add-port", br, m1.port)
+    a.ping_until(m1)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 def test_bench_config_scale():
     """bench/run --config-scale works (100 ports, Pontoon only: OVS may be absent)."""
