@@ -240,6 +240,24 @@ def test_changes_only_reconcile_adds_and_removes_bonds(pontoon, daemon, net):
     a.ping_until(m1)
 
 
+def test_system_port_carries_traffic_after_its_link_flaps(pontoon, daemon, net):
+    """A system port's receive queue stops being polled when its device goes
+    down (the worker gets ENETDOWN); the link event that follows must lead to
+    a new snapshot that polls it again, not only to new reported columns."""
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    a.ping_until(b)
+    ph.sh("ip", "link", "set", b.port, "down")
+    ph.wait_until(lambda: pontoon.get("Interface", b.port, "link_state") == "down",
+                  timeout=5, what=f"{b.port} down reported")
+    ph.sh("ip", "link", "set", b.port, "up")
+    a.ping_until(b)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
 def test_bench_config_scale():
     """bench/run --config-scale works (100 ports, Pontoon only: OVS may be absent)."""
