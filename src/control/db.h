@@ -53,7 +53,10 @@ int db_begin(struct db *db, int timeout_ms, char **error);
  * rows and commits.  On error rolls back, reloads, and returns -1. */
 int db_commit(struct db *db, char **error);
 void db_rollback(struct db *db);
-/* Re-reads everything (the daemon does this on every reload request). */
+/* Brings memory up to the file (the daemon does this on every reload
+ * request): nothing when no other connection wrote, else the rows written
+ * since the last load (see db_changed_rows).  A lazy database forgets its
+ * rows instead. */
 int db_reload(struct db *db, char **error);
 
 /* Counts the loads (db_open's, db_reload's that read something): a row

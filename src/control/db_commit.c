@@ -102,16 +102,6 @@ static bool uuid_set_has(const struct uuid_set *set, const char *uuid)
     return set->n && bsearch(&uuid, set->uuids, set->n, sizeof *set->uuids, compare_strings);
 }
 
-/* Whether a set's elements are in strictly increasing order (as datum_sort
- * leaves them, and as they are stored). */
-static bool sorted_uuids(const struct datum *d)
-{
-    for (size_t k = 1; k < d->n; k++)
-        if (strcmp(d->keys[k - 1].string, d->keys[k].string) >= 0)
-            return false;
-    return true;
-}
-
 /* Calls fn for every reference in `row` that `except` (may be NULL) lacks. */
 static int for_each_new_reference(const struct db_row *row, const struct db_row *except,
                                   int (*fn)(void *aux, const struct db_row *row,
@@ -126,21 +116,6 @@ static int for_each_new_reference(const struct db_row *row, const struct db_row 
         if (!d->n || (!col->key.ref_table && !col->value.ref_table))
             continue;
         int ret = 0;
-        if (except && !column_is_map(col) && sorted_uuids(d)
-            && sorted_uuids(&except->columns[col_i])) {
-            /* A set (a Bridge's ports): both sides are kept sorted, one merge. */
-            const struct datum *old = &except->columns[col_i];
-            size_t j = 0;
-            for (size_t k = 0; k < d->n && !ret; k++) {
-                while (j < old->n && strcmp(old->keys[j].string, d->keys[k].string) < 0)
-                    j++;
-                if (j == old->n || strcmp(old->keys[j].string, d->keys[k].string))
-                    ret = fn(aux, row, col, col->key.ref_table, d->keys[k].string);
-            }
-            if (ret)
-                return ret;
-            continue;
-        }
         struct uuid_set keep = { 0 };
         if (except)
             uuid_set_of(&keep, &except->columns[col_i], col);

@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "control/datum_private.h"
 #include "control/db_private.h"
 #include "util/log.h"
@@ -41,6 +39,22 @@ static void free_rows(struct db_rows *rows)
     memset(rows, 0, sizeof *rows);
 }
 
+/* The table's rows matching `where` (NULL: all) read from the file into
+ * `fresh`; false (logged, nothing read) on error. */
+static bool read_rows(struct db *db, size_t t, const char *where, const char *param,
+                      struct db_rows *fresh)
+{
+    char *error = NULL;
+    if (!db_sql_load_rows(db, schema_tables[t], where, param, fresh, &error)) {
+        db_index_refresh(db);
+        return true;
+    }
+    log_warn("%s", error);
+    free(error);
+    free_rows(fresh);
+    return false;
+}
+
 /* Whether memory already knows the row (live or deleted): its copy rules. */
 static bool known(const struct db *db, const char *uuid)
 {
@@ -53,14 +67,8 @@ int db_partial_complete(struct db *db, size_t t)
         return 0;
     const struct table_def *table = schema_tables[t];
     struct db_rows fresh = { 0 };
-    char *error = NULL;
-    if (db_sql_load_rows(db, table, NULL, NULL, &fresh, &error)) {
-        log_warn("%s", error);
-        free(error);
-        free_rows(&fresh);
+    if (!read_rows(db, t, NULL, NULL, &fresh))
         return -1;
-    }
-    db_index_refresh(db);
     /* The file's order, with memory's copy of each row it has; rows
      * inserted in this transaction (not in the file) after them. */
     struct db_rows *mine = &db->tables[t];
@@ -113,14 +121,8 @@ static struct db_row *fetch_where(struct db *db, size_t t, const char *where,
                                   const char *param)
 {
     struct db_rows fresh = { 0 };
-    char *error = NULL;
-    if (db_sql_load_rows(db, schema_tables[t], where, param, &fresh, &error)) {
-        log_warn("%s", error);
-        free(error);
-        free_rows(&fresh);
+    if (!read_rows(db, t, where, param, &fresh))
         return NULL;
-    }
-    db_index_refresh(db);
     struct db_row *row = adopt(db, t, &fresh);
     if (db->fetched[t] > FETCHES_BEFORE_COMPLETE)
         db_partial_complete(db, t);
@@ -148,12 +150,17 @@ struct db_row *db_partial_fetch_name(struct db *db, const struct table_def *tabl
     size_t t = db_table_index(table);
     if (!db->lazy || db->complete[t] || !table->name_column)
         return NULL;
-    /* Names are stored as JSON strings, as every cell is. */
-    json_t *json = json_string(name);
-    char *text = json ? json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    json_decref(json);
-    if (!text)
+    /* Looked up by the text the file stores for a cell holding the name. */
+    const struct column_def *col = NULL;
+    for (size_t c = 0; c < table->n_columns && !col; c++)
+        if (!strcmp(table->columns[c].name, table->name_column))
+            col = &table->columns[c];
+    if (!col)
         return NULL;
+    struct datum d;
+    datum_init_string(&d, name);
+    char *text = db_sql_cell_text(&d, col);
+    datum_destroy(&d, col);
     char *where = xasprintf("\"%s\" = ?", table->name_column);
     struct db_row *row = fetch_where(db, t, where, text);
     free(where);
@@ -161,7 +168,8 @@ struct db_row *db_partial_fetch_name(struct db *db, const struct table_def *tabl
     return row;
 }
 
-bool db_datum_refers_to(const struct datum *d, const struct column_def *col, const char *uuid)
+/* Whether datum `d` of column `col` refers to `uuid`. */
+static bool datum_refers_to(const struct datum *d, const struct column_def *col, const char *uuid)
 {
     for (size_t k = 0; k < d->n; k++) {
         if (col->key.ref_table && !strcmp(d->keys[k].string, uuid))
@@ -186,7 +194,7 @@ static struct db_row *referrer_in_memory(struct db *db, size_t s, const struct t
         struct db_row *row = db->tables[s].rows[i];
         for (size_t c = 0; c < from->n_columns; c++) {
             const struct column_def *col = &from->columns[c];
-            if (refers_to_table(col, table) && db_datum_refers_to(&row->columns[c], col, uuid)) {
+            if (refers_to_table(col, table) && datum_refers_to(&row->columns[c], col, uuid)) {
                 *column = col;
                 return row;
             }
@@ -210,15 +218,8 @@ static struct db_row *referrer_in_file(struct db *db, size_t s, const struct tab
             continue;
         char *where = xasprintf("\"%s\" LIKE ?", col->name);
         struct db_rows fresh = { 0 };
-        char *error = NULL;
-        if (db_sql_load_rows(db, from, where, pattern, &fresh, &error)) {
-            log_warn("%s", error);
-            free(error);
-            free_rows(&fresh);
-        } else {
-            db_index_refresh(db);
+        if (read_rows(db, s, where, pattern, &fresh))
             adopt(db, s, &fresh);
-        }
         free(where);
         found = referrer_in_memory(db, s, table, uuid, column);
     }

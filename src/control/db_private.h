@@ -32,10 +32,6 @@ struct db {
      * what came after. */
     int64_t loaded_seq;           /* the file's sequence when memory was last loaded */
     int64_t tx_seq;               /* the write transaction's number, 0 outside one */
-    /* Lazy (the CLI, db_open_lazy): memory holds the rows asked for so far
-     * in the transaction, read by uuid or name through the file's indexes;
-     * a table is read whole (complete) only when walked, so a command costs
-     * what it touches (db_partial.c).  Eager (the daemon): all, always. */
     uint64_t generation;          /* see db_load_generation */
     /* What the last load read: the live rows it brought in or changed (not
      * owned), or everything (changed_all) when it read the whole file. */
@@ -49,6 +45,10 @@ struct db {
         sqlite3_stmt *stmt;
     } queries[128];
     size_t n_queries;
+    /* Lazy (the CLI, db_open_lazy): memory holds the rows asked for so far
+     * in the transaction, read by uuid or name through the file's indexes;
+     * a table is read whole (complete) only when walked, so a command costs
+     * what it touches (db_partial.c).  Eager (the daemon): all, always. */
     bool lazy;
     bool complete[DB_MAX_TABLES];         /* every row of the table is in memory */
     unsigned fetched[DB_MAX_TABLES];      /* rows read one at a time since the reset */
@@ -86,8 +86,6 @@ bool db_partial_is_deleted(const struct db *db, const char *uuid);
  * in the file (read into memory), or NULL; *column is where. */
 struct db_row *db_partial_referrer(struct db *db, const struct table_def *table,
                                    const char *uuid, const struct column_def **column);
-/* Whether datum `d` of column `col` refers to `uuid`. */
-bool db_datum_refers_to(const struct datum *d, const struct column_def *col, const char *uuid);
 
 /* db_sqlite.c */
 int db_sql_open(struct db *db, const char *path, char **error);

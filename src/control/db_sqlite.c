@@ -33,17 +33,47 @@ int db_sql_exec(struct db *db, const char *sql, char **error)
     return 0;
 }
 
+/* `sql` prepared, from the ones kept since the first time it was asked for
+ * (the daemon reads every table for changes and writes reported cells at
+ * every change: preparing a 50-column statement costs more than running
+ * it); NULL on error.  Give it back with release_statement. */
+static sqlite3_stmt *cached_statement(struct db *db, const char *sql)
+{
+    for (size_t i = 0; i < db->n_queries; i++)
+        if (!strcmp(db->queries[i].sql, sql))
+            return db->queries[i].stmt;
+    sqlite3_stmt *stmt = NULL;
+    bool keep = db->n_queries < sizeof db->queries / sizeof db->queries[0];
+    if (sqlite3_prepare_v3(db->sql, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
+                           NULL) != SQLITE_OK)
+        return NULL;
+    if (keep)
+        db->queries[db->n_queries++] = (struct db_query){ datum_xstrdup(sql), stmt };
+    return stmt;
+}
+
+/* Resets a kept statement for its next use (finalizes one that was not). */
+static void release_statement(struct db *db, sqlite3_stmt *stmt)
+{
+    for (size_t i = 0; i < db->n_queries; i++)
+        if (db->queries[i].stmt == stmt) {
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+            return;
+        }
+    sqlite3_finalize(stmt);
+}
+
 static int query_int(struct db *db, const char *sql, int64_t *out)
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = cached_statement(db, sql);
+    if (!stmt)
         return -1;
-    }
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_int64(stmt, 0);
     }
-    sqlite3_finalize(stmt);
+    release_statement(db, stmt);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -445,7 +475,8 @@ static bool parse_atom_fast(const char **p, const struct base_type *type, union 
         }
         return false;
     case ATOM_UUID:
-        if (strncmp(s, "[\"uuid\",\"", 9) || strnlen(s, 9 + 36 + 2) < 9 + 36 + 2 || s[9 + 36] != '"'
+        if (strncmp(s, "[\"uuid\",\"", 9) || strnlen(s, 9 + 36 + 2) < 9 + 36 + 2
+            || s[9 + 36] != '"'
             || s[9 + 37] != ']')
             return false;
         atom->string = datum_xmalloc(37);
@@ -568,39 +599,6 @@ static int compare_row_order(const void *a_, const void *b_)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
-/* The table's rows that match `where` (an SQL condition, its one `?`
- * bound to `param`; NULL: all rows), in the file's order. */
-/* `sql` prepared, from the ones kept since the first time it was asked for
- * (the daemon reads every table for changes and writes reported cells at
- * every change: preparing a 50-column statement costs more than running
- * it); NULL on error.  Give it back with release_statement. */
-static sqlite3_stmt *cached_statement(struct db *db, const char *sql)
-{
-    for (size_t i = 0; i < db->n_queries; i++)
-        if (!strcmp(db->queries[i].sql, sql))
-            return db->queries[i].stmt;
-    sqlite3_stmt *stmt = NULL;
-    bool keep = db->n_queries < sizeof db->queries / sizeof db->queries[0];
-    if (sqlite3_prepare_v3(db->sql, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
-                           NULL) != SQLITE_OK)
-        return NULL;
-    if (keep)
-        db->queries[db->n_queries++] = (struct db_query){ datum_xstrdup(sql), stmt };
-    return stmt;
-}
-
-/* Resets a kept statement for its next use (finalizes one that was not). */
-static void release_statement(struct db *db, sqlite3_stmt *stmt)
-{
-    for (size_t i = 0; i < db->n_queries; i++)
-        if (db->queries[i].stmt == stmt) {
-            sqlite3_reset(stmt);
-            sqlite3_clear_bindings(stmt);
-            return;
-        }
-    sqlite3_finalize(stmt);
-}
-
 /* The SELECT of the table's rows matching `where` (NULL: all, in rowid
  * order). */
 static sqlite3_stmt *row_query(struct db *db, const struct table_def *table, const char *where)
@@ -632,6 +630,8 @@ void db_sql_forget_queries(struct db *db)
     db->n_queries = 0;
 }
 
+/* The table's rows that match `where` (an SQL condition, its one `?`
+ * bound to `param` or `int_param`; NULL: all rows), in the file's order. */
 static int load_rows(struct db *db, const struct table_def *table, const char *where,
                      const char *param, const int64_t *int_param, struct db_rows *rows,
                      char **error)
@@ -799,9 +799,8 @@ static void forget_row(struct db *db, const char *table_name, const char *uuid)
 /* Applies the tombstones after `since`; -1 when one could not be read. */
 static int load_tombstones(struct db *db, int64_t since)
 {
-    sqlite3_stmt *stmt;
-    if (sqlite3_prepare_v2(db->sql, "SELECT tbl, uuid FROM _tombstone WHERE seq > ?", -1,
-                           &stmt, NULL) != SQLITE_OK)
+    sqlite3_stmt *stmt = cached_statement(db, "SELECT tbl, uuid FROM _tombstone WHERE seq > ?");
+    if (!stmt)
         return -1;
     sqlite3_bind_int64(stmt, 1, since);
     int rc;
@@ -811,7 +810,7 @@ static int load_tombstones(struct db *db, int64_t since)
         if (table && uuid)
             forget_row(db, table, uuid);
     }
-    sqlite3_finalize(stmt);
+    release_statement(db, stmt);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
