@@ -11,6 +11,7 @@
 #include "netdev/netdev.h"
 #include "netdev/netdev_tunnel.h"
 #include "netdev/netdev_vhostuser.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 enum {
@@ -131,61 +132,54 @@ static void build_columns(struct running_iface *iface, struct datum out[N_COLS])
     }
 }
 
-static uint64_t fnv(uint64_t hash, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++)
-        hash = (hash ^ p[i]) * 0x100000001b3ull;
-    return hash;
-}
-
-#define FNV_VALUE(hash, v) fnv(hash, &(v), sizeof(v))
+#define HASH_VALUE(hash, v) hash_fnv1a_bytes(hash, &(v), sizeof(v))
 
 /* A hash of everything build_columns reads (the row's uuid too: a new row
  * for the same interface is written afresh). */
 static uint64_t column_inputs(struct running_iface *iface)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    h = fnv(h, iface->uuid, strlen(iface->uuid));
-    h = fnv(h, iface->type, strlen(iface->type) + 1);
-    h = fnv(h, iface->error ? iface->error : "", iface->error ? strlen(iface->error) + 1 : 0);
-    h = FNV_VALUE(h, iface->ofport);
+    uint64_t h = HASH_FNV_BASIS;
+    h = hash_fnv1a_bytes(h, iface->uuid, strlen(iface->uuid));
+    h = hash_fnv1a_bytes(h, iface->type, strlen(iface->type) + 1);
+    if (iface->error)
+        h = hash_fnv1a_bytes(h, iface->error, strlen(iface->error) + 1);
+    h = HASH_VALUE(h, iface->ofport);
     const void *netdev = iface->netdev;
-    h = FNV_VALUE(h, netdev);
+    h = HASH_VALUE(h, netdev);
     struct netdev_vhostuser_status vhost;
     if (iface->netdev && netdev_vhostuser_get_status(iface->netdev, &vhost) == 0) {
         unsigned ready = 0;
         for (unsigned q = 0; q < vhost.n_queues; q++)
             ready += vhost.queues[q].ready;
-        h = FNV_VALUE(h, vhost.connected);
-        h = FNV_VALUE(h, ready);
+        h = HASH_VALUE(h, vhost.connected);
+        h = HASH_VALUE(h, ready);
         return h;
     }
     if (netdev_tunnel_config(iface->netdev)) {
         unsigned mtu = netdev_tunnel_inner_mtu(iface->netdev);
-        return FNV_VALUE(h, mtu);
+        return HASH_VALUE(h, mtu);
     }
     if (!iface->netdev || !strcmp(iface->type, "patch"))
         return h;
     refresh_link(iface);
     const struct netdev_link *l = &iface->link;
-    h = FNV_VALUE(h, iface->link_rc);
-    h = FNV_VALUE(h, iface->ethtool_rc);
-    h = FNV_VALUE(h, iface->carrier_changes_known);
-    h = FNV_VALUE(h, iface->carrier_changes_at_open);
-    h = FNV_VALUE(h, l->ifindex);
-    h = FNV_VALUE(h, l->up);
-    h = FNV_VALUE(h, l->carrier);
-    h = FNV_VALUE(h, l->mtu);
-    h = fnv(h, l->mac, sizeof l->mac);
-    h = FNV_VALUE(h, l->has_mac);
-    h = FNV_VALUE(h, l->carrier_changes);
+    h = HASH_VALUE(h, iface->link_rc);
+    h = HASH_VALUE(h, iface->ethtool_rc);
+    h = HASH_VALUE(h, iface->carrier_changes_known);
+    h = HASH_VALUE(h, iface->carrier_changes_at_open);
+    h = HASH_VALUE(h, l->ifindex);
+    h = HASH_VALUE(h, l->up);
+    h = HASH_VALUE(h, l->carrier);
+    h = HASH_VALUE(h, l->mtu);
+    h = hash_fnv1a_bytes(h, l->mac, sizeof l->mac);
+    h = HASH_VALUE(h, l->has_mac);
+    h = HASH_VALUE(h, l->carrier_changes);
     const struct netdev_ethtool *e = &iface->ethtool;
-    h = fnv(h, e->driver, strnlen(e->driver, sizeof e->driver));
-    h = fnv(h, e->version, strnlen(e->version, sizeof e->version));
-    h = fnv(h, e->fw_version, strnlen(e->fw_version, sizeof e->fw_version));
-    h = FNV_VALUE(h, e->speed_mbps);
-    return FNV_VALUE(h, e->duplex);
+    h = hash_fnv1a_bytes(h, e->driver, strnlen(e->driver, sizeof e->driver));
+    h = hash_fnv1a_bytes(h, e->version, strnlen(e->version, sizeof e->version));
+    h = hash_fnv1a_bytes(h, e->fw_version, strnlen(e->fw_version, sizeof e->fw_version));
+    h = HASH_VALUE(h, e->speed_mbps);
+    return HASH_VALUE(h, e->duplex);
 }
 
 static void destroy_columns(struct datum cols[N_COLS], const struct column_def *defs[N_COLS])

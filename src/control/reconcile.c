@@ -525,6 +525,13 @@ static struct running_iface *configure_iface(struct switch_state *st, struct rec
     return iface;
 }
 
+/* Whether the bridge's datapath (kernel fast path or not) is what it was at
+ * the end of the last reconcile: its ports' tunnels depend on it. */
+static bool kernel_state_same(const struct running_bridge *rbridge)
+{
+    return rbridge->kernel_state_known && rbridge->kernel_was_active == kernel_path_active(rbridge);
+}
+
 /* The running interface of a one-interface port that nothing has touched
  * since the last reconcile (its rows not read again, its device the same,
  * its bridge's datapath the same), or NULL: such a port runs on as it is.
@@ -536,8 +543,7 @@ static struct running_iface *port_unchanged(const struct switch_state *st,
 {
     uint64_t since = st->reconciled_generation;
     const struct datum *ifaces = db_row_get(port_row, "interfaces");
-    if (!since || port_row->generation > since || ifaces->n != 1 || !rbridge->kernel_state_known
-        || rbridge->kernel_was_active != kernel_path_active(rbridge))
+    if (!since || port_row->generation > since || ifaces->n != 1 || !kernel_state_same(rbridge))
         return NULL;
     const struct db_row *iface_row = db_find_row_by_uuid(st->db, ifaces->keys[0].string);
     if (!iface_row || iface_row->generation > since)
@@ -776,8 +782,7 @@ static void reconcile_bridge(struct switch_state *st, struct reconcile_run *run,
     struct port_set now;
     if (port_set_build(&now, ports) < 0)
         changes_only = false;
-    if (changes_only && rbridge->ports_known && rbridge->kernel_state_known
-        && rbridge->kernel_was_active == kernel_path_active(rbridge)) {
+    if (changes_only && rbridge->ports_known && kernel_state_same(rbridge)) {
         struct bridge_changes c = { st, run, rbridge, bridge_row };
         reconcile_bridge_changes(&c, &now);
     } else {

@@ -224,6 +224,13 @@ static void take_link_events(struct daemon *d)
         switch_link_changed(&d->switch_state, NULL, 0);   /* events lost: ask again */
 }
 
+/* Something besides the database changed: the next reconcile visits every
+ * port, not only the ones a database change touched. */
+static void reconcile_everything(struct daemon *d)
+{
+    d->reconcile_pending = d->full_pending = true;
+}
+
 static int reload_and_reconcile(struct daemon *d, char **error)
 {
     take_link_events(d);
@@ -270,18 +277,18 @@ static void on_link_event(const struct link_event *event, void *aux)
         if (event->exists && switch_holds_device(&d->switch_state, event->name, event->ifindex))
             d->columns_pending = true;
         else
-            d->reconcile_pending = d->full_pending = true;
+            reconcile_everything(d);
     }
     /* A kept macvtap, or its lower device, came, changed or went. */
     if (macvtap_keeper_watches(d->macvtaps, event->name))
-        d->reconcile_pending = d->full_pending = true;
+        reconcile_everything(d);
     /* A NIC with a policy appeared again (hot plug, driver reload) or went. */
     if (nic_policy_link_event(d->nics, event->name, event->ifindex, event->exists))
-        d->reconcile_pending = d->full_pending = true;
+        reconcile_everything(d);
     /* A PF with VFs kept came back (driver reload, reset). */
     if (sriov_policy_link_event(d->sriov, event->name, event->ifindex, event->exists,
                                 event->carrier))
-        d->reconcile_pending = d->full_pending = true;
+        reconcile_everything(d);
 }
 
 /* "vlog/reopen", as ovs-appctl's: for logrotate's postrotate (as is SIGHUP). */
@@ -394,7 +401,7 @@ static int run(struct daemon *d, int signal_fd)
                 break;
             case TAG_LINKS:
                 if (link_monitor_process(d->links, on_link_event, d) == -ENOBUFS) {
-                    d->reconcile_pending = d->full_pending = true;   /* events lost: check everything */
+                    reconcile_everything(d);   /* events lost: check everything */
                     switch_link_changed(&d->switch_state, NULL, 0);
                 }
                 break;
@@ -410,7 +417,7 @@ static int run(struct daemon *d, int signal_fd)
                     else if (log_file_path())
                         log_info("SIGHUP: log file %s reopened", log_file_path());
                     log_info("SIGHUP: re-reading the database");
-                    d->reconcile_pending = d->full_pending = true;
+                    reconcile_everything(d);
                 } else {
                     log_info("signal %d: shutting down", (int)info.ssi_signo);
                     running = false;
@@ -423,7 +430,7 @@ static int run(struct daemon *d, int signal_fd)
             case TAG_NETDEV: {
                 uint64_t count;
                 if (read(netdev_change_fd(), &count, sizeof count) == sizeof count)
-                    d->reconcile_pending = d->full_pending = true;
+                    reconcile_everything(d);
                 break;
             }
             case TAG_TIMER: {
@@ -445,10 +452,10 @@ static int run(struct daemon *d, int signal_fd)
                     d->reconcile_pending = true;   /* the database only */
                 /* A NIC's channel count changed its queues, or it came back. */
                 if (nic_policy_check(d->nics))
-                    d->reconcile_pending = d->full_pending = true;
+                    reconcile_everything(d);
                 /* A PF's VF count changed behind our back, or it came back. */
                 if (sriov_policy_check(d->sriov))
-                    d->reconcile_pending = d->full_pending = true;
+                    reconcile_everything(d);
                 break;
             }
             }

@@ -5,6 +5,7 @@
 #ifndef PONTOON_UTIL_HASH_H
 #define PONTOON_UTIL_HASH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define HASH_FNV_BASIS 14695981039346656037ull
@@ -13,6 +14,14 @@ static inline uint64_t hash_fnv1a(uint64_t h, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+static inline uint64_t hash_fnv1a_bytes(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
     return h;
 }
 
