@@ -562,6 +562,7 @@ static void configure_port(struct switch_state *st, struct reconcile_run *run,
 {
     struct running_iface *same = port_unchanged(st, rbridge, bridge_row, port_row);
     if (same) {
+        same->port_visits++;
         same->seen = true;
         if (!same->netdev && strcmp(same->type, "patch"))
             iface_open(same);   /* was missing: the device may be back */
@@ -590,6 +591,7 @@ static void configure_port(struct switch_state *st, struct reconcile_run *run,
         if (!iface)
             continue;
         snprintf(iface->port_uuid, sizeof iface->port_uuid, "%s", port_row->uuid);
+        iface->port_visits++;
         /* A port with two or more interfaces is a bond (as in OVS). */
         snprintf(iface->bond_port, sizeof iface->bond_port, "%s",
                  ifaces->n > 1 ? db_row_get_string(port_row, "name") : "");

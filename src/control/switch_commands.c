@@ -134,8 +134,10 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
                           (json_int_t)load_counter(&s->tx_dropped));
     if (port->is_patch && iface)
         json_object_set_new(j, "peer", json_string(iface->peer));
-    if (iface)   /* the kernel asked about its device for Interface columns (for tests) */
+    if (iface) {   /* the kernel asked about its device, a reconcile its port (for tests) */
         json_object_set_new(j, "link_queries", json_integer((json_int_t)iface->link_queries));
+        json_object_set_new(j, "port_visits", json_integer((json_int_t)iface->port_visits));
+    }
     if (port->bond) {
         json_object_set_new(j, "type", json_string("bond"));
         json_object_set_new(j, "present", json_true());

@@ -59,6 +59,7 @@ struct running_iface {
     struct netdev_link link;
     struct netdev_ethtool ethtool;
     uint64_t link_queries;          /* times asked (dpif/show's JSON, for tests) */
+    uint64_t port_visits;           /* times a reconcile looked at its port (the same) */
     /* What the reported Interface columns were last made from (a hash of
      * every input of iface_columns.c's build_columns); while it stays the
      * same the columns are neither rebuilt nor compared. */

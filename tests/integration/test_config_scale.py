@@ -153,6 +153,48 @@ def test_change_to_one_port_queries_no_other_device(pontoon, daemon, net):
         assert final[n] == before[n], (n, before[n], final[n])
 
 
+def port_visits(pontoon):
+    """Per port, how often a reconcile looked at it (dpif/show's JSON)."""
+    return {p["name"]: p["port_visits"]
+            for br in json.loads(pontoon("--format=json", "dpif/show"))
+            for p in br["ports"] if "port_visits" in p}
+
+
+def test_change_visits_only_the_ports_it_touches(pontoon, daemon, net):
+    """A reconcile started by a database change looks at the ports the change
+    added or touched, and at no other: a walk over every port (even one that
+    leaves the unchanged ones as they are) counts a visit for each."""
+    br = net.name("br0")
+    pontoon("add-br", br)
+    internal = [net.name(f"v{k}") for k in range(10)]
+    chain = []
+    for n in internal:
+        chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
+    pontoon(*chain[1:])
+    for n in internal:
+        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+    # Settled: the new devices' link events are behind us.
+    last = {}
+
+    def settled():
+        nonlocal last
+        now = port_visits(pontoon)
+        same = now == last
+        last = now
+        return same
+    ph.wait_until(settled, timeout=10, interval=0.5, what="reconciles settled")
+    before = last
+
+    pontoon("set", "Port", internal[3], "tag=5")
+    new = net.name("vnew")
+    pontoon("add-port", br, new, "--", "set", "Interface", new, "type=internal")
+    after = port_visits(pontoon)
+    assert after[internal[3]] > before[internal[3]]
+    assert after.get(new, 0) >= 1
+    others = [n for n in internal if n != internal[3]]
+    assert {n: after[n] for n in others} == {n: before[n] for n in others}, (before, after)
+
+
 def test_no_wait_change_by_another_process_is_picked_up(pontoon, daemon, net):
     br = net.name("br0")
     a = net.add_host("a", "198.18.0.1")
