@@ -196,7 +196,7 @@ void db_close(struct db *db)
         return;
     }
     if (db->in_txn) {
-        db_sql_exec(db, "ROLLBACK", NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
     }
     free(db->changed.rows);
     db_clear_rows(db);
@@ -281,7 +281,7 @@ static int begin_immediate(struct db *db, int timeout_ms, char **error)
         return -1;
     }
     sqlite3_busy_timeout(db->sql, timeout_ms > 0 ? timeout_ms : INT_MAX);
-    int rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = db_sql_run(db, "BEGIN IMMEDIATE", 0, NULL);
     sqlite3_busy_timeout(db->sql, 5000);
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
         *error = xasprintf("database %s is locked by another writer; gave up after %d ms",
@@ -294,7 +294,7 @@ static int begin_immediate(struct db *db, int timeout_ms, char **error)
         return -1;
     }
     if (db_sql_begin_seq(db, error)) {
-        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
         return -1;
     }
     return 0;
@@ -306,7 +306,7 @@ int db_begin(struct db *db, int timeout_ms, char **error)
         return -1;
     db->in_txn = true;
     if (reload_if_stale(db, error)) {
-        db_sql_exec(db, "ROLLBACK", NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
         db->in_txn = false;
         return -1;
     }
@@ -601,10 +601,10 @@ int db_write_ephemeral_cells(struct db *db, const char *table_name, size_t n,
      * again when it starts): commit without waiting for the disk.  The WAL
      * keeps the file consistent either way; configuration, written by the
      * CLI's own connection, stays synchronous. */
-    sqlite3_exec(db->sql, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    db_sql_run(db, "PRAGMA synchronous=NORMAL", 0, NULL);
     /* One transaction for all of them, and no reload: only these cells change. */
     if (begin_immediate(db, timeout_ms, error)) {
-        sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        db_sql_run(db, "PRAGMA synchronous=FULL", 0, NULL);
         free(cols);
         return -1;
     }
@@ -616,7 +616,7 @@ int db_write_ephemeral_cells(struct db *db, const char *table_name, size_t n,
     }
     if (!result && db_sql_end_seq(db, error))
         result = -1;
-    if (!result && sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (!result && db_sql_run(db, "COMMIT", 0, NULL) != SQLITE_OK) {
         *error = xasprintf("%s: cannot commit: %s", db->path, sqlite3_errmsg(db->sql));
         result = -1;
     }
@@ -625,8 +625,8 @@ int db_write_ephemeral_cells(struct db *db, const char *table_name, size_t n,
         db->loaded_seq = db->tx_seq;
     db->tx_seq = 0;
     if (result)
-        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_exec(db->sql, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
+    db_sql_run(db, "PRAGMA synchronous=FULL", 0, NULL);
     /* Keep memory equal to the file without a full reload. */
     for (size_t i = 0; i < n && !result; i++) {
         char norm[37];

@@ -363,7 +363,7 @@ static void abort_transaction(struct db *db)
 {
     char *ignored = NULL;
     if (db->in_txn) {
-        db_sql_exec(db, "ROLLBACK", NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
         db->in_txn = false;
     }
     /* Back to what the file holds; on failure memory keeps the edits and
@@ -385,7 +385,7 @@ int db_commit(struct db *db, char **error)
     if (!failed)
         collect_garbage(db, &o);
     failed = failed || check_all(db, &o, error) || db_sql_write_changes(db, error)
-             || db_sql_end_seq(db, error) || db_sql_exec(db, "COMMIT", error);
+             || db_sql_end_seq(db, error) || db_sql_run(db, "COMMIT", 0, error) != SQLITE_OK;
     originals_free(&o);
     if (failed) {
         db->tx_seq = 0;
@@ -424,7 +424,7 @@ void db_rollback(struct db *db)
         }
     }
     if (db->in_txn) {
-        db_sql_exec(db, "ROLLBACK", NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
         db->in_txn = false;
     }
     if (changed) {

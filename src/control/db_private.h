@@ -92,6 +92,12 @@ int db_sql_open(struct db *db, const char *path, char **error);
 /* Finalizes the prepared queries (before sqlite3_close). */
 void db_sql_forget_queries(struct db *db);
 int db_sql_exec(struct db *db, const char *sql, char **error);
+/* One statement of fixed text, prepared once and kept (BEGIN, COMMIT, the
+ * change sequence...: the daemon runs them at every write, and parsing cost
+ * more than running them); `value` binds the statement's ?1 if it has one.
+ * Returns the sqlite3 result code (SQLITE_OK when done); with `error`, the
+ * message of a failure. */
+int db_sql_run(struct db *db, const char *sql, int64_t value, char **error);
 int db_sql_data_version(struct db *db, int64_t *version);
 /* Replaces every row in memory by the file's contents. */
 int db_sql_load(struct db *db, char **error);

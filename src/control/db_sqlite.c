@@ -64,6 +64,25 @@ static void release_statement(struct db *db, sqlite3_stmt *stmt)
     sqlite3_finalize(stmt);
 }
 
+int db_sql_run(struct db *db, const char *sql, int64_t value, char **error)
+{
+    sqlite3_stmt *stmt = cached_statement(db, sql);
+    if (!stmt) {
+        if (error)
+            *error = xasprintf("%s: %s", db->path, sqlite3_errmsg(db->sql));
+        return sqlite3_errcode(db->sql) != SQLITE_OK ? sqlite3_errcode(db->sql) : SQLITE_ERROR;
+    }
+    if (sqlite3_bind_parameter_count(stmt))
+        sqlite3_bind_int64(stmt, 1, value);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        rc = SQLITE_OK;
+    else if (error)
+        *error = xasprintf("%s: %s", db->path, sqlite3_errmsg(db->sql));
+    release_statement(db, stmt);
+    return rc;
+}
+
 static int query_int(struct db *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *stmt = cached_statement(db, sql);
@@ -350,7 +369,7 @@ static int upgrade_schema(struct db *db, char **error)
     return db_sql_exec(db, "COMMIT", error);
 
 error:
-    db_sql_exec(db, "ROLLBACK", NULL);
+    db_sql_run(db, "ROLLBACK", 0, NULL);
     return -1;
 }
 
@@ -706,7 +725,7 @@ int db_sql_load(struct db *db, char **error)
 
     memset(fresh, 0, sizeof fresh);
     /* One read transaction so that every table comes from the same snapshot. */
-    if (own_txn && db_sql_exec(db, "BEGIN", error)) {
+    if (own_txn && db_sql_run(db, "BEGIN", 0, error) != SQLITE_OK) {
         return -1;
     }
     for (size_t t = 0; t < schema_n_tables; t++) {
@@ -720,7 +739,7 @@ int db_sql_load(struct db *db, char **error)
         goto error;
     }
     if (own_txn) {
-        db_sql_exec(db, "COMMIT", NULL);
+        db_sql_run(db, "COMMIT", 0, NULL);
     }
     db_clear_rows(db);
     memcpy(db->tables, fresh, sizeof fresh);
@@ -736,7 +755,7 @@ int db_sql_load(struct db *db, char **error)
 
 error:
     if (own_txn) {
-        db_sql_exec(db, "ROLLBACK", NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
     }
     for (size_t t = 0; t < schema_n_tables; t++) {
         for (size_t i = 0; i < fresh[t].n; i++) {
@@ -822,7 +841,7 @@ int db_sql_load_changes(struct db *db, char **error)
     bool own_txn = !db->in_txn;
     if (!db->loaded)
         return db_sql_load(db, error);
-    if (own_txn && db_sql_exec(db, "BEGIN", error))
+    if (own_txn && db_sql_run(db, "BEGIN", 0, error) != SQLITE_OK)
         return -1;
     if (query_int(db, "SELECT n FROM _seq", &seq) ||
         query_int(db, "SELECT pruned FROM _seq", &pruned) ||
@@ -834,7 +853,7 @@ int db_sql_load_changes(struct db *db, char **error)
      * loaded (replaced, restored): everything again. */
     if (db->loaded_seq < pruned || seq < db->loaded_seq) {
         if (own_txn)
-            db_sql_exec(db, "COMMIT", NULL);
+            db_sql_run(db, "COMMIT", 0, NULL);
         return db_sql_load(db, error);
     }
     for (size_t t = 0; t < schema_n_tables; t++)
@@ -855,7 +874,7 @@ int db_sql_load_changes(struct db *db, char **error)
         goto error;
     }
     if (own_txn)
-        db_sql_exec(db, "COMMIT", NULL);
+        db_sql_run(db, "COMMIT", 0, NULL);
     db->data_version = version;
     db->loaded_seq = seq;
     db->generation++;
@@ -863,7 +882,7 @@ int db_sql_load_changes(struct db *db, char **error)
 
 error:
     if (own_txn)
-        db_sql_exec(db, "ROLLBACK", NULL);
+        db_sql_run(db, "ROLLBACK", 0, NULL);
     for (size_t t = 0; t < schema_n_tables; t++) {
         for (size_t i = 0; i < fresh[t].n; i++)
             db_row_free(fresh[t].rows[i]);
@@ -889,15 +908,12 @@ int db_sql_begin_seq(struct db *db, char **error)
 
 int db_sql_end_seq(struct db *db, char **error)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql, "UPDATE _seq SET n = %lld", (long long) db->tx_seq);
-    if (db_sql_exec(db, sql, error))
+    if (db_sql_run(db, "UPDATE _seq SET n = ?1", db->tx_seq, error) != SQLITE_OK)
         return -1;
     if (db->tx_seq % 1024 == 0 && db->tx_seq > TOMBSTONE_KEEP) {
         int64_t below = db->tx_seq - TOMBSTONE_KEEP;
-        snprintf(sql, sizeof sql, "DELETE FROM _tombstone WHERE seq <= %lld; "
-                 "UPDATE _seq SET pruned = %lld", (long long) below, (long long) below);
-        if (db_sql_exec(db, sql, error))
+        if (db_sql_run(db, "DELETE FROM _tombstone WHERE seq <= ?1", below, error) != SQLITE_OK
+            || db_sql_run(db, "UPDATE _seq SET pruned = ?1", below, error) != SQLITE_OK)
             return -1;
     }
     return 0;
