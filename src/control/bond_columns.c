@@ -62,6 +62,8 @@ void bond_columns_write(struct switch_state *st)
 {
     const struct column_def *active, *current;
     char *err = NULL;
+    if (!st->n_bonds)
+        return;         /* the common case, on every timer tick */
     if (schema_find_column(schema_find_table("Port"), "bond_active_slave", &active, &err) < 0 ||
         schema_find_column(schema_find_table("Interface"), "lacp_current", &current, &err) < 0) {
         free(err);

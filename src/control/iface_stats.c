@@ -91,7 +91,7 @@ void iface_stats_write(struct switch_state *st, uint64_t now_ms)
     const struct db_row *root = db_root_row(st->db);
     uint64_t interval = iface_stats_interval_ms(
         root ? db_row_get_map_string(root, "other_config", "stats-update-interval") : NULL);
-    if (st->stats_written_ms && now_ms - st->stats_written_ms < interval)
+    if (st->stats_written_ms && now_ms - st->stats_written_ms + IFACE_STATS_SLACK_MS < interval)
         return;
     st->stats_written_ms = now_ms;
 

@@ -302,6 +302,11 @@ bool nic_policy_link_event(struct nic_policy *np, const char *name, int ifindex,
     return exists ? ifindex != kept->ifindex : kept->ifindex != 0;
 }
 
+bool nic_policy_watching(const struct nic_policy *np)
+{
+    return np && np->n_nics;
+}
+
 bool nic_policy_check(struct nic_policy *np)
 {
     for (size_t i = 0; np && i < np->n_nics; i++) {

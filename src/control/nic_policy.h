@@ -29,5 +29,7 @@ bool nic_policy_link_event(struct nic_policy *np, const char *name, int ifindex,
 /* The once-a-second check: true when a NIC row's device came or went, or
  * changed its number of queues, since it was last applied. */
 bool nic_policy_check(struct nic_policy *np);
+/* Whether there is anything for nic_policy_check to look at. */
+bool nic_policy_watching(const struct nic_policy *np);
 
 #endif

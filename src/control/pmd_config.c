@@ -152,7 +152,9 @@ uint64_t pmd_rxq_window_busy(const struct switch_state *st, const struct running
 void pmd_sample_load(struct switch_state *st, uint64_t now_ns)
 {
     unsigned last = (st->history_head + PMD_HISTORY - 1) % PMD_HISTORY;
-    if (st->history_count && now_ns - st->history_ns[last] < PMD_SAMPLE_MS * 1000000ull)
+    if (st->history_count
+        && now_ns - st->history_ns[last] + PMD_SAMPLE_SLACK_MS * 1000000ull
+           < PMD_SAMPLE_MS * 1000000ull)
         return;
     for (size_t i = 0; i < st->n_ifaces; i++)
         for (unsigned q = 0; q < DP_MAX_RXQ; q++)

@@ -521,6 +521,11 @@ bool sriov_policy_link_event(struct sriov_policy *sp, const char *name, int ifin
     return changed;
 }
 
+bool sriov_policy_watching(const struct sriov_policy *sp)
+{
+    return sp && sp->n_pfs;
+}
+
 bool sriov_policy_check(struct sriov_policy *sp)
 {
     for (size_t i = 0; sp && i < sp->n_pfs; i++) {

@@ -47,6 +47,8 @@ bool sriov_policy_link_event(struct sriov_policy *sp, const char *name, int ifin
 /* The once-a-second check: true when a kept PF's sriov_numvfs or ifindex
  * changed since it was last applied. */
 bool sriov_policy_check(struct sriov_policy *sp);
+/* Whether there is anything for sriov_policy_check to look at. */
+bool sriov_policy_watching(const struct sriov_policy *sp);
 
 /* What sriov/set and the policy share. */
 

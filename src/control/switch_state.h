@@ -21,8 +21,9 @@ struct db_row;
 /* Load is measured in PMD_HISTORY samples taken every PMD_SAMPLE_MS, so
  * "usage" and rebalancing look at the last minute, as OVS does. */
 #define PMD_HISTORY 6
-#define KERNEL_TUNNEL_DEVICES_MAX 16
 #define PMD_SAMPLE_MS 10000
+#define PMD_SAMPLE_SLACK_MS 100     /* a tick this early is on time */
+#define KERNEL_TUNNEL_DEVICES_MAX 16
 
 struct running_iface {
     char bridge[16];

@@ -18,6 +18,7 @@
 #include "control/bond_columns.h"
 #include "control/iface_columns.h"
 #include "control/db.h"
+#include "control/db_watch.h"
 #include "control/iface_stats.h"
 #include "control/kernel_path.h"
 #include "control/link_monitor.h"
@@ -58,6 +59,7 @@ struct daemon {
     struct macvtap_keeper *macvtaps;  /* the Macvtap table kept made */
     struct nic_policy *nics;          /* the NIC table kept applied */
     struct sriov_policy *sriov;       /* VF counts and VF settings kept applied */
+    struct db_watch *db_watch;        /* writes to the file; NULL: poll it each second */
     int64_t data_version;
     bool reconcile_pending;
     bool full_pending;                /* not (only) the database: visit every port */
@@ -237,6 +239,13 @@ static int reload_and_reconcile(struct daemon *d, char **error)
     if (db_reload(d->db, error) < 0)
         return -1;
     db_data_version(d->db, &d->data_version);
+    bool all;
+    if (!d->full_pending && !db_changed_rows(d->db, &all) && !all) {
+        /* Already applied (a --no-wait commit seen through the watch, then
+         * the CLI's own reload request): the running switch is the database. */
+        d->reconcile_pending = false;
+        return 0;
+    }
     if (d->full_pending)
         switch_reconcile(&d->switch_state);
     else
@@ -357,25 +366,46 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
     return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL };
+enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL, TAG_DB_WATCH };
 
-static int set_tick(int timer_fd, bool fast)
+/* Another process committed (changes made with --no-wait come with no
+ * reload request). */
+static void check_database_version(struct daemon *d)
 {
-    struct itimerspec tick = { .it_interval = { fast ? 0 : 1, fast ? 100000000 : 0 } };
+    int64_t version;
+    if (db_data_version(d->db, &version) == 0 && version != d->data_version)
+        d->reconcile_pending = true;   /* the database only */
+}
+
+static int set_tick(int timer_fd, unsigned ms)
+{
+    struct itimerspec tick = { .it_interval = { ms / 1000, (long)(ms % 1000) * 1000000 } };
     tick.it_value = tick.it_interval;
     return timerfd_settime(timer_fd, 0, &tick, NULL);
+}
+
+/* The timer's period.  Every 100 ms while bonds exist (LACP and failover
+ * timers); every second while something is watched for changes made behind
+ * the daemon's back (kept NICs and VFs, a database with no watch); else
+ * every statistics interval: waking costs a few hundred microseconds in a
+ * VM, and an idle switch has nothing to do more often.  MAC aging needs no
+ * tick: lookups and fdb/show ignore expired entries, the tick frees them. */
+static unsigned tick_ms(const struct daemon *d)
+{
+    if (d->switch_state.n_bonds)
+        return 100;
+    if (!d->db_watch || nic_policy_watching(d->nics) || sriov_policy_watching(d->sriov))
+        return 1000;
+    return IFACE_STATS_INTERVAL_MS;
 }
 
 static int run(struct daemon *d, int signal_fd)
 {
     int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     int timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    /* Once a second for aging and the database check; every 100 ms while
-     * bonds exist (LACP and failover timers).  Idle without bonds means one
-     * wakeup a second. */
-    bool fast_tick = false;
+    unsigned tick = tick_ms(d);
     uint64_t last_slow_ms = clock_monotonic_ms();
-    if (epoll_fd < 0 || timer_fd < 0 || set_tick(timer_fd, fast_tick) < 0) {
+    if (epoll_fd < 0 || timer_fd < 0 || set_tick(timer_fd, tick) < 0) {
         log_err("event loop: %s", strerror(errno));
         return -1;
     }
@@ -385,6 +415,8 @@ static int run(struct daemon *d, int signal_fd)
     add_to_epoll(epoll_fd, timer_fd, TAG_TIMER);
     add_to_epoll(epoll_fd, netdev_change_fd(), TAG_NETDEV);
     add_to_epoll(epoll_fd, kernel_path_epoll_fd(&d->switch_state), TAG_KERNEL);
+    if (d->db_watch)
+        add_to_epoll(epoll_fd, db_watch_fd(d->db_watch), TAG_DB_WATCH);
 
     bool running = true;
     while (running) {
@@ -424,6 +456,10 @@ static int run(struct daemon *d, int signal_fd)
                 }
                 break;
             }
+            case TAG_DB_WATCH:
+                if (db_watch_consume(d->db_watch))
+                    check_database_version(d);
+                break;
             case TAG_KERNEL:
                 kernel_path_consume_events(&d->switch_state, clock_monotonic_ms());
                 break;
@@ -440,16 +476,14 @@ static int run(struct daemon *d, int signal_fd)
                 uint64_t now_ms = clock_monotonic_ms();
                 bonds_run(&d->switch_state, now_ms);
                 bond_columns_write(&d->switch_state);
-                if (now_ms - last_slow_ms < 1000)
+                if (now_ms - last_slow_ms + IFACE_STATS_SLACK_MS < 1000)
                     break;
                 last_slow_ms = now_ms;
                 switch_expire_fdbs(&d->switch_state, clock_monotonic_ms());
                 pmd_sample_load(&d->switch_state, pmd_now_ns());
                 iface_stats_write(&d->switch_state, now_ms);
-                /* Changes committed with --no-wait come with no reload request. */
-                int64_t version;
-                if (db_data_version(d->db, &version) == 0 && version != d->data_version)
-                    d->reconcile_pending = true;   /* the database only */
+                if (!d->db_watch)
+                    check_database_version(d);
                 /* A NIC's channel count changed its queues, or it came back. */
                 if (nic_policy_check(d->nics))
                     reconcile_everything(d);
@@ -464,9 +498,9 @@ static int run(struct daemon *d, int signal_fd)
             log_info("exit%s requested: shutting down", d->exit_cleanup ? " --cleanup" : "");
             running = false;
         }
-        if (fast_tick != (d->switch_state.n_bonds > 0)) {
-            fast_tick = d->switch_state.n_bonds > 0;
-            set_tick(timer_fd, fast_tick);
+        if (tick != tick_ms(d)) {
+            tick = tick_ms(d);
+            set_tick(timer_fd, tick);
         }
         if (d->reconcile_pending && running) {
             char *error = NULL;
@@ -475,7 +509,9 @@ static int run(struct daemon *d, int signal_fd)
                 free(error);
                 d->reconcile_pending = false;
             }
-        } else if (d->columns_pending && running) {
+        }
+        /* A reconcile writes them too (and clears the flag). */
+        if (d->columns_pending && running) {
             iface_columns_write(&d->switch_state);
             bond_columns_write(&d->switch_state);
             d->columns_pending = false;
@@ -548,6 +584,10 @@ int main(int argc, char **argv)
         log_err("out of memory");
         goto out;
     }
+    int r = db_watch_open(opts.db_path, &d.db_watch);
+    if (r < 0)
+        log_warn("cannot watch %s for changes (%s): checking it every second",
+                 opts.db_path, strerror(-r));
     if (link_monitor_open(&d.links) < 0) {
         log_err("cannot open the netlink link monitor");
         goto out;
@@ -588,6 +628,7 @@ out:
     macvtap_keeper_destroy(d.macvtaps);
     nic_policy_destroy(d.nics);
     sriov_policy_destroy(d.sriov);
+    db_watch_close(d.db_watch);
     if (d.db)
         db_close(d.db);
     if (opts.pidfile && status == 0)

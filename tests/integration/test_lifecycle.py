@@ -65,6 +65,37 @@ def test_config_made_while_stopped_applies_at_start(pontoon, daemon, net):
     a.ping_until(b)
 
 
+def main_thread_wakeups(pid):
+    """How often the daemon's event loop was scheduled in (schedstat field 3)."""
+    with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+        return int(f.read().split()[2])
+
+
+@pytest.mark.usefixtures("both_datapaths")
+def test_idle_daemon_sleeps_between_statistics_intervals(pontoon, daemon, net):
+    """With no traffic, bonds or kept NICs, the event loop sleeps: its timer
+    fires once per statistics interval (5 s), and a change to the database
+    wakes it through the file watch, not through a poll every second."""
+    br = net.name("br0")
+    a = net.add_host("a", "198.18.0.1")
+    b = net.add_host("b", "198.18.0.2")
+    pontoon("add-br", br)
+    pontoon("add-port", br, a.port)
+    pontoon("add-port", br, b.port)
+    a.ping_until(b)
+    before = main_thread_wakeups(daemon.pid)
+    time.sleep(8)
+    # Two ticks, and the statistics the ping left (a write, which the watch
+    # reports back); a one-second tick is eight.
+    woken = main_thread_wakeups(daemon.pid) - before
+    assert woken <= 4, f"the idle daemon woke {woken} times in 8 s"
+    # Still watching: a change made with --no-wait is applied.
+    subprocess.run([pontoon.binary, "--no-wait", "set", "Port", a.port, "tag=7"],
+                   env=pontoon.env, check=True, capture_output=True)
+    ph.wait_until(lambda: not a.ping(b, count=1), timeout=5,
+                  what="the --no-wait VLAN change applied")
+
+
 # ---------------------------------------------------------------- 10
 def test_deleted_device_is_picked_up_again(pontoon, daemon, net):
     br = net.name("br0")
