@@ -69,7 +69,7 @@ ROWS = [
     ("cpu_total", "switch CPU, all traffic (s)", None, False),
     ("mach", "machine sys+softirq, all (s)", lambda r: total_cpu(r, "machine_sys_softirq_s"), False),
     ("hwm", "peak memory VmHWM (MiB)", lambda r: main_process_mem(r, "hwm_mib"), False),
-    ("idle", "idle CPU over 3 s (%)", lambda r: g(r, "idle", "cpu_pct"), False),
+    ("idle", "idle CPU (%)", lambda r: g(r, "idle", "cpu_pct"), False),
     ("wake", "idle wakeups (/s)", lambda r: g(r, "idle", "wakeups_per_s"), False),
     ("rss64", "RSS, 64 extra ports (MiB)", lambda r: main_process_mem(r, "rss_mib", ("ports64", "memory")), False),
     ("udp_user", "64B via userspace workers (%)", lambda r: g(r, "udp64", "userspace_pct"), False),
