@@ -287,10 +287,13 @@ static void sync_port(struct running_bridge *rb, struct running_iface *iface)
         return;
     /* Every reconcile: a live retag takes effect with the next frame. */
     if (bpf_switch_set_port(rb->kernel, ifindex, KERNEL_BRIDGE_ID, &iface->vlan, flags)) {
-        log_warn("bridge %s: %s stays in userspace: %s", rb->name, iface->name,
-                 bpf_switch_last_error());
+        if (!iface->kernel_refused)
+            log_warn("bridge %s: %s stays in userspace: %s", rb->name, iface->name,
+                     bpf_switch_last_error());
+        iface->kernel_refused = true;
         return;
     }
+    iface->kernel_refused = false;
     if (iface->kernel_ifindex == ifindex)
         return;
     int err = bpf_switch_attach(rb->kernel, ifindex, flags);
@@ -508,7 +511,7 @@ void kernel_path_prepare(struct switch_state *st, struct running_bridge *rb)
         log_warn("bridge %s: %s", rb->name, bpf_switch_last_error());
 }
 
-void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
+void kernel_path_sync(struct switch_state *st, struct running_bridge *rb, bool ports_left)
 {
     if (!rb->kernel)
         return;
@@ -516,6 +519,12 @@ void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
         struct running_iface *iface = st->ifaces[i];
         if (strcmp(iface->bridge, rb->name) || iface->bond_port[0])
             continue;
+        /* Untouched by this change; one the kernel refused may fit now
+         * that a port left. */
+        if (!rb->walked_whole && iface->visited_run != st->runs
+            && !(ports_left && iface->kernel_refused))
+            continue;
+        iface->kernel_syncs++;
         if (tunnel_type_is_tunnel(iface->type))
             sync_tunnel(rb, iface);
         else
@@ -526,7 +535,8 @@ void kernel_path_sync(struct switch_state *st, struct running_bridge *rb)
         if (!strcmp(bond->bridge, rb->name))
             sync_bond(st, rb, bond);
     }
-    remove_stale_ports(st, rb);
+    if (rb->walked_whole || ports_left)
+        remove_stale_ports(st, rb);
 }
 
 void kernel_path_remove(struct switch_state *st, struct running_bridge *rb)

@@ -26,8 +26,10 @@ int kernel_path_init(struct switch_state *st);
  * so that a system bridge's tunnels open on the kernel's device. */
 void kernel_path_prepare(struct switch_state *st, struct running_bridge *rb);
 /* Makes the bridge's kernel path match its ports; run by every reconcile
- * after the interfaces are open. */
-void kernel_path_sync(struct switch_state *st, struct running_bridge *rb);
+ * after the interfaces are open.  After a reconcile that visited only some
+ * of the bridge's ports, only those are synced (and the map searched for
+ * stale entries only when `ports_left`): a change costs what it touches. */
+void kernel_path_sync(struct switch_state *st, struct running_bridge *rb, bool ports_left);
 /* Detaches everything and removes the pins: del-br, datapath_type=netdev,
  * `exit --cleanup`. */
 void kernel_path_remove(struct switch_state *st, struct running_bridge *rb);

@@ -563,6 +563,7 @@ static void configure_port(struct switch_state *st, struct reconcile_run *run,
     struct running_iface *same = port_unchanged(st, rbridge, bridge_row, port_row);
     if (same) {
         same->port_visits++;
+        same->visited_run = st->runs;
         same->seen = true;
         if (!same->netdev && strcmp(same->type, "patch"))
             iface_open(same);   /* was missing: the device may be back */
@@ -592,6 +593,7 @@ static void configure_port(struct switch_state *st, struct reconcile_run *run,
             continue;
         snprintf(iface->port_uuid, sizeof iface->port_uuid, "%s", port_row->uuid);
         iface->port_visits++;
+        iface->visited_run = st->runs;
         /* A port with two or more interfaces is a bond (as in OVS). */
         snprintf(iface->bond_port, sizeof iface->bond_port, "%s",
                  ifaces->n > 1 ? db_row_get_string(port_row, "name") : "");
@@ -784,7 +786,9 @@ static void reconcile_bridge(struct switch_state *st, struct reconcile_run *run,
     struct port_set now;
     if (port_set_build(&now, ports) < 0)
         changes_only = false;
-    if (changes_only && rbridge->ports_known && kernel_state_same(rbridge)) {
+    rbridge->walked_whole = !(changes_only && rbridge->ports_known
+                              && kernel_state_same(rbridge));
+    if (!rbridge->walked_whole) {
         struct bridge_changes c = { st, run, rbridge, bridge_row };
         reconcile_bridge_changes(&c, &now);
     } else {
@@ -814,6 +818,7 @@ int switch_reconcile_changes(struct switch_state *st)
 static int reconcile(struct switch_state *st, bool changes_only)
 {
     struct reconcile_run run = { 0 };
+    st->runs++;
     for (size_t i = 0; i < st->n_bridges; i++)
         st->bridges[i]->seen = false;
     /* Only what is visited can change; the rest runs on as it is. */
@@ -874,7 +879,7 @@ static int reconcile(struct switch_state *st, bool changes_only)
     for (size_t i = 0; i < n_gone; i++)
         kernel_path_remove(st, gone[i]);
     for (size_t i = 0; i < st->n_bridges; i++)
-        kernel_path_sync(st, st->bridges[i]);
+        kernel_path_sync(st, st->bridges[i], run.n_closing > 0);
     for (size_t i = 0; i < st->n_bridges; i++) {
         st->bridges[i]->kernel_state_known = true;
         st->bridges[i]->kernel_was_active = kernel_path_active(st->bridges[i]);

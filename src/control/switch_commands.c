@@ -137,6 +137,7 @@ static json_t *port_json(const struct dp_port *port, const struct running_iface 
     if (iface) {   /* the kernel asked about its device, a reconcile its port (for tests) */
         json_object_set_new(j, "link_queries", json_integer((json_int_t)iface->link_queries));
         json_object_set_new(j, "port_visits", json_integer((json_int_t)iface->port_visits));
+        json_object_set_new(j, "kernel_syncs", json_integer((json_int_t)iface->kernel_syncs));
     }
     if (port->bond) {
         json_object_set_new(j, "type", json_string("bond"));

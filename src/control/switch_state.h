@@ -61,6 +61,9 @@ struct running_iface {
     struct netdev_ethtool ethtool;
     uint64_t link_queries;          /* times asked (dpif/show's JSON, for tests) */
     uint64_t port_visits;           /* times a reconcile looked at its port (the same) */
+    uint64_t visited_run;           /* the last reconcile (switch_state.runs) that did */
+    uint64_t kernel_syncs;          /* times its kernel fast path entry was written */
+    bool kernel_refused;            /* the kernel path would not take it (logged once) */
     /* What the reported Interface columns were last made from (a hash of
      * every input of iface_columns.c's build_columns); while it stays the
      * same the columns are neither rebuilt nor compared. */
@@ -99,6 +102,7 @@ struct running_bridge {
      * added, removed or changed since. */
     struct port_set ports;
     bool ports_known;
+    bool walked_whole;              /* the last reconcile visited every port */
 };
 
 
@@ -117,6 +121,7 @@ struct switch_state {
     /* The database's load generation the last reconcile applied: ports
      * whose rows were not read again since are left as they run. */
     uint64_t reconciled_generation;
+    uint64_t runs;                  /* reconciles so far (running_iface.visited_run) */
     /* The snapshot the last reconcile replaced without waiting for the
      * workers (nothing else was leaving): freed once they acknowledged
      * retired_generation, at the next reconcile at the latest. */

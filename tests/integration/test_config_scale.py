@@ -10,6 +10,7 @@ test_change_to_one_port_queries_no_other_device."""
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -153,11 +154,12 @@ def test_change_to_one_port_queries_no_other_device(pontoon, daemon, net):
         assert final[n] == before[n], (n, before[n], final[n])
 
 
-def port_visits(pontoon):
-    """Per port, how often a reconcile looked at it (dpif/show's JSON)."""
-    return {p["name"]: p["port_visits"]
+def port_visits(pontoon, counter="port_visits"):
+    """Per port, how often a reconcile looked at it (dpif/show's JSON), or
+    (kernel_syncs) wrote its kernel fast path entry."""
+    return {p["name"]: p[counter]
             for br in json.loads(pontoon("--format=json", "dpif/show"))
-            for p in br["ports"] if "port_visits" in p}
+            for p in br["ports"] if counter in p}
 
 
 def test_change_visits_only_the_ports_it_touches(pontoon, daemon, net):
@@ -184,6 +186,7 @@ def test_change_visits_only_the_ports_it_touches(pontoon, daemon, net):
         return same
     ph.wait_until(settled, timeout=10, interval=0.5, what="reconciles settled")
     before = last
+    synced_before = port_visits(pontoon, "kernel_syncs")
 
     pontoon("set", "Port", internal[3], "tag=5")
     new = net.name("vnew")
@@ -193,6 +196,36 @@ def test_change_visits_only_the_ports_it_touches(pontoon, daemon, net):
     assert after.get(new, 0) >= 1
     others = [n for n in internal if n != internal[3]]
     assert {n: after[n] for n in others} == {n: before[n] for n in others}, (before, after)
+    # The default datapath (system): only the touched ports' kernel entries
+    # were written again (the retag reached the kernel).
+    synced = port_visits(pontoon, "kernel_syncs")
+    assert synced[internal[3]] > synced_before[internal[3]]
+    assert {n: synced[n] for n in others} == {n: synced_before[n] for n in others}, \
+        (synced_before, synced)
+
+
+def test_ports_beyond_the_kernel_switch_stay_in_userspace_quietly(pontoon, daemon, net):
+    """A system bridge with more ports than its kernel switch has slots (256)
+    runs the rest in userspace; each is reported once, not at every change,
+    and a change is not a walk over all of them."""
+    br = net.name("br0")
+    pontoon("add-br", br)
+    names = [net.name(f"k{k}") for k in range(262)]
+    for start in range(0, len(names), 100):
+        chain = []
+        for n in names[start:start + 100]:
+            chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
+        pontoon(*chain[1:])
+    for k in range(3):
+        extra = net.name(f"x{k}")
+        pontoon("add-port", br, extra, "--", "set", "Interface", extra, "type=internal")
+    log = daemon.log()
+    refused = re.findall(r"(\S+) stays in userspace", log)
+    assert len(refused) == len(set(refused)), "a refused port was reported more than once"
+    assert 262 + 3 - 256 <= len(refused) <= 262 + 3 - 250, refused
+    synced = port_visits(pontoon, "kernel_syncs")
+    # The three commands after the fill touched their own port only.
+    assert synced[names[0]] <= 2, synced[names[0]]
 
 
 def test_no_wait_change_by_another_process_is_picked_up(pontoon, daemon, net):
