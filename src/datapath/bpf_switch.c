@@ -475,19 +475,23 @@ void *bpf_switch_percpu_alloc(const struct bpf_switch *sw, size_t value_size, si
 
 static int free_counter_slot(struct bpf_switch *sw, __u32 *slot)
 {
-    bool used[PBS_PORTS_MAX] = { false };
-    __u32 key, next;
-    struct pbs_port port;
-    int err = bpf_map_get_next_key(sw->ports_fd, NULL, &next);
-    while (err == 0) {
-        key = next;
-        if (bpf_map_lookup_elem(sw->ports_fd, &key, &port) == 0 &&
-            port.counter_slot < PBS_PORTS_MAX)
-            used[port.counter_slot] = true;
-        err = bpf_map_get_next_key(sw->ports_fd, &key, &next);
+    if (!sw->slots_known) {
+        memset(sw->slot_used, 0, sizeof sw->slot_used);
+        __u32 key, next;
+        struct pbs_port port;
+        int err = bpf_map_get_next_key(sw->ports_fd, NULL, &next);
+        while (err == 0) {
+            key = next;
+            if (bpf_map_lookup_elem(sw->ports_fd, &key, &port) == 0 &&
+                port.counter_slot < PBS_PORTS_MAX)
+                sw->slot_used[port.counter_slot] = true;
+            err = bpf_map_get_next_key(sw->ports_fd, &key, &next);
+        }
+        sw->slots_known = true;
     }
     for (__u32 i = 0; i < PBS_PORTS_MAX; i++) {
-        if (!used[i]) {
+        if (!sw->slot_used[i]) {
+            sw->slot_used[i] = true;
             *slot = i;
             return 0;
         }
@@ -514,8 +518,12 @@ int bpf_switch_set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_
     bool is_new = bpf_map_lookup_elem(sw->ports_fd, &key, &port) < 0;
     __u32 slot = is_new ? 0 : port.counter_slot;
     int err;
-    if (is_new && ((err = free_counter_slot(sw, &slot)) || (err = clear_counters(sw, slot))))
+    if (is_new && (err = free_counter_slot(sw, &slot)))
         return err;
+    if (is_new && (err = clear_counters(sw, slot))) {
+        bpf_switch_port_deleted(sw);        /* the slot was not taken after all */
+        return err;
+    }
 
     memset(&port, 0, sizeof port);
     port.bridge_id = bridge_id;
@@ -530,8 +538,11 @@ int bpf_switch_set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_
         memset(port.trunks, 0xff, sizeof port.trunks);
     else
         memcpy(port.trunks, policy->trunks, sizeof port.trunks);
-    if (bpf_map_update_elem(sw->ports_fd, &key, &port, BPF_ANY) < 0)
-        return fail(-errno, "cannot set kernel port %u: %s", key, strerror(errno));
+    if (bpf_map_update_elem(sw->ports_fd, &key, &port, BPF_ANY) < 0) {
+        err = fail(-errno, "cannot set kernel port %u: %s", key, strerror(errno));
+        bpf_switch_port_deleted(sw);
+        return err;
+    }
     return 0;
 }
 
@@ -591,6 +602,7 @@ int bpf_switch_remove_bond(struct bpf_switch *sw, unsigned slot)
     none.active = PBS_BOND_NO_MEMBER;
     __u32 key = slot, port = PBS_BOND_PORT_BASE + slot;
     bpf_map_delete_elem(sw->ports_fd, &port);
+    bpf_switch_port_deleted(sw);
     if (bpf_map_update_elem(sw->bonds_fd, &key, &none, BPF_ANY) < 0)
         return fail(-errno, "cannot clear bond %u: %s", slot, strerror(errno));
     return 0;
@@ -625,6 +637,7 @@ int bpf_switch_remove_port(struct bpf_switch *sw, int ifindex)
     __u32 key = (__u32)ifindex;
     if (bpf_map_delete_elem(sw->ports_fd, &key) < 0)
         return fail(-errno, "cannot remove kernel port %d: %s", ifindex, strerror(errno));
+    bpf_switch_port_deleted(sw);
     return 0;
 }
 

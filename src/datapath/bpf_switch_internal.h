@@ -26,6 +26,11 @@ struct bpf_switch {
     void *learn_ctx;
     int n_cpus;
     char *pin_dir;
+    /* Counter slots in use, as the ports map says; rebuilt from the map
+     * after an entry left it.  A full map then refuses a port at once
+     * instead of walking the map for each port it cannot take. */
+    bool slots_known;
+    bool slot_used[PBS_PORTS_MAX];
 };
 
 /* Sets bpf_switch_last_error() from fmt; returns err as a negative errno. */
@@ -33,6 +38,11 @@ __attribute__((format(printf, 2, 3)))
 int bpf_switch_fail(int err, const char *fmt, ...);
 /* A per-CPU map's value for every CPU, each rounded up to 8 bytes. */
 void *bpf_switch_percpu_alloc(const struct bpf_switch *sw, size_t value_size, size_t *stride);
+/* An entry left the ports map: its counter slot is free again. */
+static inline void bpf_switch_port_deleted(struct bpf_switch *sw)
+{
+    sw->slots_known = false;
+}
 /* Adds or updates the port map's entry `key` (counters cleared when new). */
 int bpf_switch_set_port_entry(struct bpf_switch *sw, __u32 key, uint32_t bridge_id,
                               const struct vlan_policy *policy, uint8_t flags,

@@ -33,6 +33,7 @@ int bpf_switch_remove_tunnel_device(struct bpf_switch *sw, int ifindex)
     bpf_switch_detach(sw, ifindex, PBS_PORT_TUNNEL_DEVICE | PBS_PORT_HOOK_EGRESS);
     __u32 key = (__u32)ifindex;
     bpf_map_delete_elem(sw->ports_fd, &key);
+    bpf_switch_port_deleted(sw);
     return 0;
 }
 
@@ -94,6 +95,7 @@ int bpf_switch_remove_tunnel(struct bpf_switch *sw, unsigned id)
     struct pbs_tunnel none;
     memset(&none, 0, sizeof none);
     bpf_map_delete_elem(sw->ports_fd, &port);
+    bpf_switch_port_deleted(sw);
     forget_receive_keys(sw, id, NULL);
     bpf_map_delete_elem(sw->upcalls_fd, &key);
     if (bpf_map_update_elem(sw->tunnels_fd, &key, &none, BPF_ANY) < 0)

@@ -278,6 +278,34 @@ static void test_counters(void **state)
     assert_int_equal(c.n[PBS_RX], 0);
 }
 
+/* The map holds PBS_PORTS_MAX ports (each its own counter slot): one more is
+ * refused with a clear error; a slot freed by a removal goes to the next
+ * port, whose counters start at zero. */
+static void test_ports_map_full(void **state)
+{
+    struct bpf_switch *sw = *state;
+    struct vlan_policy p = policy(10, NULL, 0, "access");
+    const int base = 100000;     /* map keys only: no device needed */
+    for (int i = 0; i < PBS_PORTS_MAX; i++)
+        assert_int_equal(bpf_switch_set_port(sw, base + i, BRIDGE, &p, 0), 0);
+    assert_int_equal(bpf_switch_set_port(sw, base + PBS_PORTS_MAX, BRIDGE, &p, 0), -ENOSPC);
+    assert_non_null(strstr(bpf_switch_last_error(), "all its"));
+    assert_int_equal(bpf_switch_set_port(sw, base + PBS_PORTS_MAX, BRIDGE, &p, 0), -ENOSPC);
+    assert_int_equal(bpf_switch_set_port(sw, base + 5, BRIDGE, &p, 0), 0);   /* an update */
+    assert_int_equal(bpf_switch_remove_port(sw, base + 7), 0);
+    assert_int_equal(bpf_switch_set_port(sw, base + PBS_PORTS_MAX, BRIDGE, &p, 0), 0);
+    struct pbs_counters c;
+    assert_int_equal(bpf_switch_port_counters(sw, base + PBS_PORTS_MAX, &c), 0);
+    assert_int_equal(c.n[PBS_RX], 0);
+    assert_int_equal(bpf_switch_set_port(sw, base + 7, BRIDGE, &p, 0), -ENOSPC);
+    for (int i = 0; i < PBS_PORTS_MAX; i++)
+        if (i != 7)
+            assert_int_equal(bpf_switch_remove_port(sw, base + i), 0);
+    assert_int_equal(bpf_switch_remove_port(sw, base + PBS_PORTS_MAX), 0);
+    set_access(sw, 0, 10);                        /* empty again: room for all */
+    set_access(sw, 1, 10);
+}
+
 static void test_port_of_other_bridge(void **state)
 {
     struct bpf_switch *sw = *state;
@@ -631,6 +659,7 @@ int main(void)
         T(test_learn_events),
         cmocka_unit_test(test_table_bound),
         T(test_counters),
+        T(test_ports_map_full),
         T(test_port_of_other_bridge),
         T(test_run_duration),
         cmocka_unit_test(test_pinning),
