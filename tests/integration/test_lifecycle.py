@@ -76,12 +76,11 @@ def test_idle_daemon_sleeps_between_statistics_intervals(pontoon, daemon, net):
     """With no traffic, bonds or kept NICs, the event loop sleeps: its timer
     fires once per statistics interval (5 s), and a change to the database
     wakes it through the file watch, not through a poll every second."""
+    a, b = net.add_host("a", "198.18.0.1"), net.add_host("b", "198.18.0.2")
     br = net.name("br0")
-    a = net.add_host("a", "198.18.0.1")
-    b = net.add_host("b", "198.18.0.2")
-    pontoon("add-br", br)
-    pontoon("add-port", br, a.port)
-    pontoon("add-port", br, b.port)
+    pontoon.add_br(br)                  # this test's datapath_type
+    for host in (a, b):
+        pontoon("add-port", br, host.port)
     a.ping_until(b)
     before = main_thread_wakeups(daemon.pid)
     time.sleep(8)
