@@ -226,19 +226,28 @@ static bool has_local_changes(const struct db *db)
     return false;
 }
 
+/* 1 when another connection committed since memory was loaded, 0 when
+ * not, -1 when the file cannot say. */
+static int committed_since_load(struct db *db)
+{
+    int64_t version;
+    if (db_sql_data_version(db, &version))
+        return -1;
+    return version != db->data_version;
+}
+
 /* Reloads unless memory already equals the file: nothing edited locally and
  * no other connection has committed since the last load.  With nothing
  * edited locally only the rows written since are read. */
 static int reload_if_stale(struct db *db, char **error)
 {
-    int64_t version;
     if (db->lazy) {
         db_partial_reset(db);
         return 0;
     }
     if (!db->loaded || has_local_changes(db))
         return db_sql_load(db, error);
-    if (!db_sql_data_version(db, &version) && version == db->data_version) {
+    if (committed_since_load(db) == 0) {
         db->changed.n = 0;          /* read nothing: nothing changed */
         db->changed_all = false;
         return 0;
@@ -267,9 +276,9 @@ uint64_t db_load_generation(const struct db *db)
     return db->generation;
 }
 
-int db_data_version(struct db *db, int64_t *version)
+bool db_stale(struct db *db)
 {
-    return db_sql_data_version(db, version);
+    return !db->lazy && db->loaded && committed_since_load(db) == 1;
 }
 
 /* BEGIN IMMEDIATE (the write lock), waiting up to timeout_ms for another

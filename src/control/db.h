@@ -70,10 +70,11 @@ uint64_t db_load_generation(const struct db *db);
 size_t db_changed_rows(const struct db *db, bool *all);
 const struct db_row *db_changed_row_at(const struct db *db, size_t i);
 
-/* A number that changes whenever another connection commits to the file
- * (SQLite's PRAGMA data_version): the daemon polls it to notice changes made
- * with --no-wait.  Returns 0 or -1. */
-int db_data_version(struct db *db, int64_t *version);
+/* Whether another connection committed to the file since memory was last
+ * loaded (SQLite's PRAGMA data_version, compared with the load's own): how
+ * the daemon notices changes made with --no-wait.  False when the file
+ * cannot say. */
+bool db_stale(struct db *db);
 
 /* Rows of a table in a stable order (insertion order), excluding deleted. */
 size_t db_count_rows(const struct db *db, const struct table_def *table);

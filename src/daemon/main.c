@@ -60,7 +60,6 @@ struct daemon {
     struct nic_policy *nics;          /* the NIC table kept applied */
     struct sriov_policy *sriov;       /* VF counts and VF settings kept applied */
     struct db_watch *db_watch;        /* writes to the file; NULL: poll it each second */
-    int64_t data_version;
     bool reconcile_pending;
     bool full_pending;                /* not (only) the database: visit every port */
     bool columns_pending;             /* only the reported link columns moved */
@@ -238,7 +237,6 @@ static int reload_and_reconcile(struct daemon *d, char **error)
     take_link_events(d);
     if (db_reload(d->db, error) < 0)
         return -1;
-    db_data_version(d->db, &d->data_version);
     bool all;
     if (!d->full_pending && !db_changed_rows(d->db, &all) && !all) {
         /* Already applied (a --no-wait commit seen through the watch, then
@@ -253,7 +251,6 @@ static int reload_and_reconcile(struct daemon *d, char **error)
     macvtap_keeper_run(d->macvtaps);
     nic_policy_run(d->nics, d->db);
     sriov_policy_run(d->sriov, d->db);
-    db_data_version(d->db, &d->data_version);
     d->reconcile_pending = false;
     d->full_pending = false;
     d->columns_pending = false;
@@ -369,11 +366,11 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
 enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL, TAG_DB_WATCH };
 
 /* Another process committed (changes made with --no-wait come with no
- * reload request). */
+ * reload request), also while the last reconcile ran: the database
+ * compares with what it last loaded, not with when that reconcile ended. */
 static void check_database_version(struct daemon *d)
 {
-    int64_t version;
-    if (db_data_version(d->db, &version) == 0 && version != d->data_version)
+    if (db_stale(d->db))
         d->reconcile_pending = true;   /* the database only */
 }
 
@@ -600,14 +597,18 @@ int main(int argc, char **argv)
     switch_commands_register(d.control, &d.switch_state);
     if (opts.pidfile && write_pidfile(opts.pidfile) < 0)
         goto out;
-    db_data_version(d.db, &d.data_version);
     switch_reconcile(&d.switch_state);
     /* A previous daemon's tunnel devices that no port here adopted. */
     tunnel_kernel_remove_unused_devices(true);
     macvtap_keeper_run(d.macvtaps);
     nic_policy_run(d.nics, d.db);
     sriov_policy_run(d.sriov, d.db);
-    db_data_version(d.db, &d.data_version);
+    /* A commit made while the first reconcile ran. */
+    if (db_stale(d.db) && reload_and_reconcile(&d, &error) < 0) {
+        log_err("cannot read the database: %s", error ? error : "?");
+        free(error);
+        error = NULL;
+    }
     log_info("pontoond %s started (database %s, control socket %s/%s)", PONTOON_VERSION,
              opts.db_path, opts.run_dir, CONTROL_SOCKET_NAME);
     detach_finish(report_fd, 0);
