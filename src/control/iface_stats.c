@@ -11,6 +11,7 @@
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
 #include "netdev/netdev_vhostuser.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 static void set_counter(struct datum *d, const struct column_def *col, const char *key,
@@ -91,7 +92,7 @@ void iface_stats_write(struct switch_state *st, uint64_t now_ms)
     const struct db_row *root = db_root_row(st->db);
     uint64_t interval = iface_stats_interval_ms(
         root ? db_row_get_map_string(root, "other_config", "stats-update-interval") : NULL);
-    if (st->stats_written_ms && now_ms - st->stats_written_ms + IFACE_STATS_SLACK_MS < interval)
+    if (st->stats_written_ms && now_ms - st->stats_written_ms + CLOCK_TICK_SLACK_MS < interval)
         return;
     st->stats_written_ms = now_ms;
 

@@ -12,9 +12,6 @@
 #include "control/switch_state.h"
 
 #define IFACE_STATS_INTERVAL_MS 5000
-/* A timer that fires this much early still counts as on time (the daemon's
- * idle tick is the interval itself). */
-#define IFACE_STATS_SLACK_MS 100
 
 struct netdev_stats;
 struct dp_port_stats;

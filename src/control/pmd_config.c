@@ -11,6 +11,7 @@
 #include "control/db.h"
 #include "control/switch_state.h"
 #include "datapath/rxq_assign.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* Keep polling 5 ms after traffic: a ping every 2 ms never waits for a
@@ -153,7 +154,7 @@ void pmd_sample_load(struct switch_state *st, uint64_t now_ns)
 {
     unsigned last = (st->history_head + PMD_HISTORY - 1) % PMD_HISTORY;
     if (st->history_count
-        && now_ns - st->history_ns[last] + PMD_SAMPLE_SLACK_MS * 1000000ull
+        && now_ns - st->history_ns[last] + CLOCK_TICK_SLACK_MS * 1000000ull
            < PMD_SAMPLE_MS * 1000000ull)
         return;
     for (size_t i = 0; i < st->n_ifaces; i++)

@@ -22,7 +22,6 @@ struct db_row;
  * "usage" and rebalancing look at the last minute, as OVS does. */
 #define PMD_HISTORY 6
 #define PMD_SAMPLE_MS 10000
-#define PMD_SAMPLE_SLACK_MS 100     /* a tick this early is on time */
 #define KERNEL_TUNNEL_DEVICES_MAX 16
 
 struct running_iface {

@@ -473,7 +473,7 @@ static int run(struct daemon *d, int signal_fd)
                 uint64_t now_ms = clock_monotonic_ms();
                 bonds_run(&d->switch_state, now_ms);
                 bond_columns_write(&d->switch_state);
-                if (now_ms - last_slow_ms + IFACE_STATS_SLACK_MS < 1000)
+                if (now_ms - last_slow_ms + CLOCK_TICK_SLACK_MS < 1000)
                     break;
                 last_slow_ms = now_ms;
                 switch_expire_fdbs(&d->switch_state, clock_monotonic_ms());

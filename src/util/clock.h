@@ -6,4 +6,8 @@
 
 uint64_t clock_monotonic_ms(void);
 
+/* A periodic timer that fires this much early is on time: work due every
+ * N ms, checked at a tick of N ms, is not put off to the tick after. */
+#define CLOCK_TICK_SLACK_MS 100
+
 #endif
