@@ -42,6 +42,18 @@ def interface_writes(db):
     return {r[0] for r in rows}
 
 
+def add_internal_ports(pontoon, br, names, per_command=100):
+    """Adds each name to br as an internal port, up to per_command of them in
+    one transaction, and waits until their devices exist."""
+    for start in range(0, len(names), per_command):
+        chain = []
+        for n in names[start:start + per_command]:
+            chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
+        pontoon(*chain[1:])
+    for n in names:
+        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+
+
 def rx_packets(pontoon, port):
     text = pontoon("get", "Interface", port, "statistics")
     for item in text.strip().strip("{}").split(","):
@@ -59,12 +71,7 @@ def test_change_to_one_port_leaves_the_others_alone(pontoon, daemon, net):
     pontoon("add-port", br, a.port)
     pontoon("add-port", br, b.port)
     internal = [net.name(f"i{k}") for k in range(20)]
-    chain = []
-    for n in internal:
-        chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
-    pontoon(*chain[1:])
-    for n in internal:
-        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+    add_internal_ports(pontoon, br, internal)
     a.ping_until(b)
     ph.wait_until(lambda: rx_packets(pontoon, a.port) > 0, timeout=5,
                   what=f"{a.port} statistics")
@@ -109,12 +116,7 @@ def test_change_to_one_port_queries_no_other_device(pontoon, daemon, net):
     br = net.name("br0")
     pontoon("add-br", br)
     internal = [net.name(f"q{k}") for k in range(10)]
-    chain = []
-    for n in internal:
-        chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
-    pontoon(*chain[1:])
-    for n in internal:
-        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+    add_internal_ports(pontoon, br, internal)
     for n in internal:
         ph.wait_until(lambda n=n: pontoon.get("Interface", n, "admin_state") == "down",
                       timeout=10, what=f"{n} admin_state reported (internal: down)")
@@ -169,12 +171,7 @@ def test_change_visits_only_the_ports_it_touches(pontoon, daemon, net):
     br = net.name("br0")
     pontoon("add-br", br)
     internal = [net.name(f"v{k}") for k in range(10)]
-    chain = []
-    for n in internal:
-        chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
-    pontoon(*chain[1:])
-    for n in internal:
-        ph.wait_until(lambda n=n: ph.link_exists(n), timeout=10, what=f"internal port {n}")
+    add_internal_ports(pontoon, br, internal)
     # Settled: the new devices' link events are behind us.
     last = {}
 
@@ -211,14 +208,9 @@ def test_ports_beyond_the_kernel_switch_stay_in_userspace_quietly(pontoon, daemo
     br = net.name("br0")
     pontoon("add-br", br)
     names = [net.name(f"k{k}") for k in range(262)]
-    for start in range(0, len(names), 100):
-        chain = []
-        for n in names[start:start + 100]:
-            chain += ["--", "add-port", br, n, "--", "set", "Interface", n, "type=internal"]
-        pontoon(*chain[1:])
+    add_internal_ports(pontoon, br, names)
     for k in range(3):
-        extra = net.name(f"x{k}")
-        pontoon("add-port", br, extra, "--", "set", "Interface", extra, "type=internal")
+        add_internal_ports(pontoon, br, [net.name(f"x{k}")])
     log = daemon.log()
     refused = re.findall(r"(\S+) stays in userspace", log)
     assert len(refused) == len(set(refused)), "a refused port was reported more than once"
