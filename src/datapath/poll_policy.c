@@ -3,8 +3,12 @@
 
 void poll_policy_traffic(struct poll_policy *p, uint64_t now)
 {
-    if (p->window_ns)
-        p->hot_until = now + p->window_ns;
+    bool dense = p->had_traffic && now - p->last_traffic < p->window_ns;
+    uint64_t poll_ns = dense || p->window_ns < POLL_LONE_NS ? p->window_ns : POLL_LONE_NS;
+    if (poll_ns)
+        p->hot_until = now + poll_ns;
+    p->had_traffic = true;
+    p->last_traffic = now;
 }
 
 bool poll_policy_should_poll(const struct poll_policy *p, uint64_t now)
