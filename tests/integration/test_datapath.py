@@ -244,6 +244,29 @@ def test_workers_poll_after_traffic_then_sleep(pontoon, daemon, net):
     assert all(after[n] - ticks[n] <= hz // 20 for n in after), (ticks, after)
 
 
+def test_a_lone_frame_does_not_start_polling(pontoon, daemon, net):
+    """A frame nothing answers (here a broadcast every 0.8 s, as an idle
+    host's router solicitations are) wakes the worker for a moment only,
+    even with a 0.5 s polling window: a window of polling per stray frame
+    was most of an idle switch's CPU."""
+    from scapy.layers.l2 import Ether
+    from scapy.packet import Raw
+    _, a, b = two_hosts(pontoon, net)
+    pontoon("set", "Open_vSwitch", ".", "other_config:pmd-cpu-mask=0x1",
+            "other_config:pmd-poll-after-traffic-us=500000")
+    a.ping_until(b)
+    time.sleep(1.0)                   # the ping's window over
+    stray = Ether(src=a.mac, dst="ff:ff:ff:ff:ff:ff", type=0x88b5) / Raw(b"stray" * 10)
+    before = pmd_threads(daemon.pid)
+    for _ in range(5):
+        a.send(stray)
+        time.sleep(0.8)
+    after = pmd_threads(daemon.pid)
+    hz = os.sysconf("SC_CLK_TCK")
+    # Polling a window per frame: ~0.5 s of CPU per frame sent.
+    assert all(after[n][1] - before[n][1] <= hz // 5 for n in after), (before, after)
+
+
 def test_busy_port_reads_through_a_ring_keeping_tags_and_large_frames(pontoon, daemon, net):
     """A port that once queues a full batch switches to a receive ring; what
     crosses it afterwards is unchanged: 802.1Q tags (from the ring's header),
