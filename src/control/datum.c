@@ -2,7 +2,6 @@
  * ovs-vsctl's add, remove and set COLUMN:KEY=VALUE need. */
 #include "control/datum.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,11 +71,18 @@ void atom_destroy(union atom *atom, enum atom_type type)
     }
 }
 
+/* ASCII only, without the locale lookups of isxdigit/tolower: a Bridge's
+ * thousand port uuids are checked at every load. */
+static bool is_hex_digit(unsigned char c)
+{
+    return (unsigned) (c - '0') < 10u || (unsigned) ((c | 0x20) - 'a') < 6u;
+}
+
 bool uuid_is_valid(const char *s)
 {
     for (int i = 0; i < 36; i++) {
         bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char) s[i])) {
+        if (dash ? s[i] != '-' : !is_hex_digit((unsigned char) s[i])) {
             return false;
         }
     }
@@ -86,7 +92,8 @@ bool uuid_is_valid(const char *s)
 void uuid_normalize(char out[37], const char *s)
 {
     for (int i = 0; i < 36; i++) {
-        out[i] = (char) tolower((unsigned char) s[i]);
+        unsigned char c = (unsigned char) s[i];
+        out[i] = (char) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
     out[36] = '\0';
 }

@@ -74,6 +74,7 @@ struct db_row *db_row_new(const struct table_def *table, const char *uuid)
         datum_default(&row->columns[i], &table->columns[i]);
     }
     row->inserted = row->deleted = row->modified = false;
+    row->original = NULL;
     row->generation = 0;
     /* After every row of the file (ordered by rowid), in creation order:
      * where the file puts it when it is written. */
@@ -91,7 +92,24 @@ void db_row_free(struct db_row *row)
         datum_destroy(&row->columns[i], &row->table->columns[i]);
     }
     free(row->columns);
+    db_row_free(row->original);
     free(row);
+}
+
+/* Before the first change a transaction makes to a stored row: keep it as
+ * it was (rows are only changed inside a transaction, which read them from
+ * the file under its write lock: this is the file's copy). */
+static void keep_original(struct db_row *row)
+{
+    if (row->inserted || row->modified || row->original)
+        return;
+    struct db_row *copy = datum_xmalloc(sizeof *copy);
+    *copy = *row;
+    copy->original = NULL;
+    copy->columns = datum_xmalloc(row->table->n_columns * sizeof *copy->columns);
+    for (size_t i = 0; i < row->table->n_columns; i++)
+        datum_clone(&copy->columns[i], &row->columns[i], &row->table->columns[i]);
+    row->original = copy;
 }
 
 void db_rows_append(struct db_rows *rows, struct db_row *row)
@@ -501,6 +519,7 @@ const struct datum *db_row_get(const struct db_row *row, const char *column)
 void db_row_set_by_def(struct db_row *row, const struct column_def *column,
                        struct datum *value)
 {
+    keep_original(row);
     struct datum *slot = &row->columns[schema_column_index(row->table, column)];
     datum_destroy(slot, column);
     *slot = *value;
@@ -562,6 +581,7 @@ void db_row_add_ref(struct db_row *row, const char *column, const char *uuid)
     union atom key = { .string = datum_xmalloc(37) };
     uuid_normalize(key.string, uuid);
     struct datum add = { 1, &key, NULL };
+    keep_original(row);
     datum_union(&row->columns[schema_column_index(row->table, col)], &add, col);
     free(key.string);
     row->modified = true;
@@ -576,6 +596,7 @@ void db_row_remove_ref(struct db_row *row, const char *column, const char *uuid)
     union atom key = { .string = datum_xmalloc(37) };
     uuid_normalize(key.string, uuid);
     struct datum remove = { 1, &key, NULL };
+    keep_original(row);
     datum_subtract(&row->columns[schema_column_index(row->table, col)], &remove, col);
     free(key.string);
     row->modified = true;

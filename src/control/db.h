@@ -27,6 +27,9 @@ struct db_row {
     bool inserted;                /* created in this transaction */
     bool deleted;                 /* deleted in this transaction (still listed until commit) */
     bool modified;
+    struct db_row *original;      /* modified: the row as the transaction found it
+                                     (the file's, read under its write lock), so the
+                                     commit need not read it again; else NULL */
     uint64_t order;               /* rows of a table are listed in this order: the
                                      file's rowid, DB_ORDER_NEW + n for new rows */
     uint64_t generation;          /* the load (db_load_generation) that last read it */

@@ -25,19 +25,29 @@ static void originals_free(struct originals *o)
     memset(o, 0, sizeof *o);
 }
 
+/* The original of a changed row: the copy kept at its first change (a
+ * Bridge's thousand ports are not read and parsed again), or the file's. */
+static int original_take(struct db *db, struct db_row *row, struct originals *o, char **error)
+{
+    if (row->original) {
+        db_rows_append(&o->rows, row->original);
+        row->original = NULL;
+        return 0;
+    }
+    return db_sql_load_rows(db, row->table, "_uuid = ?", row->uuid, &o->rows, error);
+}
+
 static int originals_read(struct db *db, struct originals *o, char **error)
 {
     for (size_t t = 0; t < schema_n_tables; t++)
         for (size_t i = 0; i < db->tables[t].n; i++) {
-            const struct db_row *row = db->tables[t].rows[i];
-            if (row->modified && !row->inserted
-                && db_sql_load_rows(db, row->table, "_uuid = ?", row->uuid, &o->rows, error))
+            struct db_row *row = db->tables[t].rows[i];
+            if (row->modified && !row->inserted && original_take(db, row, o, error))
                 return -1;
         }
     for (size_t i = 0; i < db->deleted.n; i++) {
-        const struct db_row *row = db->deleted.rows[i];
-        if (!row->inserted
-            && db_sql_load_rows(db, row->table, "_uuid = ?", row->uuid, &o->rows, error))
+        struct db_row *row = db->deleted.rows[i];
+        if (!row->inserted && original_take(db, row, o, error))
             return -1;
     }
     return 0;
@@ -407,6 +417,8 @@ int db_commit(struct db *db, char **error)
         for (size_t i = 0; i < db->tables[t].n; i++) {
             struct db_row *row = db->tables[t].rows[i];
             row->inserted = row->modified = false;
+            db_row_free(row->original);
+            row->original = NULL;
         }
     }
     return 0;

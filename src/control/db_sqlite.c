@@ -677,6 +677,7 @@ static int load_rows(struct db *db, const struct table_def *table, const char *w
         uuid_normalize(row->uuid, uuid);
         row->columns = datum_xmalloc(table->n_columns * sizeof *row->columns);
         row->inserted = row->deleted = row->modified = false;
+        row->original = NULL;
         row->order = (uint64_t) sqlite3_column_int64(stmt, (int) table->n_columns + 1);
         row->generation = db->generation + 1;   /* the load in progress */
         for (size_t i = 0; i < table->n_columns; i++) {
@@ -784,6 +785,8 @@ static void apply_row(struct db *db, size_t t, struct db_row *fresh)
     free(row->columns);
     row->columns = fresh->columns;
     row->generation = fresh->generation;
+    db_row_free(row->original);       /* memory is the file's again */
+    row->original = NULL;
     fresh->columns = NULL;
     free(fresh);
 }

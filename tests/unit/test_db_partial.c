@@ -97,6 +97,40 @@ static void test_add_port_reads_what_it_touches(void **state)
     db_close(db);
 }
 
+/* The commit compares a changed row with the row as the transaction found
+ * it, kept at its first change (not read from the file again): a Bridge
+ * changed twice — p3 dropped, then a port added — still lets p3 and its
+ * Interface go, and a row changed then deleted is judged by its original. */
+static void test_changes_are_judged_against_the_first_copy(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_lazy(f->path);
+    struct db_row *br = db_find_row(db, T("Bridge"), "br0");
+    db_row_remove_ref(br, "ports", db_find_row(db, T("Port"), "p3")->uuid);
+    assert_non_null(br->original);
+    const size_t found = N_PORTS + 1;            /* and the bridge's local port */
+    assert_int_equal(db_row_get(br->original, "ports")->n, found);
+    add_port(db, br, "added");
+    assert_int_equal(db_row_get(br->original, "ports")->n, found);
+    /* p4 renamed, then dropped and deleted: its Interface goes with it. */
+    struct db_row *p4 = db_find_row(db, T("Port"), "p4");
+    db_row_set_string(p4, "name", "p4-renamed");
+    db_row_remove_ref(br, "ports", p4->uuid);
+    db_delete_row(db, p4);
+    commit_ok(db);
+    assert_null(br->original);
+    db_close(db);
+
+    db = open_lazy(f->path);
+    assert_null(db_find_row_named(db, T("Port"), "p3"));
+    assert_null(db_find_row_named(db, T("Interface"), "p3"));
+    assert_null(db_find_row_named(db, T("Interface"), "p4"));
+    assert_non_null(db_find_row_named(db, T("Port"), "added"));
+    assert_int_equal(db_count_rows(db, T("Port")), found - 2 + 1);
+    assert_int_equal(db_count_rows(db, T("Interface")), found - 2 + 1);
+    db_close(db);
+}
+
 /* A name the file already has (on a row not in memory) is refused; a
  * name freed in the same transaction is not. */
 static void test_unique_names_against_the_file(void **state)
@@ -213,6 +247,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_add_port_reads_what_it_touches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_are_judged_against_the_first_copy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_unique_names_against_the_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_and_references, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk_completes_in_file_order, setup, teardown),
