@@ -97,9 +97,9 @@ error:
 
 bool column_is_read_only(const struct table_def *t, const struct column_def *col)
 {
-    /* vswitch.ovsschema marks the name of bridges, ports and interfaces
-     * "mutable": false: it is how every other command finds them. */
-    return t->name_column && !strcmp(col->name, t->name_column);
+    /* The schema's "mutable": false, as on the name of bridges, ports and
+     * interfaces: it is how every other command finds them. */
+    return col->immutable;
 }
 
 static void atom_free(union atom *atom, enum atom_type type)

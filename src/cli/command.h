@@ -52,6 +52,7 @@ struct cli_context {
     const struct cli_options *options;
     const struct cli_invocation *cmd;
     struct strbuf output;         /* printed only once the whole chain commits */
+    FILE *err;                    /* for warnings, printed at once */
     char *error;                  /* set (heap) by a failing handler */
     int exit_code;                /* non-zero: the exit status instead of 0/1
                                      (br-exists: 2, runtime errors: 2) */

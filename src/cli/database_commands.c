@@ -499,6 +499,11 @@ static int cmd_create(struct cli_context *ctx)
     if (ctx->cmd->id)
         return cli_fail(ctx, "--id is not supported: refer to the new row by its name "
                         "or uuid");
+    /* As ovs-vsctl: the row goes with the commit's garbage collection,
+     * nothing referring to it. */
+    if (!t->is_root && ctx->err)
+        cli_reportf(ctx->err, 0, "warning: applying \"create\" command to table %s without "
+                    "--id option will have no effect", t->name);
     struct db_row *row = db_insert_row(ctx->db, t);
     for (int i = 2; i < ctx->cmd->argc; i++) {
         char *error = NULL;

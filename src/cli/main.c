@@ -189,7 +189,7 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         for (size_t i = 0; i < n; i++) {
             struct cli_context *ctx = &ctxs[i];
             *ctx = (struct cli_context){ .db = db, .options = opts, .cmd = &cmds[i],
-                                         .output = STRBUF_INIT };
+                                         .output = STRBUF_INIT, .err = err };
             if (cmds[i].def->run(ctx)) {
                 status = ctx->exit_code ? ctx->exit_code : 1;
                 if (ctx->error && status != CLI_EXIT_RETRY)

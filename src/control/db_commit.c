@@ -191,6 +191,37 @@ static void collect_garbage(struct db *db, const struct originals *o)
     free(c.tables);
 }
 
+/* Weak references, as OVSDB treats them: one to a row this transaction
+ * deleted goes from the row that held it, and one to a row that does not
+ * exist is dropped rather than refused.  (The vswitch schema's weak
+ * references are all set elements: Mirror's ports.) */
+static void drop_weak_refs(struct db *db)
+{
+    for (size_t i = 0; i < db->deleted.n; i++)
+        if (!db->deleted.rows[i]->inserted)
+            db_partial_drop_weak_refs(db, db->deleted.rows[i]);
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        const struct table_def *table = schema_tables[t];
+        for (size_t i = 0; i < db->tables[t].n; i++) {
+            struct db_row *row = db->tables[t].rows[i];
+            if (!row->inserted && !row->modified)
+                continue;
+            for (size_t c = 0; c < table->n_columns; c++) {
+                const struct column_def *col = &table->columns[c];
+                if (!col->key.ref_table || !col->key.weak)
+                    continue;
+                const struct table_def *to = schema_find_table(col->key.ref_table);
+                for (size_t k = row->columns[c].n; k-- > 0;) {
+                    char uuid[37];
+                    memcpy(uuid, row->columns[c].keys[k].string, sizeof uuid);
+                    if (!db_lookup_uuid(db, to, uuid))
+                        db_row_remove_ref(row, col->name, uuid);
+                }
+            }
+        }
+    }
+}
+
 static char *row_label(const struct db_row *row)
 {
     const char *name_col = row->table->name_column;
@@ -352,13 +383,79 @@ static int check_tunnel_options(const struct db_row *row, char **error)
     return -1;
 }
 
+/* A table with a row limit (Open_vSwitch, SSL: one) stays within it. */
+static int check_row_limits(struct db *db, char **error)
+{
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        const struct table_def *table = schema_tables[t];
+        bool grew = false;
+        for (size_t i = 0; i < db->tables[t].n && !grew; i++)
+            grew = db->tables[t].rows[i]->inserted;
+        if (table->max_rows && grew && db_count_rows(db, table) > table->max_rows) {
+            *error = xasprintf("too many rows in table %s (at most %u allowed)", table->name,
+                               table->max_rows);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A unique index of several columns (Flow_Sample_Collector_Set's id and
+ * bridge): rows written in this transaction against every live row.  The
+ * tables that have one are small: read whole. */
+static bool same_index_values(const struct db_row *a, const struct db_row *b)
+{
+    const struct table_def *table = a->table;
+    for (const char *const *name = table->index; *name; name++) {
+        const struct column_def *col = NULL;
+        char *ignored = NULL;
+        if (schema_find_column(table, *name, &col, &ignored)) {
+            free(ignored);
+            return false;
+        }
+        size_t c = schema_column_index(table, col);
+        if (!datum_equals(&a->columns[c], &b->columns[c], col))
+            return false;
+    }
+    return true;
+}
+
+static int check_composite_indexes(struct db *db, char **error)
+{
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        const struct table_def *table = schema_tables[t];
+        bool written = false;
+        for (size_t i = 0; table->index && i < db->tables[t].n && !written; i++)
+            written = db->tables[t].rows[i]->inserted || db->tables[t].rows[i]->modified;
+        if (!written)
+            continue;
+        size_t n = db_count_rows(db, table);
+        for (size_t i = 0; i < n; i++) {
+            const struct db_row *row = db_row_at(db, table, i);
+            if (!row->inserted && !row->modified)
+                continue;
+            for (size_t j = 0; j < n; j++) {
+                if (j != i && same_index_values(row, db_row_at(db, table, j))) {
+                    struct strbuf cols = STRBUF_INIT;
+                    for (const char *const *name = table->index; *name; name++)
+                        strbuf_printf(&cols, "%s\"%s\"", name == table->index ? "" : " and ",
+                                      *name);
+                    *error = xasprintf("Transaction causes multiple rows in \"%s\" table to "
+                                       "have identical values for index on columns %s.",
+                                       table->name, strbuf_cstr(&cols));
+                    strbuf_free(&cols);
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 static int check_all(struct db *db, const struct originals *o, char **error)
 {
-    if (db_count_rows(db, schema_tables[0]) > 1) {
-        *error = xasprintf("too many rows in table %s (at most 1 allowed)",
-                           schema_tables[0]->name);
+    if (check_row_limits(db, error) || check_composite_indexes(db, error))
         return -1;
-    }
     for (size_t t = 0; t < schema_n_tables; t++)
         for (size_t i = 0; i < db->tables[t].n; i++) {
             const struct db_row *row = db->tables[t].rows[i];
@@ -392,8 +489,10 @@ int db_commit(struct db *db, char **error)
     }
     struct originals o = { 0 };
     int failed = originals_read(db, &o, error);
-    if (!failed)
+    if (!failed) {
         collect_garbage(db, &o);
+        drop_weak_refs(db);
+    }
     failed = failed || check_all(db, &o, error) || db_sql_write_changes(db, error)
              || db_sql_end_seq(db, error) || db_sql_run(db, "COMMIT", 0, error) != SQLITE_OK;
     originals_free(&o);

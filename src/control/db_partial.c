@@ -180,21 +180,28 @@ static bool datum_refers_to(const struct datum *d, const struct column_def *col,
     return false;
 }
 
-static bool refers_to_table(const struct column_def *col, const struct table_def *table)
+/* Whether a base type refers to `table` with the strength asked for. */
+static bool base_refers(const struct base_type *base, const struct table_def *table, bool weak)
 {
-    return (col->key.ref_table && !strcmp(col->key.ref_table, table->name))
-           || (col->value.ref_table && !strcmp(col->value.ref_table, table->name));
+    return base->ref_table && base->weak == weak && !strcmp(base->ref_table, table->name);
+}
+
+static bool refers_to_table(const struct column_def *col, const struct table_def *table,
+                            bool weak)
+{
+    return base_refers(&col->key, table, weak) || base_refers(&col->value, table, weak);
 }
 
 static struct db_row *referrer_in_memory(struct db *db, size_t s, const struct table_def *table,
-                                         const char *uuid, const struct column_def **column)
+                                         const char *uuid, bool weak,
+                                         const struct column_def **column)
 {
     const struct table_def *from = schema_tables[s];
     for (size_t i = 0; i < db->tables[s].n; i++) {
         struct db_row *row = db->tables[s].rows[i];
         for (size_t c = 0; c < from->n_columns; c++) {
             const struct column_def *col = &from->columns[c];
-            if (refers_to_table(col, table) && datum_refers_to(&row->columns[c], col, uuid)) {
+            if (refers_to_table(col, table, weak) && datum_refers_to(&row->columns[c], col, uuid)) {
                 *column = col;
                 return row;
             }
@@ -207,56 +214,76 @@ static struct db_row *referrer_in_memory(struct db *db, size_t s, const struct t
  * match on the stored cell (uuids are stored as they are written), then
  * checked on the decoded value. */
 static struct db_row *referrer_in_file(struct db *db, size_t s, const struct table_def *table,
-                                       const char *uuid, const struct column_def **column)
+                                       const char *uuid, bool weak,
+                                       const struct column_def **column)
 {
     const struct table_def *from = schema_tables[s];
     char *pattern = xasprintf("%%%s%%", uuid);
     struct db_row *found = NULL;
     for (size_t c = 0; c < from->n_columns && !found; c++) {
         const struct column_def *col = &from->columns[c];
-        if (!refers_to_table(col, table))
+        if (!refers_to_table(col, table, weak))
             continue;
         char *where = xasprintf("\"%s\" LIKE ?", col->name);
         struct db_rows fresh = { 0 };
         if (read_rows(db, s, where, pattern, &fresh))
             adopt(db, s, &fresh);
         free(where);
-        found = referrer_in_memory(db, s, table, uuid, column);
+        found = referrer_in_memory(db, s, table, uuid, weak, column);
     }
     free(pattern);
     return found;
 }
 
-/* A live row of table s referring to `uuid` (a row of `table`). */
+/* A live row of table s referring to `uuid` (a row of `table`), strongly
+ * or weakly. */
 static struct db_row *referrer_in(struct db *db, size_t s, const struct table_def *table,
-                                  const char *uuid, const struct column_def **column)
+                                  const char *uuid, bool weak, const struct column_def **column)
 {
     if (db->lazy && !db->complete[s] && ++db->scans[s] > SCANS_BEFORE_COMPLETE)
         db_partial_complete(db, s);
-    struct db_row *row = referrer_in_memory(db, s, table, uuid, column);
+    struct db_row *row = referrer_in_memory(db, s, table, uuid, weak, column);
     if (!row && db->lazy && !db->complete[s])
-        row = referrer_in_file(db, s, table, uuid, column);
+        row = referrer_in_file(db, s, table, uuid, weak, column);
     return row;
+}
+
+static bool table_refers(const struct table_def *from, const struct table_def *table, bool weak)
+{
+    for (size_t c = 0; c < from->n_columns; c++)
+        if (refers_to_table(&from->columns[c], table, weak))
+            return true;
+    return false;
 }
 
 struct db_row *db_partial_referrer(struct db *db, const struct table_def *table,
                                    const char *uuid, const struct column_def **column)
 {
     for (size_t s = 0; s < schema_n_tables; s++) {
-        const struct table_def *from = schema_tables[s];
-        bool refers = false;
-        for (size_t c = 0; c < from->n_columns && !refers; c++)
-            refers = refers_to_table(&from->columns[c], table);
-        struct db_row *row = refers ? referrer_in(db, s, table, uuid, column) : NULL;
+        struct db_row *row = table_refers(schema_tables[s], table, false)
+                             ? referrer_in(db, s, table, uuid, false, column) : NULL;
         if (row)
             return row;
     }
     return NULL;
 }
 
+void db_partial_drop_weak_refs(struct db *db, const struct db_row *gone)
+{
+    for (size_t s = 0; s < schema_n_tables; s++) {
+        if (!table_refers(schema_tables[s], gone->table, true))
+            continue;
+        const struct column_def *col;
+        struct db_row *row;
+        while ((row = referrer_in(db, s, gone->table, gone->uuid, true, &col)))
+            db_row_remove_ref(row, col->name, gone->uuid);
+    }
+}
+
 struct db_row *db_find_referrer(const struct db *db, const struct db_row *row,
                                 const struct table_def *from)
 {
     const struct column_def *column;
-    return referrer_in((struct db *) db, db_table_index(from), row->table, row->uuid, &column);
+    return referrer_in((struct db *) db, db_table_index(from), row->table, row->uuid, false,
+                       &column);
 }

@@ -10,7 +10,7 @@
 #include "control/db.h"
 #include "control/db_index.h"
 
-#define DB_MAX_TABLES 16
+#define DB_MAX_TABLES 32
 
 struct db_rows {
     struct db_row **rows;         /* live rows, insertion (rowid) order */
@@ -32,6 +32,7 @@ struct db {
      * what came after. */
     int64_t loaded_seq;           /* the file's sequence when memory was last loaded */
     int64_t tx_seq;               /* the write transaction's number, 0 outside one */
+    uint32_t tx_tables;           /* bit t: the transaction wrote table t */
     uint64_t generation;          /* see db_load_generation */
     /* What the last load read: the live rows it brought in or changed (not
      * owned), or everything (changed_all) when it read the whole file. */
@@ -82,10 +83,13 @@ struct db_row *db_partial_fetch_name(struct db *db, const struct table_def *tabl
                                      const char *name);
 /* Whether a row deleted in this transaction had this uuid. */
 bool db_partial_is_deleted(const struct db *db, const char *uuid);
-/* A live row holding a reference to `uuid` (a row of `table`), in memory or
- * in the file (read into memory), or NULL; *column is where. */
+/* A live row holding a strong reference to `uuid` (a row of `table`), in
+ * memory or in the file (read into memory), or NULL; *column is where. */
 struct db_row *db_partial_referrer(struct db *db, const struct table_def *table,
                                    const char *uuid, const struct column_def **column);
+/* Removes every weak reference to `gone` (a row deleted in this
+ * transaction) from the rows that hold one, as OVSDB does. */
+void db_partial_drop_weak_refs(struct db *db, const struct db_row *gone);
 
 /* db_sqlite.c */
 int db_sql_open(struct db *db, const char *path, char **error);

@@ -337,6 +337,8 @@ static int upgrade_schema(struct db *db, char **error)
                            "uuid TEXT NOT NULL, seq INTEGER NOT NULL)", error)
         || db_sql_exec(db, "CREATE INDEX IF NOT EXISTS _tombstone_seq ON _tombstone (seq)",
                        error)
+        || db_sql_exec(db, "CREATE TABLE IF NOT EXISTS _table_seq (tbl TEXT PRIMARY KEY, "
+                           "seq INTEGER NOT NULL)", error)
         || query_int(db, "SELECT count(*) FROM _seq", &n_seq)
         || (!n_seq && db_sql_exec(db, "INSERT INTO _seq VALUES (0, 0)", error))) {
         if (!*error)
@@ -836,6 +838,25 @@ static int load_tombstones(struct db *db, int64_t since)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The tables written after transaction `since`, as bits. */
+static int tables_written_since(struct db *db, int64_t since, uint32_t *written)
+{
+    *written = 0;
+    sqlite3_stmt *stmt = cached_statement(db, "SELECT tbl FROM _table_seq WHERE seq > ?1");
+    if (!stmt)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, since);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const struct table_def *table = schema_find_table((const char *) sqlite3_column_text(stmt,
+                                                                                             0));
+        if (table && !strcmp(table->name, (const char *) sqlite3_column_text(stmt, 0)))
+            *written |= UINT32_C(1) << db_table_index(table);
+    }
+    release_statement(db, stmt);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int db_sql_load_changes(struct db *db, char **error)
 {
     int64_t seq = 0, pruned = 0, version = 0;
@@ -859,8 +880,14 @@ int db_sql_load_changes(struct db *db, char **error)
             db_sql_run(db, "COMMIT", 0, NULL);
         return db_sql_load(db, error);
     }
+    uint32_t written;
+    if (tables_written_since(db, db->loaded_seq, &written)) {
+        *error = sql_error(db, "reading the tables written");
+        goto error;
+    }
     for (size_t t = 0; t < schema_n_tables; t++)
-        if (load_table(db, schema_tables[t], &fresh[t], db->loaded_seq, error))
+        if ((written & (UINT32_C(1) << t))
+            && load_table(db, schema_tables[t], &fresh[t], db->loaded_seq, error))
             goto error;
     db->changed.n = 0;
     db->changed_all = false;
@@ -906,12 +933,44 @@ int db_sql_begin_seq(struct db *db, char **error)
         return -1;
     }
     db->tx_seq = seq + 1;
+    db->tx_tables = 0;
+    return 0;
+}
+
+static void wrote_table(struct db *db, const struct table_def *table)
+{
+    db->tx_tables |= UINT32_C(1) << db_table_index(table);
+}
+
+/* Which tables this transaction wrote, for readers of changes (they look
+ * at those tables only, not at all twenty-odd). */
+static int write_table_seqs(struct db *db, char **error)
+{
+    for (size_t t = 0; t < schema_n_tables; t++) {
+        if (!(db->tx_tables & (UINT32_C(1) << t)))
+            continue;
+        sqlite3_stmt *stmt = cached_statement(db, "INSERT OR REPLACE INTO _table_seq "
+                                                  "VALUES (?1, ?2)");
+        if (!stmt) {
+            *error = sql_error(db, "recording the tables written");
+            return -1;
+        }
+        sqlite3_bind_text(stmt, 1, schema_tables[t]->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, db->tx_seq);
+        int rc = sqlite3_step(stmt);
+        release_statement(db, stmt);
+        if (rc != SQLITE_DONE) {
+            *error = sql_error(db, "recording the tables written");
+            return -1;
+        }
+    }
     return 0;
 }
 
 int db_sql_end_seq(struct db *db, char **error)
 {
-    if (db_sql_run(db, "UPDATE _seq SET n = ?1", db->tx_seq, error) != SQLITE_OK)
+    if (db_sql_run(db, "UPDATE _seq SET n = ?1", db->tx_seq, error) != SQLITE_OK
+        || write_table_seqs(db, error))
         return -1;
     if (db->tx_seq % 1024 == 0 && db->tx_seq > TOMBSTONE_KEEP) {
         int64_t below = db->tx_seq - TOMBSTONE_KEEP;
@@ -925,6 +984,7 @@ int db_sql_end_seq(struct db *db, char **error)
 static int insert_row(struct db *db, const struct db_row *row, char **error)
 {
     const struct table_def *table = row->table;
+    wrote_table(db, table);
     struct strbuf sb = STRBUF_INIT;
     sqlite3_stmt *stmt;
 
@@ -959,6 +1019,7 @@ static int insert_row(struct db *db, const struct db_row *row, char **error)
 static int update_row(struct db *db, const struct db_row *row, char **error)
 {
     const struct table_def *table = row->table;
+    wrote_table(db, table);
     struct strbuf sb = STRBUF_INIT;
     sqlite3_stmt *stmt;
 
@@ -988,6 +1049,7 @@ static int update_row(struct db *db, const struct db_row *row, char **error)
 
 static int delete_row(struct db *db, const struct db_row *row, char **error)
 {
+    wrote_table(db, row->table);
     char *sql = xasprintf("DELETE FROM \"%s\" WHERE _uuid = ?", row->table->name);
     sqlite3_stmt *stmt;
     int rc = sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL);
@@ -1046,6 +1108,7 @@ int db_sql_write_column(struct db *db, const struct table_def *table, const char
                         const struct column_def *col, const struct datum *value,
                         char **error)
 {
+    wrote_table(db, table);
     char *sql = xasprintf("UPDATE \"%s\" SET _seq = ?3, \"%s\" = ?1 WHERE _uuid = ?2",
                           table->name, col->name);
     sqlite3_stmt *stmt = cached_statement(db, sql);

@@ -1,9 +1,10 @@
-/* The Open vSwitch 3.1 configuration schema (vswitch.ovsschema), reduced to
- * the four tables Pontoon uses, and Pontoon's own tables for the host (NIC,
- * Macvtap, VF), which OVS does not have.  Columns are listed in alphabetical order,
- * the order in which ovs-vsctl `list` prints them.  Columns that reference
- * tables Pontoon does not have (Controller, Mirror, QoS...) keep their OVS
- * type but carry no ref_table, so they hold plain uuids. */
+/* The Open vSwitch 3.1 configuration schema (vswitch.ovsschema, version
+ * 8.3.1), all of it, and Pontoon's own tables for the host (NIC, Macvtap,
+ * VF), which OVS does not have.  Columns are listed in alphabetical order,
+ * the order in which ovs-vsctl `list` prints them.  Pontoon acts on the
+ * Open_vSwitch, Bridge, Port, Interface and host tables; the others (QoS,
+ * Mirror, Controller, Manager, NetFlow...) are stored, checked and
+ * garbage-collected as OVSDB does, so that OVS's clients can manage them. */
 #include "control/schema.h"
 
 #include <ctype.h>
@@ -14,29 +15,25 @@
 
 #include "util/strbuf.h"
 
-#define B_NONE          { ATOM_NONE, false, 0, 0, NULL, NULL }
-#define B_INT           { ATOM_INTEGER, false, 0, 0, NULL, NULL }
-#define B_INT_RANGE(lo, hi) { ATOM_INTEGER, true, (lo), (hi), NULL, NULL }
-#define B_INT_MIN(lo)   { ATOM_INTEGER, true, (lo), INT64_MAX, NULL, NULL }
-#define B_BOOL          { ATOM_BOOLEAN, false, 0, 0, NULL, NULL }
-#define B_STR           { ATOM_STRING, false, 0, 0, NULL, NULL }
-#define B_ENUM(values)  { ATOM_STRING, false, 0, 0, (values), NULL }
-#define B_UUID          { ATOM_UUID, false, 0, 0, NULL, NULL }
-#define B_REF(table)    { ATOM_UUID, false, 0, 0, NULL, (table) }
+#define B_NONE          { ATOM_NONE, false, 0, 0, NULL, NULL, false }
+#define B_INT           { ATOM_INTEGER, false, 0, 0, NULL, NULL, false }
+#define B_INT_RANGE(lo, hi) { ATOM_INTEGER, true, (lo), (hi), NULL, NULL, false }
+#define B_INT_MIN(lo)   { ATOM_INTEGER, true, (lo), INT64_MAX, NULL, NULL, false }
+#define B_BOOL          { ATOM_BOOLEAN, false, 0, 0, NULL, NULL, false }
+#define B_STR           { ATOM_STRING, false, 0, 0, NULL, NULL, false }
+#define B_ENUM(values)  { ATOM_STRING, false, 0, 0, (values), NULL, false }
+#define B_UUID          { ATOM_UUID, false, 0, 0, NULL, NULL, false }
+#define B_REF(table)    { ATOM_UUID, false, 0, 0, NULL, (table), false }
+#define B_WEAK(table)   { ATOM_UUID, false, 0, 0, NULL, (table), true }
 
 #define UNLIMITED UINT32_MAX
+#define EPHEMERAL 1u
+#define IMMUTABLE 2u
 
-/* name, key, value, n_min, n_max, ephemeral */
-#define SCALAR(n, k)        { n, k, B_NONE, 1, 1, false }
-#define SCALAR_E(n, k)      { n, k, B_NONE, 1, 1, true }
-#define OPTIONAL(n, k)      { n, k, B_NONE, 0, 1, false }
-#define OPTIONAL_E(n, k)    { n, k, B_NONE, 0, 1, true }
-#define SET(n, k, lo, hi)   { n, k, B_NONE, lo, hi, false }
-#define SET_E(n, k)         { n, k, B_NONE, 0, UNLIMITED, true }
-#define MAP(n, k, v)        { n, k, v, 0, UNLIMITED, false }
-#define MAP_E(n, k, v)      { n, k, v, 0, UNLIMITED, true }
-#define SMAP(n)             MAP(n, B_STR, B_STR)
-#define SMAP_E(n)           MAP_E(n, B_STR, B_STR)
+/* name, key type, value type (B_NONE: not a map), min and max number of
+ * elements (1, 1: a scalar; 0, 1: optional), EPHEMERAL | IMMUTABLE */
+#define COLUMN(n, k, v, lo, hi, flags) \
+    { n, k, v, lo, hi, ((flags) & EPHEMERAL) != 0, ((flags) & IMMUTABLE) != 0 }
 
 #define N_ELEMS(a) (sizeof (a) / sizeof (a)[0])
 
@@ -52,127 +49,269 @@ static const char *const bond_modes[] = { "active-backup", "balance-slb", "balan
 static const char *const lacp_modes[] = { "active", "off", "passive", NULL };
 static const char *const up_down[] = { "down", "up", NULL };
 static const char *const duplexes[] = { "full", "half", NULL };
+static const char *const overflow_policies[] = { "evict", "refuse", NULL };
+static const char *const controller_types[] = { "primary", "service", NULL };
+static const char *const connection_modes[] = { "in-band", "out-of-band", NULL };
+static const char *const controller_roles[] = { "master", "other", "slave", NULL };
+static const char *const ct_timeout_names[] = {
+    "icmp_first", "icmp_reply", "tcp_close", "tcp_close_wait", "tcp_established",
+    "tcp_fin_wait", "tcp_last_ack", "tcp_retransmit", "tcp_syn_recv", "tcp_syn_sent",
+    "tcp_syn_sent2", "tcp_time_wait", "tcp_unack", "udp_first", "udp_multiple", "udp_single",
+    NULL
+};
 
 static const struct column_def open_vswitch_columns[] = {
-    SET("bridges", B_REF("Bridge"), 0, UNLIMITED),
-    SCALAR_E("cur_cfg", B_INT),
-    SET_E("datapath_types", B_STR),
-    MAP("datapaths", B_STR, B_UUID),
-    OPTIONAL_E("db_version", B_STR),
-    SCALAR_E("dpdk_initialized", B_BOOL),
-    OPTIONAL_E("dpdk_version", B_STR),
-    SMAP("external_ids"),
-    SET_E("iface_types", B_STR),
-    SET("manager_options", B_UUID, 0, UNLIMITED),
-    SCALAR("next_cfg", B_INT),
-    SMAP("other_config"),
-    OPTIONAL_E("ovs_version", B_STR),
-    OPTIONAL("ssl", B_UUID),
-    SMAP_E("statistics"),
-    OPTIONAL_E("system_type", B_STR),
-    OPTIONAL_E("system_version", B_STR),
+    COLUMN("bridges", B_REF("Bridge"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("cur_cfg", B_INT, B_NONE, 1, 1, 0),
+    COLUMN("datapath_types", B_STR, B_NONE, 0, UNLIMITED, 0),
+    COLUMN("datapaths", B_STR, B_REF("Datapath"), 0, UNLIMITED, 0),
+    COLUMN("db_version", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("dpdk_initialized", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("dpdk_version", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("iface_types", B_STR, B_NONE, 0, UNLIMITED, 0),
+    COLUMN("manager_options", B_REF("Manager"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("next_cfg", B_INT, B_NONE, 1, 1, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("ovs_version", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("ssl", B_REF("SSL"), B_NONE, 0, 1, 0),
+    COLUMN("statistics", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("system_type", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("system_version", B_STR, B_NONE, 0, 1, 0),
 };
 
 static const struct column_def bridge_columns[] = {
-    OPTIONAL("auto_attach", B_UUID),
-    SET("controller", B_UUID, 0, UNLIMITED),
-    OPTIONAL_E("datapath_id", B_STR),
-    SCALAR("datapath_type", B_STR),
-    SCALAR_E("datapath_version", B_STR),
-    SMAP("external_ids"),
-    OPTIONAL("fail_mode", B_ENUM(fail_modes)),
-    SET("flood_vlans", B_INT_RANGE(0, 4095), 0, 4096),
-    MAP("flow_tables", B_INT_RANGE(0, 254), B_UUID),
-    OPTIONAL("ipfix", B_UUID),
-    SCALAR("mcast_snooping_enable", B_BOOL),
-    SET("mirrors", B_UUID, 0, UNLIMITED),
-    SCALAR("name", B_STR),
-    OPTIONAL("netflow", B_UUID),
-    SMAP("other_config"),
-    SET("ports", B_REF("Port"), 0, UNLIMITED),
-    SET("protocols", B_ENUM(protocols), 0, UNLIMITED),
-    SCALAR("rstp_enable", B_BOOL),
-    SMAP_E("rstp_status"),
-    OPTIONAL("sflow", B_UUID),
-    SMAP_E("status"),
-    SCALAR("stp_enable", B_BOOL),
+    COLUMN("auto_attach", B_REF("AutoAttach"), B_NONE, 0, 1, 0),
+    COLUMN("controller", B_REF("Controller"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("datapath_id", B_STR, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("datapath_type", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("datapath_version", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("fail_mode", B_ENUM(fail_modes), B_NONE, 0, 1, 0),
+    COLUMN("flood_vlans", B_INT_RANGE(0, 4095), B_NONE, 0, 4096, 0),
+    COLUMN("flow_tables", B_INT_RANGE(0, 254), B_REF("Flow_Table"), 0, UNLIMITED, 0),
+    COLUMN("ipfix", B_REF("IPFIX"), B_NONE, 0, 1, 0),
+    COLUMN("mcast_snooping_enable", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("mirrors", B_REF("Mirror"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, IMMUTABLE),
+    COLUMN("netflow", B_REF("NetFlow"), B_NONE, 0, 1, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("ports", B_REF("Port"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("protocols", B_ENUM(protocols), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("rstp_enable", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("rstp_status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("sflow", B_REF("sFlow"), B_NONE, 0, 1, 0),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("stp_enable", B_BOOL, B_NONE, 1, 1, 0),
 };
 
 static const struct column_def port_columns[] = {
-    OPTIONAL_E("bond_active_slave", B_STR),
-    SCALAR("bond_downdelay", B_INT),
-    SCALAR("bond_fake_iface", B_BOOL),
-    OPTIONAL("bond_mode", B_ENUM(bond_modes)),
-    SCALAR("bond_updelay", B_INT),
-    SET("cvlans", B_INT_RANGE(0, 4095), 0, 4096),
-    SMAP("external_ids"),
-    SCALAR("fake_bridge", B_BOOL),
-    SET("interfaces", B_REF("Interface"), 1, UNLIMITED),
-    OPTIONAL("lacp", B_ENUM(lacp_modes)),
-    OPTIONAL("mac", B_STR),
-    SCALAR("name", B_STR),
-    SMAP("other_config"),
-    SCALAR("protected", B_BOOL),
-    OPTIONAL("qos", B_UUID),
-    MAP_E("rstp_statistics", B_STR, B_INT),
-    SMAP_E("rstp_status"),
-    MAP_E("statistics", B_STR, B_INT),
-    SMAP_E("status"),
-    OPTIONAL("tag", B_INT_RANGE(0, 4095)),
-    SET("trunks", B_INT_RANGE(0, 4095), 0, 4096),
-    OPTIONAL("vlan_mode", B_ENUM(vlan_modes)),
+    COLUMN("bond_active_slave", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("bond_downdelay", B_INT, B_NONE, 1, 1, 0),
+    COLUMN("bond_fake_iface", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("bond_mode", B_ENUM(bond_modes), B_NONE, 0, 1, 0),
+    COLUMN("bond_updelay", B_INT, B_NONE, 1, 1, 0),
+    COLUMN("cvlans", B_INT_RANGE(0, 4095), B_NONE, 0, 4096, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("fake_bridge", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("interfaces", B_REF("Interface"), B_NONE, 1, UNLIMITED, 0),
+    COLUMN("lacp", B_ENUM(lacp_modes), B_NONE, 0, 1, 0),
+    COLUMN("mac", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, IMMUTABLE),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("protected", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("qos", B_REF("QoS"), B_NONE, 0, 1, 0),
+    COLUMN("rstp_statistics", B_STR, B_INT, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("rstp_status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("statistics", B_STR, B_INT, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("tag", B_INT_RANGE(0, 4095), B_NONE, 0, 1, 0),
+    COLUMN("trunks", B_INT_RANGE(0, 4095), B_NONE, 0, 4096, 0),
+    COLUMN("vlan_mode", B_ENUM(vlan_modes), B_NONE, 0, 1, 0),
 };
 
 static const struct column_def interface_columns[] = {
-    OPTIONAL_E("admin_state", B_ENUM(up_down)),
-    SMAP("bfd"),
-    SMAP_E("bfd_status"),
-    OPTIONAL_E("cfm_fault", B_BOOL),
-    SET_E("cfm_fault_status", B_STR),
-    OPTIONAL_E("cfm_flap_count", B_INT),
-    OPTIONAL_E("cfm_health", B_INT_RANGE(0, 100)),
-    OPTIONAL("cfm_mpid", B_INT),
-    SET_E("cfm_remote_mpids", B_INT),
-    OPTIONAL_E("cfm_remote_opstate", B_ENUM(up_down)),
-    OPTIONAL_E("duplex", B_ENUM(duplexes)),
-    OPTIONAL_E("error", B_STR),
-    SMAP("external_ids"),
-    OPTIONAL_E("ifindex", B_INT_RANGE(0, 4294967295LL)),
-    SCALAR("ingress_policing_burst", B_INT_MIN(0)),
-    SCALAR("ingress_policing_kpkts_burst", B_INT_MIN(0)),
-    SCALAR("ingress_policing_kpkts_rate", B_INT_MIN(0)),
-    SCALAR("ingress_policing_rate", B_INT_MIN(0)),
-    OPTIONAL_E("lacp_current", B_BOOL),
-    OPTIONAL_E("link_resets", B_INT),
-    OPTIONAL_E("link_speed", B_INT),
-    OPTIONAL_E("link_state", B_ENUM(up_down)),
-    SMAP("lldp"),
-    OPTIONAL("mac", B_STR),
-    OPTIONAL_E("mac_in_use", B_STR),
-    OPTIONAL_E("mtu", B_INT),
-    OPTIONAL("mtu_request", B_INT_MIN(1)),
-    SCALAR("name", B_STR),
-    OPTIONAL_E("ofport", B_INT),
-    OPTIONAL("ofport_request", B_INT_RANGE(1, 65279)),
-    SMAP("options"),
-    SMAP("other_config"),
-    MAP_E("statistics", B_STR, B_INT),
-    SMAP_E("status"),
-    SCALAR("type", B_STR),
+    COLUMN("admin_state", B_ENUM(up_down), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("bfd", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("bfd_status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("cfm_fault", B_BOOL, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("cfm_fault_status", B_STR, B_NONE, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("cfm_flap_count", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("cfm_health", B_INT_RANGE(0, 100), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("cfm_mpid", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("cfm_remote_mpids", B_INT, B_NONE, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("cfm_remote_opstate", B_ENUM(up_down), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("duplex", B_ENUM(duplexes), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("error", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("ifindex", B_INT_RANGE(0, 4294967295LL), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("ingress_policing_burst", B_INT_MIN(0), B_NONE, 1, 1, 0),
+    COLUMN("ingress_policing_kpkts_burst", B_INT_MIN(0), B_NONE, 1, 1, 0),
+    COLUMN("ingress_policing_kpkts_rate", B_INT_MIN(0), B_NONE, 1, 1, 0),
+    COLUMN("ingress_policing_rate", B_INT_MIN(0), B_NONE, 1, 1, 0),
+    COLUMN("lacp_current", B_BOOL, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("link_resets", B_INT, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("link_speed", B_INT, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("link_state", B_ENUM(up_down), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("lldp", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("mac", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("mac_in_use", B_STR, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("mtu", B_INT, B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("mtu_request", B_INT_MIN(1), B_NONE, 0, 1, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, IMMUTABLE),
+    COLUMN("ofport", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("ofport_request", B_INT_RANGE(1, 65279), B_NONE, 0, 1, 0),
+    COLUMN("options", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("statistics", B_STR, B_INT, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("type", B_STR, B_NONE, 1, 1, 0),
 };
 
+static const struct column_def flow_table_columns[] = {
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("flow_limit", B_INT_MIN(0), B_NONE, 0, 1, 0),
+    COLUMN("groups", B_STR, B_NONE, 0, UNLIMITED, 0),
+    COLUMN("name", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("overflow_policy", B_ENUM(overflow_policies), B_NONE, 0, 1, 0),
+    COLUMN("prefixes", B_STR, B_NONE, 0, 3, 0),
+};
+
+static const struct column_def qos_columns[] = {
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("queues", B_INT_RANGE(0, 4294967295LL), B_REF("Queue"), 0, UNLIMITED, 0),
+    COLUMN("type", B_STR, B_NONE, 1, 1, 0),
+};
+
+static const struct column_def queue_columns[] = {
+    COLUMN("dscp", B_INT_RANGE(0, 63), B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+};
+
+static const struct column_def mirror_columns[] = {
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("output_port", B_WEAK("Port"), B_NONE, 0, 1, 0),
+    COLUMN("output_vlan", B_INT_RANGE(1, 4095), B_NONE, 0, 1, 0),
+    COLUMN("select_all", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("select_dst_port", B_WEAK("Port"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("select_src_port", B_WEAK("Port"), B_NONE, 0, UNLIMITED, 0),
+    COLUMN("select_vlan", B_INT_RANGE(0, 4095), B_NONE, 0, 4096, 0),
+    COLUMN("snaplen", B_INT_RANGE(14, 65535), B_NONE, 0, 1, 0),
+    COLUMN("statistics", B_STR, B_INT, 0, UNLIMITED, EPHEMERAL),
+};
+
+static const struct column_def netflow_columns[] = {
+    COLUMN("active_timeout", B_INT_MIN(-1), B_NONE, 1, 1, 0),
+    COLUMN("add_id_to_interface", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("engine_id", B_INT_RANGE(0, 255), B_NONE, 0, 1, 0),
+    COLUMN("engine_type", B_INT_RANGE(0, 255), B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("targets", B_STR, B_NONE, 1, UNLIMITED, 0),
+};
+
+static const struct column_def sflow_columns[] = {
+    COLUMN("agent", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("header", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("polling", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("sampling", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("targets", B_STR, B_NONE, 1, UNLIMITED, 0),
+};
+
+static const struct column_def ipfix_columns[] = {
+    COLUMN("cache_active_timeout", B_INT_RANGE(0, 4200), B_NONE, 0, 1, 0),
+    COLUMN("cache_max_flows", B_INT_RANGE(0, 4294967295LL), B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("obs_domain_id", B_INT_RANGE(0, 4294967295LL), B_NONE, 0, 1, 0),
+    COLUMN("obs_point_id", B_INT_RANGE(0, 4294967295LL), B_NONE, 0, 1, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("sampling", B_INT_RANGE(1, 4294967295LL), B_NONE, 0, 1, 0),
+    COLUMN("targets", B_STR, B_NONE, 0, UNLIMITED, 0),
+};
+
+static const struct column_def flow_sample_collector_set_columns[] = {
+    COLUMN("bridge", B_REF("Bridge"), B_NONE, 1, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("id", B_INT_RANGE(0, 4294967295LL), B_NONE, 1, 1, 0),
+    COLUMN("ipfix", B_REF("IPFIX"), B_NONE, 0, 1, 0),
+};
+
+static const struct column_def controller_columns[] = {
+    COLUMN("connection_mode", B_ENUM(connection_modes), B_NONE, 0, 1, 0),
+    COLUMN("controller_burst_limit", B_INT_MIN(25), B_NONE, 0, 1, 0),
+    COLUMN("controller_queue_size", B_INT_RANGE(1, 512), B_NONE, 0, 1, 0),
+    COLUMN("controller_rate_limit", B_INT_MIN(100), B_NONE, 0, 1, 0),
+    COLUMN("enable_async_messages", B_BOOL, B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("inactivity_probe", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("is_connected", B_BOOL, B_NONE, 1, 1, EPHEMERAL),
+    COLUMN("local_gateway", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("local_ip", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("local_netmask", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("max_backoff", B_INT_MIN(1000), B_NONE, 0, 1, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("role", B_ENUM(controller_roles), B_NONE, 0, 1, EPHEMERAL),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("target", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("type", B_ENUM(controller_types), B_NONE, 0, 1, 0),
+};
+
+static const struct column_def manager_columns[] = {
+    COLUMN("connection_mode", B_ENUM(connection_modes), B_NONE, 0, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("inactivity_probe", B_INT, B_NONE, 0, 1, 0),
+    COLUMN("is_connected", B_BOOL, B_NONE, 1, 1, EPHEMERAL),
+    COLUMN("max_backoff", B_INT_MIN(1000), B_NONE, 0, 1, 0),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, EPHEMERAL),
+    COLUMN("target", B_STR, B_NONE, 1, 1, 0),
+};
+
+static const struct column_def datapath_columns[] = {
+    COLUMN("capabilities", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("ct_zones", B_INT_RANGE(0, 65535), B_REF("CT_Zone"), 0, UNLIMITED, 0),
+    COLUMN("datapath_version", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+};
+
+static const struct column_def ct_zone_columns[] = {
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("timeout_policy", B_REF("CT_Timeout_Policy"), B_NONE, 0, 1, 0),
+};
+
+static const struct column_def ct_timeout_policy_columns[] = {
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("timeouts", B_ENUM(ct_timeout_names), B_INT_RANGE(0, 4294967295LL), 0, UNLIMITED, 0),
+};
+
+static const struct column_def ssl_columns[] = {
+    COLUMN("bootstrap_ca_cert", B_BOOL, B_NONE, 1, 1, 0),
+    COLUMN("ca_cert", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("certificate", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("private_key", B_STR, B_NONE, 1, 1, 0),
+};
+
+static const struct column_def autoattach_columns[] = {
+    COLUMN("mappings", B_INT_RANGE(0, 16777215), B_INT_RANGE(0, 4095), 0, UNLIMITED, 0),
+    COLUMN("system_description", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("system_name", B_STR, B_NONE, 1, 1, 0),
+};
 /* Pontoon's host tables.  NIC: what the daemon keeps applied to a host
  * network device (interrupt/RPS/XPS steering, channel count).  Macvtap: a
  * macvtap device the daemon keeps created on its lower device. */
 static const char *const macvtap_modes[] = { "bridge", "passthru", "private", "vepa", NULL };
 
 static const struct column_def nic_columns[] = {
-    OPTIONAL("channels", B_INT_RANGE(1, 4096)),
-    SCALAR("name", B_STR),
-    SMAP("other_config"),
-    OPTIONAL("sriov_num_vfs", B_INT_RANGE(0, 4096)),
-    SMAP_E("status"),
-    OPTIONAL("steering", B_STR),
+    COLUMN("channels", B_INT_RANGE(1, 4096), B_NONE, 0, 1, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, IMMUTABLE),
+    COLUMN("other_config", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("sriov_num_vfs", B_INT_RANGE(0, 4096), B_NONE, 0, 1, 0),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("steering", B_STR, B_NONE, 0, 1, 0),
 };
 
 /* VF: the settings of one SR-IOV virtual function, kept applied through its
@@ -181,55 +320,68 @@ static const char *const vf_protos[] = { "802.1Q", "802.1ad", NULL };
 static const char *const vf_link_states[] = { "auto", "disable", "enable", NULL };
 
 static const struct column_def vf_columns[] = {
-    OPTIONAL("link_state", B_ENUM(vf_link_states)),
-    OPTIONAL("mac", B_STR),
-    OPTIONAL("max_rate", B_INT_MIN(0)),
-    OPTIONAL("min_rate", B_INT_MIN(0)),
-    SCALAR("name", B_STR),
-    SCALAR("pf", B_STR),
-    OPTIONAL("proto", B_ENUM(vf_protos)),
-    OPTIONAL("qos", B_INT_RANGE(0, 7)),
-    OPTIONAL("spoofchk", B_BOOL),
-    SMAP_E("status"),
-    OPTIONAL("trust", B_BOOL),
-    SCALAR("vf", B_INT_RANGE(0, 4095)),
-    OPTIONAL("vlan", B_INT_RANGE(0, 4095)),
+    COLUMN("link_state", B_ENUM(vf_link_states), B_NONE, 0, 1, 0),
+    COLUMN("mac", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("max_rate", B_INT_MIN(0), B_NONE, 0, 1, 0),
+    COLUMN("min_rate", B_INT_MIN(0), B_NONE, 0, 1, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, IMMUTABLE),
+    COLUMN("pf", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("proto", B_ENUM(vf_protos), B_NONE, 0, 1, 0),
+    COLUMN("qos", B_INT_RANGE(0, 7), B_NONE, 0, 1, 0),
+    COLUMN("spoofchk", B_BOOL, B_NONE, 0, 1, 0),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("trust", B_BOOL, B_NONE, 0, 1, 0),
+    COLUMN("vf", B_INT_RANGE(0, 4095), B_NONE, 1, 1, 0),
+    COLUMN("vlan", B_INT_RANGE(0, 4095), B_NONE, 0, 1, 0),
 };
 
 static const struct column_def macvtap_columns[] = {
-    SMAP("external_ids"),
-    SCALAR("lower", B_STR),
-    OPTIONAL("mac", B_STR),
-    SCALAR("mode", B_ENUM(macvtap_modes)),
-    SCALAR("name", B_STR),
-    SMAP_E("status"),
+    COLUMN("external_ids", B_STR, B_STR, 0, UNLIMITED, 0),
+    COLUMN("lower", B_STR, B_NONE, 1, 1, 0),
+    COLUMN("mac", B_STR, B_NONE, 0, 1, 0),
+    COLUMN("mode", B_ENUM(macvtap_modes), B_NONE, 1, 1, 0),
+    COLUMN("name", B_STR, B_NONE, 1, 1, IMMUTABLE),
+    COLUMN("status", B_STR, B_STR, 0, UNLIMITED, 0),
 };
 
-static const struct table_def open_vswitch_table = {
-    "Open_vSwitch", open_vswitch_columns, N_ELEMS(open_vswitch_columns), true, NULL
-};
-static const struct table_def bridge_table = {
-    "Bridge", bridge_columns, N_ELEMS(bridge_columns), true, "name"
-};
-static const struct table_def port_table = {
-    "Port", port_columns, N_ELEMS(port_columns), false, "name"
-};
-static const struct table_def interface_table = {
-    "Interface", interface_columns, N_ELEMS(interface_columns), false, "name"
-};
+/* name, its columns, root, name column (a unique index rows are found by),
+ * another unique index, maximum rows */
+#define TABLE(var, n, cols, root, name_col, idx, max) \
+    static const struct table_def var = { n, cols, N_ELEMS(cols), root, name_col, idx, max }
 
-static const struct table_def nic_table = {
-    "NIC", nic_columns, N_ELEMS(nic_columns), true, "name"
-};
-static const struct table_def macvtap_table = {
-    "Macvtap", macvtap_columns, N_ELEMS(macvtap_columns), true, "name"
-};
-static const struct table_def vf_table = {
-    "VF", vf_columns, N_ELEMS(vf_columns), true, "name"
-};
+static const char *const collector_set_index[] = { "id", "bridge", NULL };
 
+TABLE(open_vswitch_table, "Open_vSwitch", open_vswitch_columns, true, NULL, NULL, 1);
+TABLE(bridge_table, "Bridge", bridge_columns, false, "name", NULL, 0);
+TABLE(port_table, "Port", port_columns, false, "name", NULL, 0);
+TABLE(interface_table, "Interface", interface_columns, false, "name", NULL, 0);
+TABLE(flow_table_table, "Flow_Table", flow_table_columns, false, NULL, NULL, 0);
+TABLE(qos_table, "QoS", qos_columns, true, NULL, NULL, 0);
+TABLE(queue_table, "Queue", queue_columns, true, NULL, NULL, 0);
+TABLE(mirror_table, "Mirror", mirror_columns, false, NULL, NULL, 0);
+TABLE(netflow_table, "NetFlow", netflow_columns, false, NULL, NULL, 0);
+TABLE(sflow_table, "sFlow", sflow_columns, false, NULL, NULL, 0);
+TABLE(ipfix_table, "IPFIX", ipfix_columns, false, NULL, NULL, 0);
+TABLE(collector_set_table, "Flow_Sample_Collector_Set", flow_sample_collector_set_columns, true,
+      NULL, collector_set_index, 0);
+TABLE(controller_table, "Controller", controller_columns, false, NULL, NULL, 0);
+TABLE(manager_table, "Manager", manager_columns, false, "target", NULL, 0);
+TABLE(datapath_table, "Datapath", datapath_columns, false, NULL, NULL, 0);
+TABLE(ct_zone_table, "CT_Zone", ct_zone_columns, false, NULL, NULL, 0);
+TABLE(ct_timeout_policy_table, "CT_Timeout_Policy", ct_timeout_policy_columns, false, NULL, NULL,
+      0);
+TABLE(ssl_table, "SSL", ssl_columns, false, NULL, NULL, 1);
+TABLE(autoattach_table, "AutoAttach", autoattach_columns, false, NULL, NULL, 0);
+TABLE(nic_table, "NIC", nic_columns, true, "name", NULL, 0);
+TABLE(macvtap_table, "Macvtap", macvtap_columns, true, "name", NULL, 0);
+TABLE(vf_table, "VF", vf_columns, true, "name", NULL, 0);
+
+/* Open_vSwitch first (the root row); OVS's tables in its schema's order. */
 const struct table_def *const schema_tables[] = {
-    &open_vswitch_table, &bridge_table, &port_table, &interface_table, &nic_table, &macvtap_table,
+    &open_vswitch_table, &bridge_table, &port_table, &interface_table, &flow_table_table,
+    &qos_table, &queue_table, &mirror_table, &netflow_table, &sflow_table, &ipfix_table,
+    &collector_set_table, &controller_table, &manager_table, &datapath_table, &ct_zone_table,
+    &ct_timeout_policy_table, &ssl_table, &autoattach_table, &nic_table, &macvtap_table,
     &vf_table,
 };
 const size_t schema_n_tables = N_ELEMS(schema_tables);

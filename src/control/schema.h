@@ -1,5 +1,6 @@
-/* The configuration schema: tables Open_vSwitch, Bridge, Port, Interface with
- * the columns (names, types, constraints) Open vSwitch 3.1 gives them, and
+/* The configuration schema: Open vSwitch 3.1's vswitch schema (version
+ * 8.3.1) whole — its 19 tables with their columns, types, constraints,
+ * references, root tables and indexes, as OVSDB clients expect — and
  * Pontoon's host tables NIC, Macvtap and VF. */
 #ifndef PONTOON_CONTROL_SCHEMA_H
 #define PONTOON_CONTROL_SCHEMA_H
@@ -8,10 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SCHEMA_VERSION 4          /* bump when tables, columns or indexes are added
+#define SCHEMA_VERSION 5          /* bump when tables, columns or indexes are added
                                      (db_sqlite.c creates them); 2: NIC, Macvtap;
                                      3: NIC sriov_num_vfs, VF; 4: the change
-                                     sequence (_seq, _tombstone), name indexes */
+                                     sequence (_seq, _tombstone), name indexes;
+                                     5: the rest of OVS's tables (QoS, Mirror,
+                                     Controller, Manager...) */
+#define OVS_SCHEMA_NAME "Open_vSwitch"
+#define OVS_SCHEMA_VERSION "8.3.1" /* the vswitch schema's, as OVS 3.1 reports it */
 
 enum atom_type {
     ATOM_NONE,                    /* "no value type": the column is not a map */
@@ -27,7 +32,9 @@ struct base_type {
     bool has_range;               /* integers: min_int..max_int inclusive */
     int64_t min_int, max_int;
     const char *const *enum_values;   /* strings: NULL-terminated allowed values, or NULL */
-    const char *ref_table;        /* uuids: the table referenced (strongly), or NULL */
+    const char *ref_table;        /* uuids: the table referenced, or NULL */
+    bool weak;                    /* the reference is weak: it disappears with the
+                                     row it leads to, and keeps nothing alive */
 };
 
 struct column_def {
@@ -36,15 +43,20 @@ struct column_def {
     struct base_type value;       /* .type == ATOM_NONE unless the column is a map */
     unsigned n_min, n_max;        /* element count bounds; n_max UINT32_MAX = unlimited.
                                      1..1 is a scalar, 0..1 an optional value */
-    bool ephemeral;               /* written by the daemon (statistics, ofport, error...) */
+    bool ephemeral;               /* OVSDB need not keep it across a restart */
+    bool immutable;               /* set when the row is inserted, never changed */
 };
 
 struct table_def {
-    const char *name;             /* "Open_vSwitch", "Bridge", "Port", "Interface" */
+    const char *name;             /* "Open_vSwitch", "Bridge", "Port", "Interface"... */
     const struct column_def *columns;
     size_t n_columns;
     bool is_root;                 /* rows kept even when nothing references them */
-    const char *name_column;      /* column used to find a row by name, or NULL */
+    const char *name_column;      /* a unique index of one column, by which rows are
+                                     also found (Bridge: name, Manager: target), or NULL */
+    const char *const *index;     /* a unique index of several columns, NULL-terminated,
+                                     or NULL */
+    unsigned max_rows;            /* 0: no limit */
 };
 
 extern const struct table_def *const schema_tables[];

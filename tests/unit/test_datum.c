@@ -79,11 +79,20 @@ static void test_schema_tables(void **state)
     assert_string_equal(table("open_vswitch")->name, "Open_vSwitch");
     assert_null(schema_find_table("nosuchtable"));
     assert_null(schema_find_table(""));          /* every table matches */
+    /* As vswitch.ovsschema 8.3.1 has them. */
+    assert_int_equal(schema_n_tables, 19 + 3);
     assert_true(table("Open_vSwitch")->is_root);
-    assert_true(table("Bridge")->is_root);
+    assert_int_equal(table("Open_vSwitch")->max_rows, 1);
+    assert_false(table("Bridge")->is_root);
     assert_false(table("Port")->is_root);
+    assert_true(table("QoS")->is_root);
+    assert_false(table("Mirror")->is_root);
+    assert_int_equal(table("SSL")->max_rows, 1);
     assert_null(table("Open_vSwitch")->name_column);
     assert_string_equal(table("Interface")->name_column, "name");
+    assert_string_equal(table("Manager")->name_column, "target");
+    assert_string_equal(table("Flow_Sample_Collector_Set")->index[1], "bridge");
+    assert_true(table("NIC")->is_root);
 }
 
 static void test_schema_columns(void **state)
@@ -128,8 +137,13 @@ static void test_schema_columns(void **state)
     col = column("Port", "interfaces");
     assert_int_equal(col->n_min, 1);
     assert_string_equal(col->key.ref_table, "Interface");
-    assert_true(column("Interface", "ofport")->ephemeral);
-    assert_false(column("Interface", "ofport_request")->ephemeral);
+    assert_false(col->key.weak);
+    assert_true(column("Mirror", "select_src_port")->key.weak);
+    assert_string_equal(column("Port", "qos")->key.ref_table, "QoS");
+    assert_true(column("Interface", "statistics")->ephemeral);
+    assert_false(column("Interface", "ofport")->ephemeral);
+    assert_true(column("Interface", "name")->immutable);
+    assert_false(column("Interface", "type")->immutable);
 }
 
 static void test_integers(void **state)
@@ -246,8 +260,8 @@ static void test_booleans_and_reals(void **state)
                 "\"maybe\" is not a valid boolean (use \"true\" or \"false\")");
 
     static const struct column_def real_col = {
-        "r", { ATOM_REAL, false, 0, 0, NULL, NULL }, { ATOM_NONE, false, 0, 0, NULL, NULL },
-        1, 1, false
+        .name = "r", .key = { .type = ATOM_REAL }, .value = { .type = ATOM_NONE },
+        .n_min = 1, .n_max = 1,
     };
     struct datum d;
     char *error = NULL;

@@ -210,6 +210,72 @@ static void test_garbage_collection(void **state)
     db_close(db);
 }
 
+/* Weak references (Mirror's ports) as OVSDB has them: they keep nothing
+ * alive, vanish with the row they lead to, and one to a row that does not
+ * exist is dropped, not refused.  Rows of tables that are not roots
+ * (Mirror) go with the last strong reference; root tables' (QoS) stay. */
+static void test_weak_references_and_other_tables(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+
+    begin(db);
+    struct db_row *br = add_bridge(db, "br0");
+    struct db_row *p1 = add_port(db, br, "p1");
+    struct db_row *p2 = add_port(db, br, "p2");
+    struct db_row *mirror = db_insert_row(db, T("Mirror"));
+    db_row_set_string(mirror, "name", "m1");
+    db_row_add_ref(mirror, "select_src_port", p1->uuid);
+    db_row_add_ref(mirror, "select_src_port", p2->uuid);
+    db_row_add_ref(mirror, "select_dst_port", "01234567-89ab-cdef-0123-456789abcdef");
+    db_row_add_ref(br, "mirrors", mirror->uuid);
+    struct db_row *qos = db_insert_row(db, T("QoS"));
+    db_row_set_string(qos, "type", "linux-htb");
+    commit(db);
+    mirror = db_find_row_by_uuid(db, db_row_get(db_find_row(db, T("Bridge"), "br0"),
+                                                "mirrors")->keys[0].string);
+    assert_non_null(mirror);
+    assert_int_equal(db_row_get(mirror, "select_src_port")->n, 2);
+    assert_int_equal(db_row_get(mirror, "select_dst_port")->n, 0);   /* dropped */
+    assert_int_equal(db_count_rows(db, T("QoS")), 1);                 /* a root: kept */
+
+    /* del-port p1: the mirror no longer selects it, and does not keep it. */
+    begin(db);
+    br = db_find_row(db, T("Bridge"), "br0");
+    db_row_remove_ref(br, "ports", db_find_row(db, T("Port"), "p1")->uuid);
+    commit(db);
+    assert_null(db_find_row(db, T("Port"), "p1"));
+    mirror = db_row_at(db, T("Mirror"), 0);
+    assert_int_equal(db_row_get(mirror, "select_src_port")->n, 1);
+    assert_string_equal(db_row_get(mirror, "select_src_port")->keys[0].string,
+                        db_find_row(db, T("Port"), "p2")->uuid);
+
+    /* del-br: the bridge's mirror goes with it (not a root table). */
+    begin(db);
+    br = db_find_row(db, T("Bridge"), "br0");
+    db_row_remove_ref(db_root_row(db), "bridges", br->uuid);
+    commit(db);
+    assert_int_equal(db_count_rows(db, T("Bridge")), 0);
+    assert_int_equal(db_count_rows(db, T("Mirror")), 0);
+    assert_int_equal(db_count_rows(db, T("Port")), 0);
+    assert_int_equal(db_count_rows(db, T("QoS")), 1);
+
+    /* Open_vSwitch holds one row at most (SSL too: its second row, nothing
+     * can refer to, is garbage first). */
+    begin(db);
+    db_insert_row(db, T("SSL"));
+    db_row_set_string(db_root_row(db), "ssl", db_row_at(db, T("SSL"), 0)->uuid);
+    db_insert_row(db, T("SSL"));
+    commit(db);
+    assert_int_equal(db_count_rows(db, T("SSL")), 1);
+    begin(db);
+    db_insert_row(db, T("Open_vSwitch"));
+    char *error = commit_fails(db);
+    assert_string_equal(error, "too many rows in table Open_vSwitch (at most 1 allowed)");
+    free(error);
+    db_close(db);
+}
+
 static void test_references_and_names(void **state)
 {
     struct fixture *f = *state;
@@ -768,6 +834,18 @@ static void test_reload_reads_only_changes(void **state)
         assert_string_equal(db_row_get_string(db_row_at(fresh, T("Port"), i), "name"),
                             db_row_get_string(db_row_at(reader, T("Port"), i), "name"));
     db_close(fresh);
+
+    /* Only the tables a transaction wrote are read again (the file records
+     * them): a QoS row, and nothing else, comes in. */
+    begin(writer);
+    db_row_set_string(db_insert_row(writer, T("QoS")), "type", "linux-htb");
+    commit(writer);
+    assert_int_equal(db_reload(reader, &error), 0);
+    bool all = true;
+    assert_int_equal(db_changed_rows(reader, &all), 1);
+    assert_false(all);
+    assert_string_equal(db_changed_row_at(reader, 0)->table->name, "QoS");
+    assert_int_equal(db_count_rows(reader, T("QoS")), 1);
     db_close(reader);
     db_close(writer);
 }
@@ -778,6 +856,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_collection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weak_references_and_other_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_references_and_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ephemeral_and_reload, setup, teardown),

@@ -1,0 +1,14 @@
+/* The configuration schema as an OVSDB schema (RFC 7047 section 3.2): what
+ * get_schema answers, and what OVS's clients check their tables against. */
+#ifndef PONTOON_CONTROL_SCHEMA_JSON_H
+#define PONTOON_CONTROL_SCHEMA_JSON_H
+
+#include <jansson.h>
+
+/* {"name": "Open_vSwitch", "version": "8.3.1", "tables": {...}}: every table
+ * of schema.c, OVS's and Pontoon's host tables, in the forms ovsdb-server
+ * prints (an atomic type without constraints as a bare name, min and max
+ * only when not 1).  A new reference; NULL only when out of memory. */
+json_t *schema_to_json(void);
+
+#endif
