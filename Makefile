@@ -18,7 +18,7 @@ endif
 
 # Layers, lowest first; each is a static library so that a binary pulls in
 # only what it uses and the include direction stays visible here.
-LAYERS  := util packet switching netdev datapath host control
+LAYERS  := util packet switching netdev datapath host db control
 define layer_rules
 $(1)_SRC := $$(wildcard src/$(1)/*.c)
 $(1)_OBJ := $$(patsubst src/%.c,$(BUILD)/obj/%.o,$$($(1)_SRC))
@@ -29,7 +29,7 @@ endef
 $(foreach l,$(LAYERS),$(eval $(call layer_rules,$(l))))
 
 # Link order: highest layer first.
-LIBS    := $(foreach l,control host datapath netdev switching packet util,$(BUILD)/lib$(l).a)
+LIBS    := $(foreach l,control db host datapath netdev switching packet util,$(BUILD)/lib$(l).a)
 
 CLI_OBJ    := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(filter-out src/cli/pontoon.c,$(wildcard src/cli/*.c)))
 DAEMON_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(wildcard src/daemon/*.c))

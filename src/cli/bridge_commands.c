@@ -10,8 +10,8 @@
 #include <jansson.h>
 
 #include "cli/column_set.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 
 /* ---- walking the switch as the Open_vSwitch row describes it ---- */
 

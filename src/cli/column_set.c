@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum.h"
+#include "db/datum.h"
 #include "util/strbuf.h"
 
 /* Splits off one token the way OVSDB's text syntax does: it ends at

@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 
 /* Splits `COLUMN[:KEY]=VALUE`, finding COLUMN with schema_find_column.
  * With value == NULL the argument is `COLUMN[:KEY]` (get, clear) and no

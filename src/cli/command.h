@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "util/strbuf.h"
 
 enum output_format { FORMAT_TABLE, FORMAT_LIST, FORMAT_JSON, FORMAT_CSV, FORMAT_BARE };

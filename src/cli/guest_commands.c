@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "host/guest_xml.h"
 #include "host/pci_inventory.h"
 #include "host/sriov_pf.h"

@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "host/macvtap.h"
 #include "host/host_address.h"
 #include "host/macvtap_host_access.h"

@@ -15,8 +15,8 @@
 
 #include "cli/parse.h"
 #include "control/control_client.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "util/clock.h"
 
 /* ovs-vsctl exits through SIGALRM on --timeout; scripts know 128 + 14. */

@@ -12,8 +12,8 @@
 #include <jansson.h>
 
 #include "cli/nic_output.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "host/ethtool_channels.h"
 #include "host/irq_balance.h"
 #include "host/nic_apply.h"

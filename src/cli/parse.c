@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "util/strbuf.h"
 
 enum global_option {

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "cli/pci_output.h"
-#include "control/db.h"
+#include "db/db.h"
 #include "host/nic_files.h"
 #include "host/pci_ids.h"
 #include "host/pci_inventory.h"

@@ -9,9 +9,9 @@
 
 #include <jansson.h>
 
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 
 /* The columns ovs-vsctl's show prints for each table, in its order. */
 static const char *const bridge_fields[] = { "controller", "fail_mode", "datapath_type", NULL };

@@ -14,8 +14,8 @@
 #include <linux/if_ether.h>
 
 #include "cli/sriov_output.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "control/sriov_policy.h"
 #include "host/nic_files.h"
 #include "host/nic_inventory.h"

@@ -11,8 +11,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 
-#include "control/datum.h"
-#include "control/db.h"
+#include "db/datum.h"
+#include "db/db.h"
 #include "host/sriov_pf.h"
 #include "host/vf_config.h"
 #include "host/vf_netlink.h"

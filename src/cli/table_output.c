@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "control/datum.h"
+#include "db/datum.h"
 
 const struct column_def table_output_uuid_column = {
     .name = "_uuid",

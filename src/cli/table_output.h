@@ -8,8 +8,8 @@
 #include <stddef.h>
 
 #include "cli/command.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "util/strbuf.h"
 
 /* The "_uuid" pseudo-column: a uuid scalar holding the row's own uuid. */

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "control/bond_runtime.h"
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 
 bool bond_columns_parse_mac(const char *text, uint8_t mac[6])
 {

@@ -10,7 +10,7 @@
 #include "control/bond_runtime.h"
 #include "control/kernel_path.h"
 #include "control/bond_columns.h"
-#include "control/db.h"
+#include "db/db.h"
 #include "control/switch_state.h"
 #include "packet/headers.h"
 #include "util/clock.h"

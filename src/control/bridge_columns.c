@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum.h"
-#include "control/db.h"
+#include "db/datum.h"
+#include "db/db.h"
 #include "control/kernel_path.h"
-#include "control/schema.h"
+#include "db/schema.h"
 #include "netdev/netdev.h"
 
 bool bridge_datapath_id(const char *configured, const uint8_t *mac, char out[17])

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "netdev/netdev.h"
 #include "netdev/netdev_tunnel.h"
 #include "netdev/netdev_vhostuser.h"

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "control/kernel_path.h"
-#include "control/schema.h"
+#include "db/schema.h"
 #include "control/switch_state.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "control/datum.h"
+#include "db/datum.h"
 #include "control/switch_state.h"
 
 #define IFACE_STATS_INTERVAL_MS 5000

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "host/macvtap.h"
 #include "host/macvtap_dev.h"
 #include "host/macvtap_link.h"

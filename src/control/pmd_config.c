@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "control/switch_state.h"
 #include "datapath/rxq_assign.h"
 #include "util/clock.h"

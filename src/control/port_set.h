@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "control/datum.h"
+#include "db/datum.h"
 
 struct port_set {
     char (*uuids)[37];

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "control/bond_columns.h"
 #include "control/bond_runtime.h"
 #include "control/bridge_columns.h"

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 
 /* Sorted, as a set keeps them. */
 static const char *const datapath_types[] = { "netdev", "system" };

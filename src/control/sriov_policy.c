@@ -8,9 +8,9 @@
 
 #include <linux/if_ether.h>
 
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "host/nic_files.h"
 #include "host/sriov_count.h"
 #include "host/sriov_pf.h"

@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 
 #include "cli/command.h"
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 
 static char *out_text, *err_text;
 

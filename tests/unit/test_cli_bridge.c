@@ -19,9 +19,9 @@
 
 #include "cli/command.h"
 #include "control/control_client.h"
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "cli_run.h"
 
 

@@ -16,9 +16,9 @@
 #include "cli/column_set.h"
 #include "cli/command.h"
 #include "cli/table_output.h"
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/schema.h"
 #include "cli_run.h"
 
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control/datum.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/schema.h"
 
 static const struct table_def *table(const char *name)
 {

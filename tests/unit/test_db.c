@@ -14,7 +14,7 @@
 #include <sqlite3.h>
 #include <jansson.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "db_fixture.h"
 
 static int setup(void **state)

@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "control/datum.h"
-#include "control/db.h"
-#include "control/db_index.h"
+#include "db/datum.h"
+#include "db/db.h"
+#include "db/db_index.h"
 #include "db_fixture.h"
 
 #define N_ROWS 5000

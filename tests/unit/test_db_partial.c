@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control/db_private.h"
+#include "db/db_private.h"
 #include "db_fixture.h"
 
 #define N_PORTS 300

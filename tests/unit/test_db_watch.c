@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "control/db_watch.h"
+#include "db/db_watch.h"
 
 static char dir[64];
 

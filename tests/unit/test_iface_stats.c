@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "control/iface_stats.h"
-#include "control/schema.h"
+#include "db/schema.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
 

@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "control/schema.h"
-#include "control/schema_json.h"
+#include "db/schema.h"
+#include "db/schema_json.h"
 
 #define OVS_SCHEMA "/usr/share/openvswitch/vswitch.ovsschema"
 

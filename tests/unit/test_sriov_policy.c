@@ -19,7 +19,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 
-#include "control/db.h"
+#include "db/db.h"
 #include "control/sriov_policy.h"
 #include "host/nic_files.h"
 #include "host/sriov_count.h"

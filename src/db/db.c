@@ -1,7 +1,7 @@
 /* The configuration database in memory: rows, transactions, and the checks
  * OVSDB makes at commit (garbage collection of unreferenced rows, sizes,
  * references, unique names).  Storage is in db_sqlite.c. */
-#include "control/db.h"
+#include "db/db.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "control/datum_private.h"
-#include "control/db_private.h"
+#include "db/datum_private.h"
+#include "db/db_private.h"
 #include "util/log.h"
 #include "util/strbuf.h"
 

@@ -1,14 +1,14 @@
 /* Internals shared by db.c (rows, transactions, checks) and db_sqlite.c
  * (the SQLite file: schema creation and upgrade, loading, writing). */
-#ifndef PONTOON_CONTROL_DB_PRIVATE_H
-#define PONTOON_CONTROL_DB_PRIVATE_H
+#ifndef PONTOON_DB_DB_PRIVATE_H
+#define PONTOON_DB_DB_PRIVATE_H
 
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "control/db.h"
-#include "control/db_index.h"
+#include "db/db.h"
+#include "db/db_index.h"
 
 #define DB_MAX_TABLES 32
 

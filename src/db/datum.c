@@ -1,12 +1,12 @@
 /* Column values: atoms, sorted sets and maps, and the set operations that
  * ovs-vsctl's add, remove and set COLUMN:KEY=VALUE need. */
-#include "control/datum.h"
+#include "db/datum.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum_private.h"
+#include "db/datum_private.h"
 #include "util/strbuf.h"
 
 void *datum_xmalloc(size_t size)

@@ -6,15 +6,15 @@
  * inside one SQLite IMMEDIATE transaction, so concurrent CLIs serialize and a
  * failed command rolls back leaving the file exactly as it was.  Readers (the
  * daemon) db_open/db_reload and walk rows. */
-#ifndef PONTOON_CONTROL_DB_H
-#define PONTOON_CONTROL_DB_H
+#ifndef PONTOON_DB_DB_H
+#define PONTOON_DB_DB_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/datum.h"
-#include "control/schema.h"
+#include "db/datum.h"
+#include "db/schema.h"
 
 #define DB_DEFAULT_PATH "/var/lib/pontoon/conf.db"
 

@@ -1,11 +1,11 @@
 /* Helpers shared by datum.c, datum_text.c and datum_json.c (and db*.c). */
-#ifndef PONTOON_CONTROL_DATUM_PRIVATE_H
-#define PONTOON_CONTROL_DATUM_PRIVATE_H
+#ifndef PONTOON_DB_DATUM_PRIVATE_H
+#define PONTOON_DB_DATUM_PRIVATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "control/datum.h"
+#include "db/datum.h"
 
 /* Allocation failure is not outside input: these abort on ENOMEM so that the
  * many void datum operations stay simple. */

@@ -2,8 +2,8 @@
  * 8.3.1) whole — its 19 tables with their columns, types, constraints,
  * references, root tables and indexes, as OVSDB clients expect — and
  * Pontoon's host tables NIC, Macvtap and VF. */
-#ifndef PONTOON_CONTROL_SCHEMA_H
-#define PONTOON_CONTROL_SCHEMA_H
+#ifndef PONTOON_DB_SCHEMA_H
+#define PONTOON_DB_SCHEMA_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* The configuration schema as an OVSDB schema (RFC 7047 section 3.2): what
  * get_schema answers, and what OVS's clients check their tables against. */
-#ifndef PONTOON_CONTROL_SCHEMA_JSON_H
-#define PONTOON_CONTROL_SCHEMA_JSON_H
+#ifndef PONTOON_DB_SCHEMA_JSON_H
+#define PONTOON_DB_SCHEMA_JSON_H
 
 #include <jansson.h>
 

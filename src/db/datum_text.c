@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum.h"
-#include "control/datum_private.h"
+#include "db/datum.h"
+#include "db/datum_private.h"
 #include "util/strbuf.h"
 
 #define MAX_RANGE_SIZE 4096       /* OVS's MAX_OVSDB_ATOM_RANGE_SIZE */

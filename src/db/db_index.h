@@ -1,8 +1,8 @@
 /* The database's rows by uuid: a hash index so that following a reference
  * costs the same at 10 rows as at 10,000 (the CLI's name checks and the
  * daemon's reconcile follow every Bridge -> Port -> Interface reference). */
-#ifndef PONTOON_CONTROL_DB_INDEX_H
-#define PONTOON_CONTROL_DB_INDEX_H
+#ifndef PONTOON_DB_DB_INDEX_H
+#define PONTOON_DB_DB_INDEX_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * Open_vSwitch, Bridge, Port, Interface and host tables; the others (QoS,
  * Mirror, Controller, Manager, NetFlow...) are stored, checked and
  * garbage-collected as OVSDB does, so that OVS's clients can manage them. */
-#include "control/schema.h"
+#include "db/schema.h"
 
 #include <ctype.h>
 #include <limits.h>

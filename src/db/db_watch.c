@@ -1,4 +1,4 @@
-#include "control/db_watch.h"
+#include "db/db_watch.h"
 
 #include <errno.h>
 #include <stdio.h>

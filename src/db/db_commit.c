@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum_private.h"
-#include "control/db_private.h"
+#include "db/datum_private.h"
+#include "db/db_private.h"
 #include "netdev/tunnel_options.h"
 #include "util/strbuf.h"
 

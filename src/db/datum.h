@@ -1,14 +1,14 @@
 /* Values of columns: atoms, sets and maps, with the OVSDB text syntax that
  * ovs-vsctl reads and prints, and the OVSDB JSON encoding. */
-#ifndef PONTOON_CONTROL_DATUM_H
-#define PONTOON_CONTROL_DATUM_H
+#ifndef PONTOON_DB_DATUM_H
+#define PONTOON_DB_DATUM_H
 
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "control/schema.h"
+#include "db/schema.h"
 
 union atom {
     int64_t integer;

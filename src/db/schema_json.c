@@ -1,9 +1,9 @@
 /* The schema as OVSDB JSON: see schema_json.h. */
-#include "control/schema_json.h"
+#include "db/schema_json.h"
 
 #include <stdint.h>
 
-#include "control/schema.h"
+#include "db/schema.h"
 
 static const char *atom_type_name(enum atom_type type)
 {

@@ -1,13 +1,13 @@
 /* Rows by uuid: open addressing with linear probing, util/hash.h over the
  * uuid text, at most half full (removed markers count until the next resize). */
-#include "control/db_index.h"
+#include "db/db_index.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/datum_private.h"
-#include "control/db.h"
+#include "db/datum_private.h"
+#include "db/db.h"
 #include "util/hash.h"
 
 /* A removed entry: lookups probe past it, additions may reuse it. */

@@ -3,8 +3,8 @@
  * of exactly one element is the bare atom, maps as ["map", [[k, v], ...]]. */
 #include <string.h>
 
-#include "control/datum.h"
-#include "control/datum_private.h"
+#include "db/datum.h"
+#include "db/datum_private.h"
 #include "util/strbuf.h"
 
 static json_t *atom_to_json(const union atom *atom, enum atom_type type)

@@ -3,8 +3,8 @@
  * to its write-ahead log, and the file or a companion appearing.  A write is
  * only a hint; the caller compares the database's data version to know
  * whether a transaction was committed. */
-#ifndef PONTOON_CONTROL_DB_WATCH_H
-#define PONTOON_CONTROL_DB_WATCH_H
+#ifndef PONTOON_DB_DB_WATCH_H
+#define PONTOON_DB_DB_WATCH_H
 
 #include <stdbool.h>
 
