@@ -95,6 +95,12 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(@D)
 	clang -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
 	    -o $@ $< $(FUZZ_SRC)
+# The OVSDB harness takes the database engine whole.
+OVSDB_FUZZ_SRC := $(wildcard src/db/*.c) $(wildcard src/util/*.c) src/netdev/tunnel_options.c
+$(BUILD)/fuzz/fuzz_ovsdb: tests/fuzz/fuzz_ovsdb.c $(OVSDB_FUZZ_SRC)
+	@mkdir -p $(@D)
+	clang -g -O1 -std=c11 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+	    -o $@ $< $(OVSDB_FUZZ_SRC) -lsqlite3 -ljansson -lmnl -pthread
 fuzz: $(FUZZ_BIN)
 
 # Runs every unit test; cmocka prints its own summary per binary.

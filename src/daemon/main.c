@@ -1,6 +1,7 @@
 /* pontoond: owns the datapath, reconciles it with the configuration database
  * on start and after every change, serves the control socket. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #include "control/switch_commands.h"
 #include "control/switch_state.h"
 #include "daemon/detach.h"
+#include "db/ovsdb_server.h"
 #include "datapath/datapath.h"
 #include "netdev/netdev.h"
 #include "netdev/netdev_vhostuser.h"
@@ -55,6 +57,7 @@ struct daemon {
     struct db *db;
     struct switch_state switch_state;
     struct control_server *control;
+    struct ovsdb_server *ovsdb;       /* the OVSDB protocol socket, db.sock */
     struct link_monitor *links;
     struct macvtap_keeper *macvtaps;  /* the Macvtap table kept made */
     struct nic_policy *nics;          /* the NIC table kept applied */
@@ -363,7 +366,20 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
     return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL, TAG_DB_WATCH };
+enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL, TAG_DB_WATCH,
+       TAG_OVSDB };
+
+/* Before an OVSDB client is answered: a commit the daemon has not applied
+ * yet is applied first, so that what the client reads is what runs. */
+static void refresh_for_ovsdb(void *aux)
+{
+    struct daemon *d = aux;
+    char *error = NULL;
+    if ((db_stale(d->db) || d->reconcile_pending) && reload_and_reconcile(d, &error) < 0) {
+        log_warn("cannot read the database: %s", error ? error : "?");
+        free(error);
+    }
+}
 
 /* Another process committed (changes made with --no-wait come with no
  * reload request), also while the last reconcile ran: the database
@@ -414,6 +430,8 @@ static int run(struct daemon *d, int signal_fd)
     add_to_epoll(epoll_fd, kernel_path_epoll_fd(&d->switch_state), TAG_KERNEL);
     if (d->db_watch)
         add_to_epoll(epoll_fd, db_watch_fd(d->db_watch), TAG_DB_WATCH);
+    if (d->ovsdb)
+        add_to_epoll(epoll_fd, ovsdb_server_epoll_fd(d->ovsdb), TAG_OVSDB);
 
     bool running = true;
     while (running) {
@@ -427,6 +445,9 @@ static int run(struct daemon *d, int signal_fd)
             switch (events[i].data.u32) {
             case TAG_CONTROL:
                 control_server_run(d->control);
+                break;
+            case TAG_OVSDB:
+                ovsdb_server_run(d->ovsdb);
                 break;
             case TAG_LINKS:
                 if (link_monitor_process(d->links, on_link_event, d) == -ENOBUFS) {
@@ -595,6 +616,10 @@ int main(int argc, char **argv)
     control_server_register(d.control, "vlog/reopen", "", 0, 0, command_vlog_reopen, NULL);
     control_server_register(d.control, "exit", "[--cleanup]", 0, 1, command_exit, &d);
     switch_commands_register(d.control, &d.switch_state);
+    char ovsdb_path[PATH_MAX];
+    snprintf(ovsdb_path, sizeof ovsdb_path, "%s/%s", opts.run_dir, OVSDB_SOCKET_NAME);
+    if (ovsdb_server_open(ovsdb_path, d.db, refresh_for_ovsdb, &d, &d.ovsdb) < 0)
+        goto out;
     if (opts.pidfile && write_pidfile(opts.pidfile) < 0)
         goto out;
     switch_reconcile(&d.switch_state);
@@ -623,6 +648,7 @@ out:
         switch_state_destroy(&d.switch_state);
     if (switch_initialized && d.exit_cleanup)
         tunnel_kernel_remove_unused_devices(true);
+    ovsdb_server_close(d.ovsdb);
     control_server_close(d.control);
     if (d.links)
         link_monitor_close(d.links);

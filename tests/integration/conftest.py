@@ -23,6 +23,7 @@ import pontoon_harness as ph  # noqa: E402
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "cli: needs only the pontoon CLI (no daemon)")
+    config.addinivalue_line("markers", "ovsdb: talks to the OVSDB protocol socket")
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)

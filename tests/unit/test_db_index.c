@@ -1,4 +1,4 @@
-/* Rows by uuid (control/db_index.c) and the database's lookups through it:
+/* Rows by uuid (db/db_index.c) and the database's lookups through it:
  * additions, removals, growth, and an index that follows inserts, deletes,
  * rollbacks, reloads and other processes' commits; a 500-port transaction
  * commits or fails as a whole. */

@@ -1,5 +1,5 @@
-/* The schema as OVSDB JSON (control/schema_json.c) against the vswitch
- * schema Open vSwitch 3.1 itself ships (Debian's openvswitch-common, which
+/* The schema as OVSDB JSON (db/schema_json.c) against the vswitch
+ * schema Open vSwitch 3.1 itself ships (Debian's openvswitch-switch, which
  * scripts/install-deps.sh installs for the interoperability tests): every
  * OVS table, column, type, constraint, reference, root flag, row limit and
  * index the same, compared after normalizing the forms OVSDB allows

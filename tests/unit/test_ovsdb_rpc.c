@@ -1,0 +1,187 @@
+/* OVSDB methods (db/ovsdb_rpc.c) on a database with a bridge and two
+ * ports: the answers, and the errors, as ovsdb-server words them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "db/ovsdb_rpc.h"
+#include "db_fixture.h"
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/pontoon-test-rpc-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/conf.db", f->dir);
+    struct db *db = open_db(f->path);
+    char *error = NULL;
+    if (db_begin(db, 1000, &error))
+        fail_msg("db_begin: %s", error);
+    struct db_row *br = add_bridge(db, "br0");
+    add_port(db, br, "p1");
+    add_port(db, br, "p2");
+    if (db_commit(db, &error))
+        fail_msg("db_commit: %s", error);
+    db_close(db);
+    *state = f;
+    return 0;
+}
+
+/* The response to `request` (JSON text), checked for its id. */
+static json_t *call(void **state, const char *request)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+    json_error_t err;
+    json_t *msg = json_loads(request, 0, &err);
+    if (!msg)
+        fail_msg("bad test JSON: %s: %s", request, err.text);
+    json_t *reply = ovsdb_rpc_handle(db, msg);
+    if (reply)
+        assert_true(json_equal(json_object_get(reply, "id"), json_object_get(msg, "id")));
+    json_decref(msg);
+    db_close(db);
+    return reply;
+}
+
+static char *text(const json_t *json)
+{
+    return json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+static void expect(void **state, const char *request, const char *member, const char *json)
+{
+    json_t *reply = call(state, request);
+    char *got = text(json_object_get(reply, member));
+    if (strcmp(got, json))
+        fail_msg("%s: %s is\n%s\nnot\n%s", request, member, got, json);
+    free(got);
+    json_decref(reply);
+}
+
+static void test_echo_list_dbs_and_notifications(void **state)
+{
+    expect(state, "{\"method\":\"echo\",\"params\":[\"x\",1],\"id\":\"e\"}", "result",
+           "[\"x\",1]");
+    expect(state, "{\"method\":\"list_dbs\",\"params\":[],\"id\":1}", "result",
+           "[\"Open_vSwitch\",\"_Server\"]");
+    expect(state, "{\"method\":\"nope\",\"params\":[],\"id\":2}", "error", "\"unknown method\"");
+    /* No id (a notification), or a response from the client: no answer. */
+    assert_null(call(state, "{\"method\":\"echo\",\"params\":[],\"id\":null}"));
+    assert_null(call(state, "{\"result\":[],\"error\":null,\"id\":\"echo\"}"));
+}
+
+static void test_get_schema(void **state)
+{
+    json_t *reply = call(state, "{\"method\":\"get_schema\",\"params\":[\"Open_vSwitch\"],"
+                                "\"id\":1}");
+    json_t *schema = json_object_get(reply, "result");
+    assert_string_equal(json_string_value(json_object_get(schema, "version")), "8.3.1");
+    assert_non_null(json_object_get(json_object_get(schema, "tables"), "Mirror"));
+    json_decref(reply);
+    reply = call(state, "{\"method\":\"get_schema\",\"params\":[\"_Server\"],\"id\":1}");
+    schema = json_object_get(reply, "result");
+    char *model = text(json_object_get(json_object_get(json_object_get(
+        json_object_get(json_object_get(schema, "tables"), "Database"), "columns"), "model"),
+        "type"));
+    assert_string_equal(model, "{\"key\":{\"enum\":[\"set\",[\"clustered\",\"relay\","
+                               "\"standalone\"]],\"type\":\"string\"}}");
+    free(model);
+    json_decref(reply);
+    expect(state, "{\"method\":\"get_schema\",\"params\":[\"Nodb\"],\"id\":1}", "error",
+           "{\"details\":\"get_schema request specifies unknown database Nodb\","
+           "\"error\":\"unknown database\"}");
+}
+
+static void test_select(void **state)
+{
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"name\",\"!=\",\"br0\"]],"
+                  "\"columns\":[\"name\",\"tag\"]}],\"id\":1}", "result",
+           "[{\"rows\":[{\"name\":\"p1\",\"tag\":[\"set\",[]]},"
+           "{\"name\":\"p2\",\"tag\":[\"set\",[]]}]}]");
+    /* By uuid, found from a first select; includes on a set. */
+    json_t *reply = call(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\","
+                                "{\"op\":\"select\",\"table\":\"Port\",\"where\":[[\"name\","
+                                "\"==\",\"p2\"]],\"columns\":[\"_uuid\"]}],\"id\":1}");
+    json_t *uuid = json_object_get(json_array_get(json_object_get(json_array_get(
+        json_object_get(reply, "result"), 0), "rows"), 0), "_uuid");
+    char *uuid_text = text(uuid);
+    char request[512];
+    snprintf(request, sizeof request, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\","
+             "{\"op\":\"select\",\"table\":\"Bridge\",\"where\":[[\"ports\",\"includes\",%s]],"
+             "\"columns\":[\"name\"]},{\"op\":\"comment\",\"comment\":\"x\"}],\"id\":1}",
+             uuid_text);
+    expect(state, request, "result", "[{\"rows\":[{\"name\":\"br0\"}]},{}]");
+    snprintf(request, sizeof request, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\","
+             "{\"op\":\"select\",\"table\":\"Port\",\"where\":[[\"_uuid\",\"==\",%s]],"
+             "\"columns\":[\"name\"]}],\"id\":1}", uuid_text);
+    expect(state, request, "result", "[{\"rows\":[{\"name\":\"p2\"}]}]");
+    free(uuid_text);
+    json_decref(reply);
+    /* Every column, _uuid and _version when none are named. */
+    reply = call(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":"
+                        "\"select\",\"table\":\"Open_vSwitch\",\"where\":[]}],\"id\":1}");
+    json_t *row = json_array_get(json_object_get(json_array_get(
+        json_object_get(reply, "result"), 0), "rows"), 0);
+    assert_int_equal(json_object_size(row), 17 + 2);
+    assert_non_null(json_object_get(row, "_version"));
+    json_decref(reply);
+    /* _Server: the databases served. */
+    expect(state, "{\"method\":\"transact\",\"params\":[\"_Server\",{\"op\":\"select\","
+                  "\"table\":\"Database\",\"where\":[[\"name\",\"==\",\"Open_vSwitch\"]],"
+                  "\"columns\":[\"name\",\"model\",\"connected\",\"leader\"]}],\"id\":1}",
+           "result", "[{\"rows\":[{\"connected\":true,\"leader\":true,\"model\":\"standalone\","
+                     "\"name\":\"Open_vSwitch\"}]}]");
+}
+
+static void test_errors(void **state)
+{
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Nodb\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[]}],\"id\":1}", "error",
+           "{\"details\":\"transact request specifies unknown database Nodb\","
+           "\"error\":\"unknown database\",\"syntax\":\"[\\\"Nodb\\\",{\\\"op\\\":\\\"select\\\","
+           "\\\"table\\\":\\\"Port\\\",\\\"where\\\":[]}]\"}");
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"nocol\",\"==\",1]]},{\"op\":\"comment\"}],"
+                  "\"id\":1}", "result",
+           "[{\"details\":\"No column nocol in table Port.\",\"error\":\"unknown column\","
+           "\"syntax\":\"[\\\"nocol\\\",\\\"==\\\",1]\"},null]");
+    json_t *reply = call(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\","
+                                "{\"op\":\"select\",\"table\":\"Nope\",\"where\":[]},"
+                                "{\"op\":\"select\",\"table\":\"Port\",\"where\":[[\"name\","
+                                "\"<\",\"x\"]]},{\"op\":\"delete\",\"table\":\"Port\","
+                                "\"where\":[]}],\"id\":1}");
+    json_t *results = json_object_get(reply, "result");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 0), "error")),
+                        "syntax error");
+    assert_true(json_is_null(json_array_get(results, 1)));
+    json_decref(reply);
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"name\",\"<\",\"x\"]]}],\"id\":1}",
+           "result", "[{\"details\":\"Type mismatch: \\\"<\\\" operator may not be applied to "
+                     "column name of type non-numeric.\",\"error\":\"syntax error\","
+                     "\"syntax\":\"[\\\"name\\\",\\\"<\\\",\\\"x\\\"]\"}]");
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"tag\",\"~\",1]]}],\"id\":1}", "result",
+           "[{\"details\":\"No function named ~.\",\"error\":\"unknown operator\","
+           "\"syntax\":\"[\\\"tag\\\",\\\"~\\\",1]\"}]");
+    expect(state, "{\"method\":\"echo\",\"params\":{},\"id\":1}", "error",
+           "\"params must be an array\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_echo_list_dbs_and_notifications, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_get_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
