@@ -50,19 +50,6 @@ json_t *datum_to_json(const struct datum *d, const struct column_def *col)
     return json_pack("[so]", "set", elems);
 }
 
-static const char *type_name(enum atom_type type)
-{
-    switch (type) {
-    case ATOM_INTEGER: return "integer";
-    case ATOM_REAL: return "real";
-    case ATOM_BOOLEAN: return "boolean";
-    case ATOM_STRING: return "string";
-    case ATOM_UUID: return "uuid";
-    case ATOM_NONE:
-    default: return "void";
-    }
-}
-
 static int atom_from_json(union atom *atom, const struct base_type *type, const json_t *json,
                           const struct column_def *col, char **error)
 {
@@ -106,7 +93,7 @@ static int atom_from_json(union atom *atom, const struct base_type *type, const 
     default:
         break;
     }
-    *error = xasprintf("column %s: expected %s", col->name, type_name(type->type));
+    *error = xasprintf("column %s: expected %s", col->name, schema_atom_type_name(type->type));
     return -1;
 
 check:

@@ -387,25 +387,12 @@ char *datum_to_string(const struct datum *d, const struct column_def *col)
     return strbuf_steal(&sb);
 }
 
-static const char *atom_type_name(enum atom_type type)
-{
-    switch (type) {
-    case ATOM_INTEGER: return "integer";
-    case ATOM_REAL: return "real";
-    case ATOM_BOOLEAN: return "boolean";
-    case ATOM_STRING: return "string";
-    case ATOM_UUID: return "uuid";
-    case ATOM_NONE:
-    default: return "void";
-    }
-}
-
 /* A short English description of a column's type for syntax errors. */
 static char *type_to_english(const struct column_def *col)
 {
-    const char *key = atom_type_name(col->key.type);
+    const char *key = schema_atom_type_name(col->key.type);
     if (column_is_map(col)) {
-        return xasprintf("map from %s to %s", key, atom_type_name(col->value.type));
+        return xasprintf("map from %s to %s", key, schema_atom_type_name(col->value.type));
     }
     if (col->n_max == 1) {
         return xasprintf("%s%s", col->n_min ? "" : "optional ", key);

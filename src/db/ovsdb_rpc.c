@@ -45,9 +45,7 @@ json_t *ovsdb_server_schema_json(void)
         json_t *key = col->key.enum_values
             ? json_pack("{s:s, s:[s,[s,s,s]]}", "type", "string", "enum", "set", db_models[0],
                         db_models[1], db_models[2])
-            : json_string(col->key.type == ATOM_UUID ? "uuid"
-                          : col->key.type == ATOM_BOOLEAN ? "boolean"
-                          : col->key.type == ATOM_INTEGER ? "integer" : "string");
+            : json_string(schema_atom_type_name(col->key.type));
         json_t *type = col->n_min == 1 && !col->key.enum_values
             ? key : json_pack("{s:o}", "key", key);
         if (col->n_min == 0)

@@ -471,6 +471,19 @@ int schema_find_column(const struct table_def *table, const char *name,
     return -1;
 }
 
+const char *schema_atom_type_name(enum atom_type type)
+{
+    switch (type) {
+    case ATOM_INTEGER: return "integer";
+    case ATOM_REAL: return "real";
+    case ATOM_BOOLEAN: return "boolean";
+    case ATOM_STRING: return "string";
+    case ATOM_UUID: return "uuid";
+    case ATOM_NONE: break;
+    }
+    return "void";
+}
+
 size_t schema_column_index(const struct table_def *table, const struct column_def *column)
 {
     return (size_t) (column - table->columns);

@@ -74,6 +74,10 @@ const struct table_def *schema_find_table(const char *name);
 int schema_find_column(const struct table_def *table, const char *name,
                        const struct column_def **column, char **error);
 
+/* The type's OVSDB name: "integer", "real", "boolean", "string", "uuid";
+ * "void" for ATOM_NONE. */
+const char *schema_atom_type_name(enum atom_type type);
+
 /* Index of `column` within table->columns. */
 size_t schema_column_index(const struct table_def *table, const struct column_def *column);
 

@@ -5,19 +5,6 @@
 
 #include "db/schema.h"
 
-static const char *atom_type_name(enum atom_type type)
-{
-    switch (type) {
-    case ATOM_INTEGER: return "integer";
-    case ATOM_REAL: return "real";
-    case ATOM_BOOLEAN: return "boolean";
-    case ATOM_STRING: return "string";
-    case ATOM_UUID: return "uuid";
-    case ATOM_NONE: break;
-    }
-    return "";
-}
-
 static bool base_has_constraints(const struct base_type *b)
 {
     return b->has_range || b->enum_values || b->ref_table;
@@ -27,9 +14,9 @@ static bool base_has_constraints(const struct base_type *b)
 static json_t *base_to_json(const struct base_type *b)
 {
     if (!base_has_constraints(b))
-        return json_string(atom_type_name(b->type));
+        return json_string(schema_atom_type_name(b->type));
     json_t *o = json_object();
-    json_object_set_new(o, "type", json_string(atom_type_name(b->type)));
+    json_object_set_new(o, "type", json_string(schema_atom_type_name(b->type)));
     if (b->has_range && b->min_int != INT64_MIN)
         json_object_set_new(o, "minInteger", json_integer(b->min_int));
     if (b->has_range && b->max_int != INT64_MAX)
@@ -52,7 +39,7 @@ static json_t *type_to_json(const struct column_def *col)
 {
     bool map = col->value.type != ATOM_NONE;
     if (col->n_min == 1 && col->n_max == 1 && !map && !base_has_constraints(&col->key))
-        return json_string(atom_type_name(col->key.type));
+        return json_string(schema_atom_type_name(col->key.type));
     json_t *o = json_object();
     json_object_set_new(o, "key", base_to_json(&col->key));
     if (map)
