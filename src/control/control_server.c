@@ -13,6 +13,7 @@
 #include "control/control_client.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/unix_listen.h"
 
 #define MAX_COMMANDS 64
 #define MAX_REQUEST_BYTES (1 << 20)   /* a client sending more is cut off */
@@ -70,28 +71,20 @@ int control_server_open(const char *run_dir, struct control_server **out)
         free(server);
         return err;
     }
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    int n = snprintf(addr.sun_path, sizeof addr.sun_path, "%s/%s", run_dir,
+    int n = snprintf(server->path, sizeof server->path, "%s/%s", run_dir,
                      CONTROL_SOCKET_NAME);
-    if (n < 0 || (size_t)n >= sizeof addr.sun_path) {
+    if (n < 0 || (size_t)n >= sizeof server->path) {
         free(server);
         return -ENAMETOOLONG;
     }
-    snprintf(server->path, sizeof server->path, "%s", addr.sun_path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        goto fail;
-    server->listen_fd = fd;
-    /* A socket file left by a crashed daemon would make bind fail: if nobody
-     * answers on it, it is stale. */
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-        log_err("another pontoond is already listening on %s", server->path);
-        errno = EADDRINUSE;
+    int fd = unix_listen(server->path, 64);
+    if (fd < 0) {
+        errno = -fd;
+        if (fd == -EADDRINUSE)
+            log_err("another pontoond is already listening on %s", server->path);
         goto fail;
     }
-    unlink(server->path);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 64) < 0)
-        goto fail;
+    server->listen_fd = fd;
     server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     if (server->epoll_fd < 0)
         goto fail;

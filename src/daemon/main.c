@@ -87,7 +87,8 @@ static void usage(void)
            "  match the database.  Devices it creates (internal ports, taps) are removed\n"
            "  when it stops; the configuration is kept.\n"
            "  It serves the database to OVSDB clients (ovsdb-client, RFC 7047) on\n"
-           "  DIR/db.sock: list_dbs, get_schema, echo, and transact with select.\n"
+           "  DIR/db.sock: list_dbs, get_schema, echo, monitor, and transact with\n"
+           "  select.\n"
            "\n"
            "OPTIONS\n"
            "  --db=FILE         configuration database (default: $PONTOON_DB, else\n"
@@ -536,6 +537,9 @@ static int run(struct daemon *d, int signal_fd)
             bond_columns_write(&d->switch_state);
             d->columns_pending = false;
         }
+        /* Whatever changed the database above, OVSDB monitors are told. */
+        if (d->ovsdb)
+            ovsdb_server_notify(d->ovsdb);
     }
     close(timer_fd);
     close(epoll_fd);

@@ -294,6 +294,11 @@ uint64_t db_load_generation(const struct db *db)
     return db->generation;
 }
 
+uint64_t db_revision(const struct db *db)
+{
+    return db->revision + db->generation;
+}
+
 bool db_stale(struct db *db)
 {
     return !db->lazy && db->loaded && committed_since_load(db) == 1;
@@ -657,6 +662,8 @@ int db_write_ephemeral_cells(struct db *db, const char *table_name, size_t n,
     if (result)
         db_sql_run(db, "ROLLBACK", 0, NULL);
     db_sql_run(db, "PRAGMA synchronous=FULL", 0, NULL);
+    if (!result)
+        db->revision++;
     /* Keep memory equal to the file without a full reload. */
     for (size_t i = 0; i < n && !result; i++) {
         char norm[37];

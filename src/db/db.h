@@ -66,6 +66,9 @@ int db_reload(struct db *db, char **error);
  * whose generation is above a number taken earlier was read (new or
  * changed) since, so a reader applies only what moved. */
 uint64_t db_load_generation(const struct db *db);
+/* Counts up whenever memory changes: a load, a commit, a reported cell
+ * written (what OVSDB monitors compare with). */
+uint64_t db_revision(const struct db *db);
 
 /* The rows the last load (db_open's or db_reload's) read, new or changed,
  * valid until the next load; *all is true when it read the whole file, so

@@ -502,6 +502,7 @@ int db_commit(struct db *db, char **error)
         return -1;
     }
     db->in_txn = false;
+    db->revision++;
     /* Loaded at begin, under the write lock: memory is the file's, up to us. */
     db->loaded_seq = db->tx_seq;
     db->tx_seq = 0;

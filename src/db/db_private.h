@@ -34,6 +34,7 @@ struct db {
     int64_t tx_seq;               /* the write transaction's number, 0 outside one */
     uint32_t tx_tables;           /* bit t: the transaction wrote table t */
     uint64_t generation;          /* see db_load_generation */
+    uint64_t revision;            /* see db_revision */
     /* What the last load read: the live rows it brought in or changed (not
      * owned), or everything (changed_all) when it read the whole file. */
     struct db_rows changed;

@@ -10,83 +10,11 @@
 #include "db/datum_private.h"
 #include "db/db.h"
 #include "db/db_private.h"
+#include "db/ovsdb_monitor.h"
+#include "db/ovsdb_rows.h"
 #include "db/schema_json.h"
-#include "util/hash.h"
 #include "util/strbuf.h"
 
-#define SERVER_DB "_Server"
-
-/* ---- the _Server database: one row per database served ---- */
-
-static const char *const db_models[] = { "clustered", "relay", "standalone", NULL };
-
-#define S_BASE(t) { t, false, 0, 0, NULL, NULL, false }
-static const struct column_def server_columns[] = {
-    { "cid", S_BASE(ATOM_UUID), S_BASE(ATOM_NONE), 0, 1, false, false },
-    { "connected", S_BASE(ATOM_BOOLEAN), S_BASE(ATOM_NONE), 1, 1, false, false },
-    { "index", S_BASE(ATOM_INTEGER), S_BASE(ATOM_NONE), 0, 1, false, false },
-    { "leader", S_BASE(ATOM_BOOLEAN), S_BASE(ATOM_NONE), 1, 1, false, false },
-    { "model", { ATOM_STRING, false, 0, 0, db_models, NULL, false }, S_BASE(ATOM_NONE), 1, 1,
-      false, false },
-    { "name", S_BASE(ATOM_STRING), S_BASE(ATOM_NONE), 1, 1, false, false },
-    { "schema", S_BASE(ATOM_STRING), S_BASE(ATOM_NONE), 0, 1, false, false },
-    { "sid", S_BASE(ATOM_UUID), S_BASE(ATOM_NONE), 0, 1, false, false },
-};
-static const struct table_def server_database_table = {
-    "Database", server_columns, sizeof server_columns / sizeof server_columns[0], true, NULL,
-    NULL, 0
-};
-
-json_t *ovsdb_server_schema_json(void)
-{
-    json_t *columns = json_object();
-    for (size_t i = 0; i < server_database_table.n_columns; i++) {
-        const struct column_def *col = &server_columns[i];
-        json_t *key = col->key.enum_values
-            ? json_pack("{s:s, s:[s,[s,s,s]]}", "type", "string", "enum", "set", db_models[0],
-                        db_models[1], db_models[2])
-            : json_string(schema_atom_type_name(col->key.type));
-        json_t *type = col->n_min == 1 && !col->key.enum_values
-            ? key : json_pack("{s:o}", "key", key);
-        if (col->n_min == 0)
-            json_object_set_new(type, "min", json_integer(0));
-        json_object_set_new(columns, col->name, json_pack("{s:o}", "type", type));
-    }
-    return json_pack("{s:s, s:s, s:{s:{s:o}}}", "name", SERVER_DB, "version", "1.2.0",
-                     "tables", "Database", "columns", columns);
-}
-
-/* A uuid made from a name and a seed: the same every time it is asked for. */
-static void uuid_from_hash(char out[37], uint64_t a, uint64_t b)
-{
-    snprintf(out, 37, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(a >> 32),
-             (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xfff, (unsigned)(b >> 48) & 0xfff,
-             (unsigned long long)(b & 0xffffffffffffull));
-}
-
-static struct db_row *server_row(const char *name, json_t *schema)
-{
-    char uuid[37];
-    uint64_t h = hash_fnv1a(HASH_FNV_BASIS, name);
-    uuid_from_hash(uuid, h, hash_fnv1a(h ^ 0x5a5a5a5a5a5a5a5aull, "_Server"));
-    struct db_row *row = db_row_new(&server_database_table, uuid);
-    row->inserted = true;             /* built here, not read: nothing to keep */
-    char *text = json_dumps(schema, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(schema);
-    struct datum d;
-    datum_init_string(&d, name);
-    db_row_set(row, "name", &d);
-    datum_init_string(&d, "standalone");
-    db_row_set(row, "model", &d);
-    datum_init_boolean(&d, true);
-    db_row_set(row, "connected", &d);
-    datum_init_boolean(&d, true);
-    db_row_set(row, "leader", &d);
-    datum_init_string(&d, text);
-    db_row_set(row, "schema", &d);
-    free(text);
-    return row;
-}
 
 /* ---- transact ---- */
 
@@ -108,58 +36,6 @@ static json_t *op_error(const char *error, const json_t *syntax, const char *fmt
         json_object_set_new(e, "syntax", json_string(text));
     free(text);
     return e;
-}
-
-static const struct column_def uuid_column = {
-    "_uuid", S_BASE(ATOM_UUID), S_BASE(ATOM_NONE), 1, 1, false, true
-};
-static const struct column_def version_column = {
-    "_version", S_BASE(ATOM_UUID), S_BASE(ATOM_NONE), 1, 1, false, true
-};
-
-/* A column by name, _uuid and _version included; NULL if none. */
-static const struct column_def *find_column(const struct table_def *table, const char *name)
-{
-    if (!strcmp(name, "_uuid"))
-        return &uuid_column;
-    if (!strcmp(name, "_version"))
-        return &version_column;
-    for (size_t i = 0; i < table->n_columns; i++)
-        if (!strcmp(table->columns[i].name, name))
-            return &table->columns[i];
-    return NULL;
-}
-
-/* The row's _version: changes whenever one of its cells does (Pontoon keeps
- * no version per row; a hash of the cells serves the same purpose). */
-static void row_version(const struct db_row *row, char out[37])
-{
-    uint64_t a = HASH_FNV_BASIS, b = HASH_FNV_BASIS ^ 0x9e3779b97f4a7c15ull;
-    for (size_t i = 0; i < row->table->n_columns; i++) {
-        json_t *j = datum_to_json(&row->columns[i], &row->table->columns[i]);
-        char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-        json_decref(j);
-        if (text) {
-            a = hash_fnv1a(hash_fnv1a_nul(a), text);
-            b = hash_fnv1a(hash_fnv1a_nul(b), text) * 31;
-        }
-        free(text);
-    }
-    uuid_from_hash(out, a, b);
-}
-
-/* The cell `col` of `row` as a datum (a copy for _uuid and _version). */
-static const struct datum *cell(const struct db_row *row, const struct column_def *col,
-                                struct datum *scratch)
-{
-    if (col == &uuid_column || col == &version_column) {
-        char version[37];
-        if (col == &version_column)
-            row_version(row, version);
-        datum_init_string(scratch, col == &uuid_column ? row->uuid : version);
-        return scratch;
-    }
-    return &row->columns[schema_column_index(row->table, col)];
 }
 
 enum condition_function { EQ, NE, LT, LE, GT, GE, INCLUDES, EXCLUDES };
@@ -193,7 +69,7 @@ static struct condition *parse_where(const struct table_def *table, const json_t
             *error = op_error("syntax error", c, "Parse error in condition.");
             goto fail;
         }
-        conds[i].col = find_column(table, column);
+        conds[i].col = ovsdb_find_column(table, column);
         if (!conds[i].col) {
             *error = op_error("unknown column", c, "No column %s in table %s.", column,
                               table->name);
@@ -232,7 +108,7 @@ static struct condition *parse_where(const struct table_def *table, const json_t
     return conds;
 fail:
     for (size_t i = 0; i < *n; i++)
-        datum_destroy(&conds[i].value, conds[i].col ? conds[i].col : &uuid_column);
+        datum_destroy(&conds[i].value, conds[i].col ? conds[i].col : &ovsdb_uuid_column);
     free(conds);
     return NULL;
 }
@@ -272,7 +148,7 @@ static bool excludes(const struct datum *whole, const struct datum *part,
 static bool condition_holds(const struct condition *c, const struct db_row *row)
 {
     struct datum scratch = DATUM_EMPTY;
-    const struct datum *have = cell(row, c->col, &scratch);
+    const struct datum *have = ovsdb_cell(row, c->col, &scratch);
     bool holds;
     switch (c->function) {
     case EQ: holds = datum_equals(have, &c->value, c->col); break;
@@ -285,21 +161,8 @@ static bool condition_holds(const struct condition *c, const struct db_row *row)
                 : c->function == GT ? cmp > 0 : cmp >= 0;
     }
     }
-    datum_destroy(&scratch, &uuid_column);
+    datum_destroy(&scratch, &ovsdb_uuid_column);
     return holds;
-}
-
-static json_t *row_json(const struct db_row *row, const struct column_def *const *cols,
-                        size_t n_cols)
-{
-    json_t *o = json_object();
-    for (size_t i = 0; i < n_cols; i++) {
-        struct datum scratch = DATUM_EMPTY;
-        const struct datum *d = cell(row, cols[i], &scratch);
-        json_object_set_new(o, cols[i]->name, datum_to_json(d, cols[i]));
-        datum_destroy(&scratch, &uuid_column);
-    }
-    return o;
 }
 
 /* {"op": "select", "table", "where", "columns"?} over `rows`. */
@@ -318,11 +181,11 @@ static json_t *op_select(const struct table_def *table, struct db_row *const *ro
     for (size_t i = 0; i < n_cols && !error; i++) {
         if (!columns) {
             cols[i] = i < table->n_columns ? &table->columns[i]
-                      : i == table->n_columns ? &uuid_column : &version_column;
+                      : i == table->n_columns ? &ovsdb_uuid_column : &ovsdb_version_column;
             continue;
         }
         const char *name = json_string_value(json_array_get(columns, i));
-        cols[i] = name ? find_column(table, name) : NULL;
+        cols[i] = name ? ovsdb_find_column(table, name) : NULL;
         if (!cols[i])
             error = op_error("syntax error", json_array_get(columns, i),
                              "%s is not a valid column name", name ? name : "(not a string)");
@@ -335,33 +198,13 @@ static json_t *op_select(const struct table_def *table, struct db_row *const *ro
             for (size_t c = 0; c < n_conds && match; c++)
                 match = condition_holds(&conds[c], rows[r]);
             if (match)
-                json_array_append_new(out, row_json(rows[r], cols, n_cols));
+                json_array_append_new(out, ovsdb_row_json(rows[r], cols, n_cols));
         }
         result = json_pack("{s:o}", "rows", out);
     }
     free(cols);
     free_conditions(conds, n_conds);
     return result;
-}
-
-/* The rows of a table of the database `name`: the configuration's (owned by
- * db), or _Server's Database rows (made here: *made is set, free them). */
-static struct db_row **table_rows(struct db *db, bool server, const struct table_def *table,
-                                  size_t *n, bool *made)
-{
-    *made = server;
-    if (server) {
-        struct db_row **rows = calloc(2, sizeof *rows);
-        rows[0] = server_row(OVS_SCHEMA_NAME, schema_to_json());
-        rows[1] = server_row(SERVER_DB, ovsdb_server_schema_json());
-        *n = 2;
-        return rows;
-    }
-    *n = db_count_rows(db, table);
-    struct db_row **rows = calloc(*n ? *n : 1, sizeof *rows);
-    for (size_t i = 0; i < *n; i++)
-        rows[i] = db_row_at(db, table, i);
-    return rows;
 }
 
 static json_t *execute(struct db *db, bool server, const json_t *op)
@@ -378,29 +221,22 @@ static json_t *execute(struct db *db, bool server, const json_t *op)
                         "operations yet; pontoon (or ovs-vsctl through it) makes changes",
                         name);
     const char *table_name = json_string_value(json_object_get(op, "table"));
-    const struct table_def *table = NULL;
-    if (server && table_name && !strcmp(table_name, "Database"))
-        table = &server_database_table;
-    for (size_t i = 0; !server && table_name && i < schema_n_tables && !table; i++)
-        if (!strcmp(schema_tables[i]->name, table_name))
-            table = schema_tables[i];
+    const struct table_def *table = ovsdb_find_table(server, table_name);
     if (!table)
         return op_error("syntax error", op, "Parsing ovsdb operation failed: No table named "
                         "%s.", table_name ? table_name : "(none)");
     size_t n;
     bool made;
-    struct db_row **rows = table_rows(db, server, table, &n, &made);
+    struct db_row **rows = ovsdb_table_rows(db, server, table, &n, &made);
     json_t *result = op_select(table, rows, n, op);
-    for (size_t i = 0; made && i < n; i++)
-        db_row_free(rows[i]);
-    free(rows);
+    ovsdb_free_rows(rows, n, made);
     return result;
 }
 
 static json_t *transact(struct db *db, const json_t *params, json_t **rpc_error)
 {
     const char *name = json_string_value(json_array_get(params, 0));
-    bool server = name && !strcmp(name, SERVER_DB);
+    bool server = name && !strcmp(name, OVSDB_SERVER_DB);
     if (!name || (!server && strcmp(name, OVS_SCHEMA_NAME))) {
         char *syntax = json_dumps(params, JSON_COMPACT);
         *rpc_error = json_pack("{s:s, s:s+, s:s}", "error", "unknown database", "details",
@@ -432,7 +268,79 @@ static json_t *response(const json_t *id, json_t *result, json_t *error)
                      "error", error ? error : json_null());
 }
 
-json_t *ovsdb_rpc_handle(struct db *db, const json_t *msg)
+/* ---- sessions and their monitors ---- */
+
+struct ovsdb_session {
+    struct ovsdb_monitor **monitors;
+    size_t n_monitors;
+};
+
+struct ovsdb_session *ovsdb_session_new(void)
+{
+    return calloc(1, sizeof(struct ovsdb_session));
+}
+
+void ovsdb_session_free(struct ovsdb_session *session)
+{
+    if (!session)
+        return;
+    for (size_t i = 0; i < session->n_monitors; i++)
+        ovsdb_monitor_destroy(session->monitors[i]);
+    free(session->monitors);
+    free(session);
+}
+
+static long find_monitor(const struct ovsdb_session *session, const json_t *id)
+{
+    for (size_t i = 0; i < session->n_monitors; i++)
+        if (json_equal(ovsdb_monitor_id(session->monitors[i]), id))
+            return (long)i;
+    return -1;
+}
+
+static json_t *monitor(struct ovsdb_session *session, struct db *db, const json_t *params,
+                       json_t **error)
+{
+    if (find_monitor(session, json_array_get(params, 1)) >= 0) {
+        *error = json_string("duplicate monitor ID");
+        return NULL;
+    }
+    json_t *initial;
+    struct ovsdb_monitor *m = ovsdb_monitor_create(db, params, &initial, error);
+    if (!m)
+        return NULL;
+    session->monitors = realloc(session->monitors,
+                                (session->n_monitors + 1) * sizeof *session->monitors);
+    session->monitors[session->n_monitors++] = m;
+    return initial;
+}
+
+static json_t *monitor_cancel(struct ovsdb_session *session, const json_t *params,
+                              json_t **error)
+{
+    long i = find_monitor(session, json_array_get(params, 0));
+    if (i < 0) {
+        *error = json_string("unknown monitor");
+        return NULL;
+    }
+    ovsdb_monitor_destroy(session->monitors[i]);
+    session->monitors[i] = session->monitors[--session->n_monitors];
+    return json_object();
+}
+
+void ovsdb_session_updates(struct ovsdb_session *session, struct db *db, json_t *out)
+{
+    for (size_t i = 0; i < session->n_monitors; i++) {
+        json_t *updates = ovsdb_monitor_changes(session->monitors[i], db);
+        if (updates)
+            json_array_append_new(out, json_pack("{s:s, s:[O, o], s:n}", "method", "update",
+                                                 "params",
+                                                 ovsdb_monitor_id(session->monitors[i]),
+                                                 updates, "id"));
+    }
+}
+
+json_t *ovsdb_rpc_handle(struct ovsdb_session *session, struct db *db, const json_t *msg)
 {
     const char *method = json_string_value(json_object_get(msg, "method"));
     const json_t *id = json_object_get(msg, "id");
@@ -444,18 +352,25 @@ json_t *ovsdb_rpc_handle(struct db *db, const json_t *msg)
     if (!strcmp(method, "echo"))
         return response(id, json_deep_copy(params), NULL);
     if (!strcmp(method, "list_dbs"))
-        return response(id, json_pack("[s, s]", OVS_SCHEMA_NAME, SERVER_DB), NULL);
+        return response(id, json_pack("[s, s]", OVS_SCHEMA_NAME, OVSDB_SERVER_DB), NULL);
     if (!strcmp(method, "set_db_change_aware"))
         return response(id, json_object(), NULL);
     if (!strcmp(method, "get_schema")) {
         const char *name = json_string_value(json_array_get(params, 0));
         if (name && !strcmp(name, OVS_SCHEMA_NAME))
             return response(id, schema_to_json(), NULL);
-        if (name && !strcmp(name, SERVER_DB))
+        if (name && !strcmp(name, OVSDB_SERVER_DB))
             return response(id, ovsdb_server_schema_json(), NULL);
         return response(id, NULL, json_pack("{s:s, s:s+}", "error", "unknown database",
                                              "details", "get_schema request specifies "
                                              "unknown database ", name ? name : "(none)"));
+    }
+    if (!strcmp(method, "monitor") || !strcmp(method, "monitor_cancel")) {
+        json_t *error = NULL;
+        json_t *result = !strcmp(method, "monitor_cancel")
+                         ? monitor_cancel(session, params, &error)
+                         : monitor(session, db, params, &error);
+        return response(id, result, error);
     }
     if (!strcmp(method, "transact")) {
         json_t *error = NULL;

@@ -2,8 +2,9 @@
  * vSwitch's extensions) over the configuration database: a JSON-RPC request
  * in, its response out.  Pure: no sockets here (ovsdb_server.c has them).
  *
- * Served now: echo, list_dbs, get_schema, set_db_change_aware, and transact
- * with the select, comment and abort operations, on the databases
+ * Served now: echo, list_dbs, get_schema, set_db_change_aware, monitor and
+ * monitor_cancel, and transact with the select, comment and abort
+ * operations, on the databases
  * "Open_vSwitch" (the configuration) and "_Server" (its Database table, the
  * first thing OVS's IDL reads).  Other methods and operations answer OVS's
  * errors. */
@@ -14,11 +15,18 @@
 
 struct db;
 
+/* One client connection's state: its monitors. */
+struct ovsdb_session;
+
+struct ovsdb_session *ovsdb_session_new(void);
+void ovsdb_session_free(struct ovsdb_session *session);
+
 /* The response to `msg` (a new reference), or NULL when none is due: a
  * notification, or a response from the client. */
-json_t *ovsdb_rpc_handle(struct db *db, const json_t *msg);
+json_t *ovsdb_rpc_handle(struct ovsdb_session *session, struct db *db, const json_t *msg);
 
-/* The _Server database's schema (a new reference). */
-json_t *ovsdb_server_schema_json(void);
+/* The "update" notifications of the session's monitors for what changed
+ * since they last reported, appended to the array `out`. */
+void ovsdb_session_updates(struct ovsdb_session *session, struct db *db, json_t *out);
 
 #endif

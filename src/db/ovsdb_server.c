@@ -3,18 +3,20 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "db/db.h"
 #include "db/jsonrpc_stream.h"
 #include "db/ovsdb_rpc.h"
 #include "util/log.h"
 #include "util/strbuf.h"
+#include "util/unix_listen.h"
 
 struct ovsdb_client {
     int fd;
@@ -22,6 +24,7 @@ struct ovsdb_client {
     struct strbuf output;             /* answers not yet taken by the socket */
     size_t output_sent;               /* of output, the bytes already sent */
     bool wants_out;                   /* polled for EPOLLOUT */
+    struct ovsdb_session *session;    /* its monitors */
     struct ovsdb_client *next, **pprev;
 };
 
@@ -32,47 +35,36 @@ struct ovsdb_server {
     ovsdb_refresh_fn *refresh;
     void *aux;
     struct ovsdb_client *clients;
+    uint64_t revision;                /* of the database, when monitors last looked */
 };
 
 int ovsdb_server_open(const char *path, struct db *db, ovsdb_refresh_fn *refresh, void *aux,
                       struct ovsdb_server **out)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof addr.sun_path)
-        return -ENAMETOOLONG;
     struct ovsdb_server *server = calloc(1, sizeof *server);
     if (!server)
         return -ENOMEM;
     *server = (struct ovsdb_server){ .listen_fd = -1, .epoll_fd = -1, .db = db,
                                      .refresh = refresh, .aux = aux };
     snprintf(server->path, sizeof server->path, "%s", path);
-    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        goto fail;
-    server->listen_fd = fd;
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
-        errno = EADDRINUSE;           /* somebody answers there */
-        goto fail;
+    int err = server->listen_fd = unix_listen(path, 128);
+    if (err >= 0) {
+        server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+        err = server->epoll_fd < 0 || epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD,
+                                                server->listen_fd, &ev) < 0 ? -errno : 0;
     }
-    unlink(path);
-    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 128) < 0)
-        goto fail;
-    server->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-    if (server->epoll_fd < 0 || epoll_ctl(server->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0)
-        goto fail;
+    if (err < 0) {
+        log_err("OVSDB socket %s: %s", path, strerror(-err));
+        if (server->listen_fd >= 0)
+            close(server->listen_fd);
+        if (server->epoll_fd >= 0)
+            close(server->epoll_fd);
+        free(server);
+        return err;
+    }
     *out = server;
     return 0;
-fail:;
-    int err = -errno;
-    log_err("OVSDB socket %s: %s", path, strerror(errno));
-    if (server->listen_fd >= 0)
-        close(server->listen_fd);
-    if (server->epoll_fd >= 0)
-        close(server->epoll_fd);
-    free(server);
-    return err;
 }
 
 static void client_close(struct ovsdb_server *server, struct ovsdb_client *client)
@@ -84,6 +76,7 @@ static void client_close(struct ovsdb_server *server, struct ovsdb_client *clien
     close(client->fd);
     jsonrpc_stream_destroy(&client->input);
     strbuf_free(&client->output);
+    ovsdb_session_free(client->session);
     free(client);
 }
 
@@ -162,7 +155,7 @@ static bool answer_messages(struct ovsdb_server *server, struct ovsdb_client *cl
         if (!*refreshed && server->refresh)
             server->refresh(server->aux);
         *refreshed = true;
-        json_t *reply = ovsdb_rpc_handle(server->db, msg);
+        json_t *reply = ovsdb_rpc_handle(client->session, server->db, msg);
         json_decref(msg);
         if (reply && !client_queue(client, reply)) {
             log_warn("OVSDB client: not reading its answers: disconnected");
@@ -217,6 +210,7 @@ static void accept_clients(struct ovsdb_server *server)
             continue;
         }
         client->fd = fd;
+        client->session = ovsdb_session_new();
         jsonrpc_stream_init(&client->input);
         client->output = (struct strbuf)STRBUF_INIT;
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = client };
@@ -244,6 +238,31 @@ void ovsdb_server_run(struct ovsdb_server *server)
         } else if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
             client_readable(server, client);
         } else if (events[i].events & EPOLLOUT && !client_flush(server, client)) {
+            client_close(server, client);
+        }
+    }
+}
+
+void ovsdb_server_notify(struct ovsdb_server *server)
+{
+    uint64_t revision = db_revision(server->db);
+    if (revision == server->revision)
+        return;
+    server->revision = revision;
+    for (struct ovsdb_client *client = server->clients, *next; client; client = next) {
+        next = client->next;
+        json_t *updates = json_array();
+        ovsdb_session_updates(client->session, server->db, updates);
+        bool ok = true;
+        size_t i;
+        json_t *update;
+        json_array_foreach(updates, i, update)
+            ok = ok && client_queue(client, json_incref(update));
+        json_decref(updates);
+        if (!ok) {
+            log_warn("OVSDB client: not reading its updates: disconnected");
+            client_close(server, client);
+        } else if (!client_flush(server, client)) {
             client_close(server, client);
         }
     }

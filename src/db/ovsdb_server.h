@@ -26,5 +26,9 @@ void ovsdb_server_close(struct ovsdb_server *server);
  * is readable. */
 int ovsdb_server_epoll_fd(const struct ovsdb_server *server);
 void ovsdb_server_run(struct ovsdb_server *server);
+/* After anything that may have changed the database (a reload, a commit,
+ * cells the daemon reported): monitors send what changed.  Cheap when
+ * nothing did. */
+void ovsdb_server_notify(struct ovsdb_server *server);
 
 #endif

@@ -1,7 +1,7 @@
 /* libFuzzer: the OVSDB socket's input path — the JSON-RPC framing, then
- * every message through the method dispatcher and the transaction parser
- * (select's conditions and columns), on a database with a bridge and a
- * port.  Whatever comes in, the answer is a JSON-RPC response or none, and
+ * every message through the method dispatcher, the transaction parser
+ * (select's conditions and columns) and monitor requests, on a database
+ * with a bridge and a port.  Whatever comes in, the answer is a JSON-RPC response or none, and
  * nothing crashes or leaks. */
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         make_db();
     struct jsonrpc_stream s;
     jsonrpc_stream_init(&s);
+    struct ovsdb_session *session = ovsdb_session_new();
     /* In two pieces, cut where the first byte says. */
     size_t cut = size ? data[0] % (size + 1) : 0;
     const char *text = (const char *)data + (size ? 1 : 0);
@@ -66,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *error = NULL;
         int got;
         while ((got = jsonrpc_stream_next(&s, &msg, &error)) > 0) {
-            json_t *reply = ovsdb_rpc_handle(db, msg);
+            json_t *reply = ovsdb_rpc_handle(session, db, msg);
             if (reply && !json_object_get(reply, "id"))
                 __builtin_trap();
             json_decref(reply);
@@ -76,6 +77,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (got < 0)
             break;
     }
+    /* Monitors the input made report (nothing changed: nothing to say). */
+    json_t *updates = json_array();
+    ovsdb_session_updates(session, db, updates);
+    if (json_array_size(updates))
+        __builtin_trap();
+    json_decref(updates);
+    ovsdb_session_free(session);
     jsonrpc_stream_destroy(&s);
     return 0;
 }

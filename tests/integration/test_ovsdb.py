@@ -73,6 +73,46 @@ def test_dump_and_select_see_pontoon_and_the_daemon(pontoon, prefix, ovsdb_clien
         in result[0]["rows"]
 
 
+def test_monitor_sees_pontoon_and_the_daemon(pontoon, prefix, daemon, ovsdb_client):
+    """`ovsdb-client monitor`: the initial rows, then a port pontoon adds
+    (its Interface's ofport written by the daemon), a retag, a deletion."""
+    br, port = prefix + "br", prefix + "p1"
+    pontoon("add-br", br, "--", "set", "bridge", br, "datapath_type=netdev")
+    remote = "unix:" + os.path.join(daemon.run_dir, "db.sock")
+    mon = subprocess.Popen(["ovsdb-client", "--format=json", "monitor", remote, "Open_vSwitch",
+                            "Interface", "name,ofport"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    seen = []
+
+    def wait_for(pred, what):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if any(pred(u) for u in seen):
+                return
+            line = mon.stdout.readline()
+            if not line:
+                break
+            seen.append(json.loads(line))
+        pytest.fail(f"ovsdb-client monitor never showed {what}: {seen}\n{mon.stderr.read()}")
+
+    def rows(update):
+        cols = update["headings"]
+        return [dict(zip(cols, r)) for r in update["data"]]
+
+    try:
+        wait_for(lambda u: any(r["name"] == br and r["action"] == "initial" for r in rows(u)),
+                 "the bridge's own interface among the initial rows")
+        pontoon("add-port", br, port, "--", "set", "interface", port, "type=internal")
+        wait_for(lambda u: any(r["name"] == port and r["ofport"] == 1 for r in rows(u)),
+                 "the new interface with the ofport the daemon gave it")
+        pontoon("del-port", br, port)
+        wait_for(lambda u: any(r["name"] == port and r["action"] == "delete" for r in rows(u)),
+                 "the interface deleted")
+    finally:
+        mon.kill()
+        mon.wait()
+
+
 def test_errors_are_ovsdb_servers(ovsdb_client):
     result = transact(ovsdb_client, {"op": "select", "table": "Port",
                                      "where": [["nocol", "==", 1]]})

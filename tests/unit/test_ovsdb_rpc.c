@@ -41,10 +41,12 @@ static json_t *call(void **state, const char *request)
     json_t *msg = json_loads(request, 0, &err);
     if (!msg)
         fail_msg("bad test JSON: %s: %s", request, err.text);
-    json_t *reply = ovsdb_rpc_handle(db, msg);
+    struct ovsdb_session *session = ovsdb_session_new();
+    json_t *reply = ovsdb_rpc_handle(session, db, msg);
     if (reply)
         assert_true(json_equal(json_object_get(reply, "id"), json_object_get(msg, "id")));
     json_decref(msg);
+    ovsdb_session_free(session);
     db_close(db);
     return reply;
 }
@@ -175,6 +177,98 @@ static void test_errors(void **state)
            "\"params must be an array\"");
 }
 
+/* A monitor: the initial rows, then each change as OVSDB reports it (new
+ * rows whole, modified ones with the old values of what changed, deleted
+ * ones whole as "old"), and nothing when nothing it watches moved. */
+static json_t *handle_text(struct ovsdb_session *session, struct db *db, const char *text)
+{
+    json_t *msg = json_loads(text, 0, NULL);
+    assert_non_null(msg);
+    json_t *reply = ovsdb_rpc_handle(session, db, msg);
+    json_decref(msg);
+    return reply;
+}
+
+static char *updates_text(struct ovsdb_session *session, struct db *db)
+{
+    json_t *out = json_array();
+    ovsdb_session_updates(session, db, out);
+    char *t = text(out);
+    json_decref(out);
+    return t;
+}
+
+static void test_monitor(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+    struct ovsdb_session *session = ovsdb_session_new();
+    json_t *reply = handle_text(session, db, "{\"method\":\"monitor\",\"params\":["
+                                "\"Open_vSwitch\",\"m1\",{\"Port\":{\"columns\":[\"name\","
+                                "\"tag\"]}}],\"id\":7}");
+    json_t *port_rows = json_object_get(json_object_get(reply, "result"), "Port");
+    assert_int_equal(json_object_size(port_rows), 3);          /* br0, p1, p2 */
+    json_decref(reply);
+    char *none = updates_text(session, db);
+    assert_string_equal(none, "[]");
+    free(none);
+
+    char *error = NULL;
+    assert_int_equal(db_begin(db, 1000, &error), 0);
+    struct db_row *p1 = db_find_row(db, T("Port"), "p1");
+    char p1_uuid[37];
+    strcpy(p1_uuid, p1->uuid);
+    struct datum tag;
+    datum_init_integer(&tag, 5);
+    db_row_set(p1, "tag", &tag);
+    struct db_row *br = db_find_row(db, T("Bridge"), "br0");
+    struct db_row *p2 = db_find_row(db, T("Port"), "p2");
+    char p2_uuid[37];
+    strcpy(p2_uuid, p2->uuid);
+    db_row_remove_ref(br, "ports", p2->uuid);
+    assert_int_equal(db_commit(db, &error), 0);
+
+    json_t *out = json_array();
+    ovsdb_session_updates(session, db, out);
+    assert_int_equal(json_array_size(out), 1);
+    json_t *note = json_array_get(out, 0);
+    assert_string_equal(json_string_value(json_object_get(note, "method")), "update");
+    assert_true(json_is_null(json_object_get(note, "id")));
+    json_t *params = json_object_get(note, "params");
+    assert_string_equal(json_string_value(json_array_get(params, 0)), "m1");
+    json_t *ports = json_object_get(json_array_get(params, 1), "Port");
+    char *p1_change = text(json_object_get(ports, p1_uuid));
+    assert_string_equal(p1_change, "{\"new\":{\"name\":\"p1\",\"tag\":5},"
+                                   "\"old\":{\"tag\":[\"set\",[]]}}");
+    char *p2_change = text(json_object_get(ports, p2_uuid));
+    assert_string_equal(p2_change, "{\"old\":{\"name\":\"p2\",\"tag\":[\"set\",[]]}}");
+    free(p1_change);
+    free(p2_change);
+    json_decref(out);
+
+    /* Errors: the same id again; cancelling one that is not there. */
+    reply = handle_text(session, db, "{\"method\":\"monitor\",\"params\":[\"Open_vSwitch\","
+                        "\"m1\",{\"Port\":{}}],\"id\":8}");
+    assert_string_equal(json_string_value(json_object_get(reply, "error")),
+                        "duplicate monitor ID");
+    json_decref(reply);
+    reply = handle_text(session, db, "{\"method\":\"monitor_cancel\",\"params\":[\"m1\"],"
+                        "\"id\":9}");
+    assert_true(json_is_object(json_object_get(reply, "result")));
+    json_decref(reply);
+    reply = handle_text(session, db, "{\"method\":\"monitor_cancel\",\"params\":[\"m1\"],"
+                        "\"id\":10}");
+    assert_string_equal(json_string_value(json_object_get(reply, "error")), "unknown monitor");
+    json_decref(reply);
+    reply = handle_text(session, db, "{\"method\":\"monitor\",\"params\":[\"Open_vSwitch\","
+                        "\"m2\",{\"Nope\":{}}],\"id\":11}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(reply, "error"),
+                                                          "error")), "syntax error");
+    json_decref(reply);
+    ovsdb_session_free(session);
+    db_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +276,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_monitor, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
