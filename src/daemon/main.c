@@ -87,8 +87,8 @@ static void usage(void)
            "  match the database.  Devices it creates (internal ports, taps) are removed\n"
            "  when it stops; the configuration is kept.\n"
            "  It serves the database to OVSDB clients (ovsdb-client, RFC 7047) on\n"
-           "  DIR/db.sock: list_dbs, get_schema, echo, monitor, and transact with\n"
-           "  select.\n"
+           "  DIR/db.sock: list_dbs, get_schema, echo, monitor, and transact (select,\n"
+           "  insert, update, mutate, delete, wait), whose changes it applies.\n"
            "\n"
            "OPTIONS\n"
            "  --db=FILE         configuration database (default: $PONTOON_DB, else\n"
@@ -372,6 +372,15 @@ static int add_to_epoll(int epoll_fd, int fd, uint32_t tag)
 enum { TAG_CONTROL, TAG_LINKS, TAG_SIGNAL, TAG_TIMER, TAG_NETDEV, TAG_KERNEL, TAG_DB_WATCH,
        TAG_OVSDB };
 
+/* An OVSDB client's transaction changed the database, through the
+ * daemon's own connection: apply everything (the changes were not loaded,
+ * so there is no list of changed rows to go by). */
+static void apply_ovsdb_commit(void *aux)
+{
+    struct daemon *d = aux;
+    d->reconcile_pending = d->full_pending = true;
+}
+
 /* Before an OVSDB client is answered: a commit the daemon has not applied
  * yet is applied first, so that what the client reads is what runs. */
 static void refresh_for_ovsdb(void *aux)
@@ -624,7 +633,8 @@ int main(int argc, char **argv)
     switch_commands_register(d.control, &d.switch_state);
     char ovsdb_path[PATH_MAX];
     snprintf(ovsdb_path, sizeof ovsdb_path, "%s/%s", opts.run_dir, OVSDB_SOCKET_NAME);
-    if (ovsdb_server_open(ovsdb_path, d.db, refresh_for_ovsdb, &d, &d.ovsdb) < 0)
+    if (ovsdb_server_open(ovsdb_path, d.db, refresh_for_ovsdb, apply_ovsdb_commit, &d,
+                          &d.ovsdb) < 0)
         goto out;
     if (opts.pidfile && write_pidfile(opts.pidfile) < 0)
         goto out;

@@ -455,7 +455,13 @@ struct db_row *db_find_row(const struct db *db, const struct table_def *table,
 
 struct db_row *db_insert_row(struct db *db, const struct table_def *table)
 {
-    struct db_row *row = db_row_new(table, NULL);
+    return db_insert_row_uuid(db, table, NULL);
+}
+
+struct db_row *db_insert_row_uuid(struct db *db, const struct table_def *table,
+                                  const char *uuid)
+{
+    struct db_row *row = db_row_new(table, uuid);
     row->inserted = true;
     db_rows_append(&db->tables[db_table_index(table)], row);
     if (!db->index->stale)

@@ -3,8 +3,7 @@
  * in, its response out.  Pure: no sockets here (ovsdb_server.c has them).
  *
  * Served now: echo, list_dbs, get_schema, set_db_change_aware, monitor and
- * monitor_cancel, and transact with the select, comment and abort
- * operations, on the databases
+ * monitor_cancel, and transact (ovsdb_txn.c), on the databases
  * "Open_vSwitch" (the configuration) and "_Server" (its Database table, the
  * first thing OVS's IDL reads).  Other methods and operations answer OVS's
  * errors. */
@@ -12,6 +11,7 @@
 #define PONTOON_DB_OVSDB_RPC_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct db;
 
@@ -24,6 +24,10 @@ void ovsdb_session_free(struct ovsdb_session *session);
 /* The response to `msg` (a new reference), or NULL when none is due: a
  * notification, or a response from the client. */
 json_t *ovsdb_rpc_handle(struct ovsdb_session *session, struct db *db, const json_t *msg);
+
+/* Whether a transaction of the session changed the database since the
+ * last call (the daemon then applies it). */
+bool ovsdb_session_take_committed(struct ovsdb_session *session);
 
 /* The "update" notifications of the session's monitors for what changed
  * since they last reported, appended to the array `out`. */

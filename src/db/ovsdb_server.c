@@ -32,20 +32,20 @@ struct ovsdb_server {
     int listen_fd, epoll_fd;
     char path[108];
     struct db *db;
-    ovsdb_refresh_fn *refresh;
+    ovsdb_refresh_fn *refresh, *committed;
     void *aux;
     struct ovsdb_client *clients;
     uint64_t revision;                /* of the database, when monitors last looked */
 };
 
-int ovsdb_server_open(const char *path, struct db *db, ovsdb_refresh_fn *refresh, void *aux,
-                      struct ovsdb_server **out)
+int ovsdb_server_open(const char *path, struct db *db, ovsdb_refresh_fn *refresh,
+                      ovsdb_refresh_fn *committed, void *aux, struct ovsdb_server **out)
 {
     struct ovsdb_server *server = calloc(1, sizeof *server);
     if (!server)
         return -ENOMEM;
     *server = (struct ovsdb_server){ .listen_fd = -1, .epoll_fd = -1, .db = db,
-                                     .refresh = refresh, .aux = aux };
+                                     .refresh = refresh, .committed = committed, .aux = aux };
     snprintf(server->path, sizeof server->path, "%s", path);
     int err = server->listen_fd = unix_listen(path, 128);
     if (err >= 0) {
@@ -157,6 +157,8 @@ static bool answer_messages(struct ovsdb_server *server, struct ovsdb_client *cl
         *refreshed = true;
         json_t *reply = ovsdb_rpc_handle(client->session, server->db, msg);
         json_decref(msg);
+        if (ovsdb_session_take_committed(client->session) && server->committed)
+            server->committed(server->aux);
         if (reply && !client_queue(client, reply)) {
             log_warn("OVSDB client: not reading its answers: disconnected");
             client_close(server, client);

@@ -18,9 +18,11 @@ struct ovsdb_server;
 typedef void ovsdb_refresh_fn(void *aux);
 
 /* Listens on `path` (a stale socket file is replaced; a live one is an
- * error: another daemon serves it).  0 or a negative errno. */
-int ovsdb_server_open(const char *path, struct db *db, ovsdb_refresh_fn *refresh, void *aux,
-                      struct ovsdb_server **out);
+ * error: another daemon serves it).  `committed` is called after a client's
+ * transaction changed the database (the daemon applies it).  0 or a
+ * negative errno. */
+int ovsdb_server_open(const char *path, struct db *db, ovsdb_refresh_fn *refresh,
+                      ovsdb_refresh_fn *committed, void *aux, struct ovsdb_server **out);
 void ovsdb_server_close(struct ovsdb_server *server);
 /* One descriptor for the owner's poll loop; call ovsdb_server_run() when it
  * is readable. */

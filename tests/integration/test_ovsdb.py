@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+import pontoon_harness as ph
 import programs
 
 pytestmark = pytest.mark.ovsdb
@@ -111,6 +112,49 @@ def test_monitor_sees_pontoon_and_the_daemon(pontoon, prefix, daemon, ovsdb_clie
     finally:
         mon.kill()
         mon.wait()
+
+
+def test_transact_writes_through_the_commit_path(pontoon, prefix, daemon, ovsdb_client):
+    """add-br and add-port as ovsdbapp writes them (inserts by uuid-name, a
+    mutate of the parent's set): the daemon applies them (the port gets its
+    ofport), pontoon sees them, and a transaction the commit refuses leaves
+    the database as it was."""
+    br, port = prefix + "br", prefix + "p1"
+    ops = [
+        {"op": "insert", "table": "Interface", "uuid-name": "bi",
+         "row": {"name": br, "type": "internal"}},
+        {"op": "insert", "table": "Port", "uuid-name": "bp",
+         "row": {"name": br, "interfaces": ["named-uuid", "bi"]}},
+        {"op": "insert", "table": "Bridge", "uuid-name": "b",
+         "row": {"name": br, "datapath_type": "netdev", "ports": ["named-uuid", "bp"]}},
+        {"op": "mutate", "table": "Open_vSwitch", "where": [],
+         "mutations": [["bridges", "insert", ["named-uuid", "b"]]]},
+    ]
+    result = transact(ovsdb_client, *ops)
+    assert all("error" not in r for r in result), result
+    assert pontoon("list-br").split() == [br]
+    result = transact(ovsdb_client,
+                      {"op": "insert", "table": "Interface", "uuid-name": "i",
+                       "row": {"name": port, "type": "internal"}},
+                      {"op": "insert", "table": "Port", "uuid-name": "p",
+                       "row": {"name": port, "tag": 5, "interfaces": ["named-uuid", "i"]}},
+                      {"op": "mutate", "table": "Bridge", "where": [["name", "==", br]],
+                       "mutations": [["ports", "insert", ["named-uuid", "p"]]]})
+    assert all("error" not in r for r in result), result
+    ph.wait_until(lambda: pontoon("get", "Interface", port, "ofport").strip() == "1",
+                  timeout=10, what="the daemon to open the port the OVSDB client added")
+    assert pontoon("get", "Port", port, "tag").strip() == "5"
+    # A duplicate name: the commit refuses, nothing changes.
+    before = pontoon("--format=json", "list", "Port")
+    result = transact(ovsdb_client,
+                      {"op": "insert", "table": "Interface", "uuid-name": "i",
+                       "row": {"name": port}},
+                      {"op": "insert", "table": "Port", "uuid-name": "p",
+                       "row": {"name": port, "interfaces": ["named-uuid", "i"]}},
+                      {"op": "mutate", "table": "Bridge", "where": [["name", "==", br]],
+                       "mutations": [["ports", "insert", ["named-uuid", "p"]]]})
+    assert result[-1]["error"] == "constraint violation", result
+    assert pontoon("--format=json", "list", "Port") == before
 
 
 def test_errors_are_ovsdb_servers(ovsdb_client):

@@ -269,6 +269,84 @@ static void test_monitor(void **state)
     db_close(db);
 }
 
+/* Writing transactions: the CLI's commit path, whole or nothing. */
+static void test_writes(void **state)
+{
+    /* add-port as ovsdbapp does it: Interface and Port inserted by
+     * uuid-name, the Bridge's ports mutated. */
+    json_t *reply = call(state,
+        "{\"method\":\"transact\",\"id\":1,\"params\":[\"Open_vSwitch\","
+        "{\"op\":\"insert\",\"table\":\"Interface\",\"row\":{\"name\":\"p9\","
+        "\"type\":\"internal\"},\"uuid-name\":\"i9\"},"
+        "{\"op\":\"insert\",\"table\":\"Port\",\"row\":{\"name\":\"p9\",\"tag\":9,"
+        "\"interfaces\":[\"named-uuid\",\"i9\"]},\"uuid-name\":\"p9\"},"
+        "{\"op\":\"mutate\",\"table\":\"Bridge\",\"where\":[[\"name\",\"==\",\"br0\"]],"
+        "\"mutations\":[[\"ports\",\"insert\",[\"set\",[[\"named-uuid\",\"p9\"]]]]]}]}");
+    json_t *results = json_object_get(reply, "result");
+    assert_int_equal(json_array_size(results), 3);
+    assert_non_null(json_object_get(json_array_get(results, 0), "uuid"));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(results, 2), "count")),
+                     1);
+    json_decref(reply);
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"p9\"]],\"columns\":"
+                  "[\"tag\"]}],\"id\":1}", "result", "[{\"rows\":[{\"tag\":9}]}]");
+    /* update and mutate; wait verifies what was read. */
+    expect(state, "{\"method\":\"transact\",\"id\":2,\"params\":[\"Open_vSwitch\","
+                  "{\"op\":\"wait\",\"timeout\":0,\"table\":\"Port\",\"where\":[[\"name\","
+                  "\"==\",\"p9\"]],\"columns\":[\"tag\"],\"until\":\"==\",\"rows\":"
+                  "[{\"tag\":9}]},"
+                  "{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"p9\"]],"
+                  "\"row\":{\"tag\":10}},"
+                  "{\"op\":\"mutate\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"p9\"]],"
+                  "\"mutations\":[[\"tag\",\"+=\",5],[\"trunks\",\"insert\",[\"set\",[1,2]]]]}]}",
+           "result", "[{},{\"count\":1},{\"count\":1}]");
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"p9\"]],\"columns\":"
+                  "[\"tag\",\"trunks\"]}],\"id\":1}", "result",
+           "[{\"rows\":[{\"tag\":15,\"trunks\":[\"set\",[1,2]]}]}]");
+    /* A wait that does not hold fails the transaction: nothing changes. */
+    expect(state, "{\"method\":\"transact\",\"id\":3,\"params\":[\"Open_vSwitch\","
+                  "{\"op\":\"wait\",\"timeout\":0,\"table\":\"Port\",\"where\":[[\"name\","
+                  "\"==\",\"p9\"]],\"columns\":[\"tag\"],\"until\":\"==\",\"rows\":"
+                  "[{\"tag\":9}]},"
+                  "{\"op\":\"update\",\"table\":\"Port\",\"where\":[],\"row\":{\"tag\":1}}]}",
+           "result", "[{\"details\":\"\\\"wait\\\" timed out\",\"error\":\"timed out\"},null]");
+    /* What the commit refuses comes after the operations' results. */
+    reply = call(state, "{\"method\":\"transact\",\"id\":4,\"params\":[\"Open_vSwitch\","
+                        "{\"op\":\"insert\",\"table\":\"Port\",\"row\":{\"name\":\"px\","
+                        "\"interfaces\":[\"uuid\",\"01234567-89ab-cdef-0123-456789abcdef\"]},"
+                        "\"uuid-name\":\"px\"},"
+                        "{\"op\":\"mutate\",\"table\":\"Bridge\",\"where\":[],\"mutations\":"
+                        "[[\"ports\",\"insert\",[\"named-uuid\",\"px\"]]]}]}");
+    results = json_object_get(reply, "result");
+    assert_int_equal(json_array_size(results), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(results, 2), "error")),
+                        "referential integrity violation");
+    json_decref(reply);
+    expect(state, "{\"method\":\"transact\",\"params\":[\"Open_vSwitch\",{\"op\":\"select\","
+                  "\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"px\"]]}],\"id\":1}",
+           "result", "[{\"rows\":[]}]");
+    /* Names are immutable; a named-uuid must be some insert's. */
+    expect(state, "{\"method\":\"transact\",\"id\":5,\"params\":[\"Open_vSwitch\","
+                  "{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"name\",\"==\",\"p9\"]],"
+                  "\"row\":{\"name\":\"p10\"}}]}", "result",
+           "[{\"details\":\"Cannot update immutable column name in table Port.\","
+           "\"error\":\"constraint violation\",\"syntax\":\"{\\\"op\\\":\\\"update\\\","
+           "\\\"table\\\":\\\"Port\\\",\\\"where\\\":[[\\\"name\\\",\\\"==\\\","
+           "\\\"p9\\\"]],\\\"row\\\":{\\\"name\\\":\\\"p10\\\"}}\"}]");
+    reply = call(state, "{\"method\":\"transact\",\"id\":6,\"params\":[\"Open_vSwitch\","
+                        "{\"op\":\"mutate\",\"table\":\"Bridge\",\"where\":[],\"mutations\":"
+                        "[[\"ports\",\"insert\",[\"named-uuid\",\"nobody\"]]]}]}");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(
+        json_object_get(reply, "result"), 0), "error")), "syntax error");
+    json_decref(reply);
+    /* delete: dropping the port from the bridge lets it go (garbage). */
+    expect(state, "{\"method\":\"transact\",\"id\":7,\"params\":[\"Open_vSwitch\","
+                  "{\"op\":\"delete\",\"table\":\"QoS\",\"where\":[]}]}", "result",
+           "[{\"count\":0}]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +355,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_select, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,642 @@
+/* OVSDB transactions: see ovsdb_txn.h. */
+#include "db/ovsdb_txn.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/datum_private.h"
+#include "db/db.h"
+#include "db/db_private.h"
+#include "db/ovsdb_rows.h"
+
+/* ---- transact ---- */
+
+/* An operation's failure, as ovsdb-server words it. */
+static json_t *op_error(const char *error, const json_t *syntax, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static json_t *op_error(const char *error, const json_t *syntax, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    char *details = NULL;
+    if (vasprintf(&details, fmt, args) < 0)
+        details = NULL;
+    va_end(args);
+    json_t *e = json_pack("{s:s, s:s}", "error", error, "details", details ? details : "");
+    free(details);
+    char *text = syntax ? json_dumps(syntax, JSON_COMPACT) : NULL;
+    if (text)
+        json_object_set_new(e, "syntax", json_string(text));
+    free(text);
+    return e;
+}
+
+enum condition_function { EQ, NE, LT, LE, GT, GE, INCLUDES, EXCLUDES };
+
+struct condition {
+    const struct column_def *col;
+    enum condition_function function;
+    struct datum value;
+};
+
+static const char *const function_names[] = {
+    [EQ] = "==", [NE] = "!=", [LT] = "<", [LE] = "<=", [GT] = ">", [GE] = ">=",
+    [INCLUDES] = "includes", [EXCLUDES] = "excludes",
+};
+
+/* Parses `where` into conditions; NULL with *error (an op error) if bad. */
+static struct condition *parse_where(const struct table_def *table, const json_t *where,
+                                     size_t *n, json_t **error)
+{
+    *n = json_is_array(where) ? json_array_size(where) : 0;
+    if (where && !json_is_array(where)) {
+        *error = op_error("syntax error", where, "where must be an array of conditions");
+        return NULL;
+    }
+    struct condition *conds = calloc(*n ? *n : 1, sizeof *conds);
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *c = json_array_get(where, i);
+        const char *column = json_string_value(json_array_get(c, 0));
+        const char *function = json_string_value(json_array_get(c, 1));
+        if (!json_is_array(c) || json_array_size(c) != 3 || !column || !function) {
+            *error = op_error("syntax error", c, "Parse error in condition.");
+            goto fail;
+        }
+        conds[i].col = ovsdb_find_column(table, column);
+        if (!conds[i].col) {
+            *error = op_error("unknown column", c, "No column %s in table %s.", column,
+                              table->name);
+            goto fail;
+        }
+        size_t f = 0;
+        while (f < sizeof function_names / sizeof *function_names
+               && strcmp(function_names[f], function))
+            f++;
+        if (f == sizeof function_names / sizeof *function_names) {
+            *error = op_error("unknown operator", c, "No function named %s.", function);
+            goto fail;
+        }
+        conds[i].function = (enum condition_function)f;
+        bool ordered = f >= LT && f <= GE;
+        const struct base_type *k = &conds[i].col->key;
+        if (ordered && (!column_is_scalar(conds[i].col)
+                        || (k->type != ATOM_INTEGER && k->type != ATOM_REAL))) {
+            *error = op_error("syntax error", c, "Type mismatch: \"%s\" operator may not be "
+                              "applied to column %s of type %s.", function, column,
+                              column_is_scalar(conds[i].col) ? "non-numeric" : "set or map");
+            goto fail;
+        }
+        /* includes/excludes take any number of elements; the others a value
+         * of the column's own type. */
+        struct column_def loose = *conds[i].col;
+        if (f == INCLUDES || f == EXCLUDES)
+            loose.n_min = 0, loose.n_max = UINT32_MAX;
+        char *text = NULL;
+        if (datum_from_json(&conds[i].value, &loose, json_array_get(c, 2), &text)) {
+            *error = op_error("syntax error", c, "%s", text ? text : "bad value");
+            free(text);
+            goto fail;
+        }
+    }
+    return conds;
+fail:
+    for (size_t i = 0; i < *n; i++)
+        datum_destroy(&conds[i].value, conds[i].col ? conds[i].col : &ovsdb_uuid_column);
+    free(conds);
+    return NULL;
+}
+
+static void free_conditions(struct condition *conds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        datum_destroy(&conds[i].value, conds[i].col);
+    free(conds);
+}
+
+/* Whether every element of `part` (keys, and values of maps) is in `whole`. */
+static bool includes(const struct datum *whole, const struct datum *part,
+                     const struct column_def *col)
+{
+    for (size_t i = 0; i < part->n; i++) {
+        long at = datum_find_key(whole, &part->keys[i], col->key.type);
+        if (at < 0 || (part->values && atom_compare(&whole->values[at], &part->values[i],
+                                                    col->value.type)))
+            return false;
+    }
+    return true;
+}
+
+static bool excludes(const struct datum *whole, const struct datum *part,
+                     const struct column_def *col)
+{
+    for (size_t i = 0; i < part->n; i++) {
+        long at = datum_find_key(whole, &part->keys[i], col->key.type);
+        if (at >= 0 && (!part->values || !atom_compare(&whole->values[at], &part->values[i],
+                                                       col->value.type)))
+            return false;
+    }
+    return true;
+}
+
+static bool condition_holds(const struct condition *c, const struct db_row *row)
+{
+    struct datum scratch = DATUM_EMPTY;
+    const struct datum *have = ovsdb_cell(row, c->col, &scratch);
+    bool holds;
+    switch (c->function) {
+    case EQ: holds = datum_equals(have, &c->value, c->col); break;
+    case NE: holds = !datum_equals(have, &c->value, c->col); break;
+    case INCLUDES: holds = includes(have, &c->value, c->col); break;
+    case EXCLUDES: holds = excludes(have, &c->value, c->col); break;
+    default: {
+        int cmp = atom_compare(&have->keys[0], &c->value.keys[0], c->col->key.type);
+        holds = c->function == LT ? cmp < 0 : c->function == LE ? cmp <= 0
+                : c->function == GT ? cmp > 0 : cmp >= 0;
+    }
+    }
+    datum_destroy(&scratch, &ovsdb_uuid_column);
+    return holds;
+}
+
+/* {"op": "select", "table", "where", "columns"?} over `rows`. */
+/* The rows (of `rows`) that the operation's "where" selects, in *out (free
+ * it); NULL or the operation's error. */
+static json_t *filter_rows(const struct table_def *table, struct db_row *const *rows, size_t n,
+                           const json_t *op, struct db_row ***out, size_t *n_out)
+{
+    size_t n_conds;
+    json_t *error = NULL;
+    struct condition *conds = parse_where(table, json_object_get(op, "where"), &n_conds,
+                                          &error);
+    *out = NULL;
+    *n_out = 0;
+    if (!conds)
+        return error;
+    *out = calloc(n ? n : 1, sizeof **out);
+    for (size_t r = 0; r < n; r++) {
+        bool match = true;
+        for (size_t c = 0; c < n_conds && match; c++)
+            match = condition_holds(&conds[c], rows[r]);
+        if (match)
+            (*out)[(*n_out)++] = rows[r];
+    }
+    free_conditions(conds, n_conds);
+    return NULL;
+}
+
+static json_t *op_select(const struct table_def *table, struct db_row *const *rows, size_t n,
+                         const json_t *op)
+{
+    struct db_row **selected;
+    size_t n_selected;
+    json_t *error = filter_rows(table, rows, n, op, &selected, &n_selected);
+    if (error)
+        return error;
+    const json_t *columns = json_object_get(op, "columns");
+    size_t n_cols = columns ? json_array_size(columns) : table->n_columns + 2;
+    const struct column_def **cols = calloc(n_cols ? n_cols : 1, sizeof *cols);
+    for (size_t i = 0; i < n_cols && !error; i++) {
+        if (!columns) {
+            cols[i] = i < table->n_columns ? &table->columns[i]
+                      : i == table->n_columns ? &ovsdb_uuid_column : &ovsdb_version_column;
+            continue;
+        }
+        const char *name = json_string_value(json_array_get(columns, i));
+        cols[i] = name ? ovsdb_find_column(table, name) : NULL;
+        if (!cols[i])
+            error = op_error("syntax error", json_array_get(columns, i),
+                             "%s is not a valid column name", name ? name : "(not a string)");
+    }
+    json_t *result = error;
+    if (!error) {
+        json_t *out = json_array();
+        for (size_t r = 0; r < n_selected; r++)
+            json_array_append_new(out, ovsdb_row_json(selected[r], cols, n_cols));
+        result = json_pack("{s:o}", "rows", out);
+    }
+    free(cols);
+    free(selected);
+    return result;
+}
+
+/* ---- writing operations ---- */
+
+/* One transaction's state: its uuid-names (name -> uuid), given out before
+ * any operation runs, so that an operation may name a row inserted later. */
+struct txn {
+    struct db *db;
+    bool server;
+    json_t *names;                /* {uuid-name: uuid} */
+    bool wrote;
+};
+
+/* `value` with every ["named-uuid", N] turned into ["uuid", <N's uuid>] (a
+ * new reference), or NULL with *unknown the name no insert gave. */
+static json_t *resolve_names(const struct txn *txn, const json_t *value, const char **unknown)
+{
+    if (json_is_array(value) && json_array_size(value) == 2
+        && json_is_string(json_array_get(value, 0))
+        && !strcmp(json_string_value(json_array_get(value, 0)), "named-uuid")) {
+        const char *name = json_string_value(json_array_get(value, 1));
+        json_t *uuid = name ? json_object_get(txn->names, name) : NULL;
+        if (!uuid) {
+            *unknown = name ? name : "(not a string)";
+            return NULL;
+        }
+        return json_pack("[s, O]", "uuid", uuid);
+    }
+    if (json_is_array(value)) {
+        json_t *out = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(value, i, v) {
+            json_t *r = resolve_names(txn, v, unknown);
+            if (!r) {
+                json_decref(out);
+                return NULL;
+            }
+            json_array_append_new(out, r);
+        }
+        return out;
+    }
+    return json_incref((json_t *)value);
+}
+
+/* A cell's value from the JSON of an operation; NULL when good, else the
+ * operation's error. */
+static json_t *parse_value(const struct txn *txn, const struct column_def *col,
+                           const json_t *json, const json_t *syntax, struct datum *d)
+{
+    const char *unknown = NULL;
+    json_t *resolved = resolve_names(txn, json, &unknown);
+    if (!resolved)
+        return op_error("syntax error", syntax, "named-uuid \"%s\" is not the uuid-name of "
+                        "any row this transaction inserts", unknown);
+    char *error = NULL;
+    int r = datum_from_json(d, col, resolved, &error);
+    json_decref(resolved);
+    if (r) {
+        json_t *e = op_error("syntax error", syntax, "%s", error ? error : "bad value");
+        free(error);
+        return e;
+    }
+    return NULL;
+}
+
+/* Sets the columns of "row" on `row`; NULL or the operation's error. */
+static json_t *set_columns(const struct txn *txn, struct db_row *row, const json_t *values,
+                           bool inserting, const json_t *op)
+{
+    if (values && !json_is_object(values))
+        return op_error("syntax error", op, "\"row\" must be an object");
+    const char *name;
+    json_t *value;
+    json_object_foreach((json_t *)values, name, value) {
+        const struct column_def *col = ovsdb_find_column(row->table, name);
+        if (!col || col == &ovsdb_uuid_column || col == &ovsdb_version_column)
+            return op_error(col ? "constraint violation" : "unknown column", op,
+                            col ? "Cannot update read-only column %s." : "No column %s in "
+                            "table %s.", name, row->table->name);
+        if (!inserting && col->immutable)
+            return op_error("constraint violation", op, "Cannot update immutable column %s "
+                            "in table %s.", name, row->table->name);
+        struct datum d;
+        json_t *error = parse_value(txn, col, value, op, &d);
+        if (error)
+            return error;
+        db_row_set_by_def(row, col, &d);
+    }
+    return NULL;
+}
+
+static json_t *op_insert(struct txn *txn, const struct table_def *table, const json_t *op)
+{
+    const char *uuid_name = json_string_value(json_object_get(op, "uuid-name"));
+    const char *uuid = uuid_name ? json_string_value(json_object_get(txn->names, uuid_name))
+                                 : NULL;
+    struct db_row *row = db_insert_row_uuid(txn->db, table, uuid);
+    txn->wrote = true;
+    json_t *error = set_columns(txn, row, json_object_get(op, "row"), true, op);
+    return error ? error : json_pack("{s:[s,s]}", "uuid", "uuid", row->uuid);
+}
+
+/* The rows of the configuration's `table` that the operation selects, in
+ * *rows (free it); NULL or the operation's error. */
+static json_t *matching_rows(struct txn *txn, const struct table_def *table, const json_t *op,
+                             struct db_row ***rows, size_t *n_rows)
+{
+    size_t n;
+    bool made;
+    struct db_row **all = ovsdb_table_rows(txn->db, false, table, &n, &made);
+    json_t *error = filter_rows(table, all, n, op, rows, n_rows);
+    ovsdb_free_rows(all, n, made);
+    return error;
+}
+
+static json_t *op_update_or_delete(struct txn *txn, const struct table_def *table,
+                                   const json_t *op, bool delete)
+{
+    struct db_row **rows = NULL;
+    size_t n = 0;
+    json_t *error = matching_rows(txn, table, op, &rows, &n);
+    for (size_t i = 0; !error && i < n; i++) {
+        if (delete)
+            db_delete_row(txn->db, rows[i]);
+        else
+            error = set_columns(txn, rows[i], json_object_get(op, "row"), false, op);
+    }
+    free(rows);
+    txn->wrote = true;
+    return error ? error : json_pack("{s:I}", "count", (json_int_t)n);
+}
+
+/* One mutation [column, mutator, value] on `row`. */
+static json_t *mutate_row(struct txn *txn, struct db_row *row, const json_t *m,
+                          const json_t *op)
+{
+    const char *name = json_string_value(json_array_get(m, 0));
+    const char *mutator = json_string_value(json_array_get(m, 1));
+    const struct column_def *col = name ? ovsdb_find_column(row->table, name) : NULL;
+    if (!json_is_array(m) || json_array_size(m) != 3 || !mutator)
+        return op_error("syntax error", m, "Parse error in mutation.");
+    if (!col || col == &ovsdb_uuid_column || col == &ovsdb_version_column)
+        return op_error("unknown column", m, "No column %s in table %s.", name ? name : "",
+                        row->table->name);
+    if (col->immutable)
+        return op_error("constraint violation", op, "Cannot mutate immutable column %s in "
+                        "table %s.", name, row->table->name);
+    struct datum value = DATUM_EMPTY, result = DATUM_EMPTY;
+    datum_clone(&result, &row->columns[schema_column_index(row->table, col)], col);
+    bool arithmetic = mutator[0] && mutator[1] == '=' && !mutator[2];
+    json_t *error = NULL;
+    if (arithmetic) {
+        struct column_def scalar = *col;
+        scalar.value.type = ATOM_NONE;
+        scalar.n_min = scalar.n_max = 1;
+        if (col->key.type != ATOM_INTEGER || column_is_map(col)) {
+            error = op_error("constraint violation", m, "Type mismatch: \"%s\" may not be "
+                             "applied to column %s.", mutator, name);
+        } else if (!(error = parse_value(txn, &scalar, json_array_get(m, 2), m, &value))) {
+            int64_t arg = value.keys[0].integer;
+            for (size_t i = 0; i < result.n && !error; i++) {
+                int64_t *x = &result.keys[i].integer;
+                switch (mutator[0]) {
+                case '+': *x += arg; break;
+                case '-': *x -= arg; break;
+                case '*': *x *= arg; break;
+                case '/': case '%':
+                    if (!arg)
+                        error = op_error("domain error", m, "Division by zero.");
+                    else
+                        *x = mutator[0] == '/' ? *x / arg : *x % arg;
+                    break;
+                default:
+                    error = op_error("syntax error", m, "No mutator named %s.", mutator);
+                }
+            }
+        }
+    } else if (!strcmp(mutator, "insert") || !strcmp(mutator, "delete")) {
+        struct column_def loose = *col;
+        loose.n_min = 0;
+        loose.n_max = UINT32_MAX;
+        const json_t *arg = json_array_get(m, 2);
+        /* delete on a map may name keys only: a set of the key type. */
+        if (!strcmp(mutator, "delete") && column_is_map(col) && !(json_is_array(arg)
+            && json_is_string(json_array_get(arg, 0))
+            && !strcmp(json_string_value(json_array_get(arg, 0)), "map")))
+            loose.value.type = ATOM_NONE;
+        if (!(error = parse_value(txn, &loose, arg, m, &value))) {
+            if (!strcmp(mutator, "insert"))
+                datum_union(&result, &value, col);
+            else
+                datum_subtract(&result, &value, &loose);
+        }
+        datum_destroy(&value, &loose);
+        value = (struct datum)DATUM_EMPTY;
+    } else {
+        error = op_error("syntax error", m, "No mutator named %s.", mutator);
+    }
+    datum_destroy(&value, col);
+    if (error) {
+        datum_destroy(&result, col);
+        return error;
+    }
+    db_row_set_by_def(row, col, &result);
+    return NULL;
+}
+
+static json_t *op_mutate(struct txn *txn, const struct table_def *table, const json_t *op)
+{
+    const json_t *mutations = json_object_get(op, "mutations");
+    if (!json_is_array(mutations))
+        return op_error("syntax error", op, "\"mutations\" must be an array");
+    struct db_row **rows = NULL;
+    size_t n = 0;
+    json_t *error = matching_rows(txn, table, op, &rows, &n);
+    if (error)
+        return error;
+    for (size_t i = 0; i < n && !error; i++)
+        for (size_t k = 0; k < json_array_size(mutations) && !error; k++)
+            error = mutate_row(txn, rows[i], json_array_get(mutations, k), op);
+    free(rows);
+    txn->wrote = true;
+    return error ? error : json_pack("{s:I}", "count", (json_int_t)n);
+}
+
+/* "wait" with a timeout of 0 (what OVS's IDL sends to verify what it read):
+ * the selected rows, in the columns named, are (until "==") or are not
+ * ("!=") exactly the rows given. */
+static json_t *op_wait(struct txn *txn, const struct table_def *table, const json_t *op)
+{
+    const json_t *timeout = json_object_get(op, "timeout");
+    if (timeout && json_integer_value(timeout) != 0)
+        return op_error("not supported", op, "wait with a timeout is not supported yet");
+    const char *until = json_string_value(json_object_get(op, "until"));
+    const json_t *columns = json_object_get(op, "columns");
+    const json_t *given = json_object_get(op, "rows");
+    if (!until || (strcmp(until, "==") && strcmp(until, "!=")) || !json_is_array(columns)
+        || !json_is_array(given))
+        return op_error("syntax error", op, "wait needs \"until\", \"columns\" and \"rows\"");
+    size_t n_cols = json_array_size(columns);
+    const struct column_def **cols = calloc(n_cols ? n_cols : 1, sizeof *cols);
+    json_t *error = NULL;
+    for (size_t i = 0; i < n_cols && !error; i++) {
+        const char *name = json_string_value(json_array_get(columns, i));
+        if (!(cols[i] = name ? ovsdb_find_column(table, name) : NULL))
+            error = op_error("unknown column", op, "No column %s in table %s.",
+                             name ? name : "", table->name);
+    }
+    struct db_row **rows = NULL;
+    size_t n = 0;
+    if (!error)
+        error = matching_rows(txn, table, op, &rows, &n);
+    /* Both sides as canonical JSON texts, sorted: equal as multisets. */
+    json_t *have = json_array(), *want = json_array();
+    for (size_t i = 0; !error && i < n; i++) {
+        json_t *r = ovsdb_row_json(rows[i], cols, n_cols);
+        char *text = json_dumps(r, JSON_SORT_KEYS | JSON_COMPACT);
+        json_array_append_new(have, json_string_nocheck(text ? text : ""));
+        free(text);
+        json_decref(r);
+    }
+    for (size_t i = 0; !error && i < json_array_size(given); i++) {
+        json_t *g = json_array_get(given, i), *canon = json_object();
+        for (size_t c = 0; c < n_cols && !error; c++) {
+            struct datum d;
+            const json_t *v = json_object_get(g, cols[c]->name);
+            if (!v) {
+                error = op_error("syntax error", op, "row is missing column %s",
+                                 cols[c]->name);
+            } else if (!(error = parse_value(txn, cols[c], v, op, &d))) {
+                json_object_set_new(canon, cols[c]->name, datum_to_json(&d, cols[c]));
+                datum_destroy(&d, cols[c]);
+            }
+        }
+        char *text = json_dumps(canon, JSON_SORT_KEYS | JSON_COMPACT);
+        json_array_append_new(want, json_string_nocheck(text ? text : ""));
+        free(text);
+        json_decref(canon);
+    }
+    bool same = false;
+    if (!error && json_array_size(have) == json_array_size(want)) {
+        same = true;
+        for (size_t i = 0; i < json_array_size(want) && same; i++) {
+            bool found = false;
+            for (size_t j = 0; j < json_array_size(have) && !found; j++)
+                if (json_equal(json_array_get(want, i), json_array_get(have, j))) {
+                    json_array_remove(have, j);
+                    found = true;
+                }
+            same = found;
+        }
+    }
+    if (!error && same != !strcmp(until, "=="))
+        error = op_error("timed out", NULL, "\"wait\" timed out");
+    json_decref(have);
+    json_decref(want);
+    free(rows);
+    free(cols);
+    return error ? error : json_object();
+}
+
+static json_t *execute(struct txn *txn, const json_t *op)
+{
+    const char *name = json_string_value(json_object_get(op, "op"));
+    if (!json_is_object(op) || !name)
+        return op_error("syntax error", op, "Parse error in operation.");
+    if (!strcmp(name, "comment"))
+        return json_object();
+    if (!strcmp(name, "abort"))
+        return op_error("aborted", NULL, "aborted by request");
+    bool write = !strcmp(name, "insert") || !strcmp(name, "update")
+                 || !strcmp(name, "mutate") || !strcmp(name, "delete");
+    if (!write && strcmp(name, "select") && strcmp(name, "wait"))
+        return op_error("not supported", op, "Pontoon's OVSDB server does not run \"%s\" "
+                        "operations yet", name);
+    const char *table_name = json_string_value(json_object_get(op, "table"));
+    const struct table_def *table = ovsdb_find_table(txn->server, table_name);
+    if (!table)
+        return op_error("syntax error", op, "Parsing ovsdb operation failed: No table named "
+                        "%s.", table_name ? table_name : "(none)");
+    if (write && txn->server)
+        return op_error("constraint violation", op, "the _Server database is read-only");
+    if (!strcmp(name, "insert"))
+        return op_insert(txn, table, op);
+    if (!strcmp(name, "update") || !strcmp(name, "delete"))
+        return op_update_or_delete(txn, table, op, !strcmp(name, "delete"));
+    if (!strcmp(name, "mutate"))
+        return op_mutate(txn, table, op);
+    if (!strcmp(name, "wait"))
+        return op_wait(txn, table, op);
+    size_t n;
+    bool made;
+    struct db_row **rows = ovsdb_table_rows(txn->db, txn->server, table, &n, &made);
+    json_t *result = op_select(table, rows, n, op);
+    ovsdb_free_rows(rows, n, made);
+    return result;
+}
+
+/* A uuid for every uuid-name of the transaction's inserts. */
+static json_t *name_inserts(struct txn *txn, const json_t *params)
+{
+    for (size_t i = 1; i < json_array_size(params); i++) {
+        const json_t *op = json_array_get(params, i);
+        const char *kind = json_string_value(json_object_get(op, "op"));
+        const char *name = json_string_value(json_object_get(op, "uuid-name"));
+        if (!kind || strcmp(kind, "insert") || !name)
+            continue;
+        if (json_object_get(txn->names, name))
+            return op_error("duplicate uuid-name", op, "This \"uuid-name\" appeared on an "
+                            "earlier \"insert\" operation.");
+        struct db_row *scratch = db_row_new(ovsdb_find_table(false, "Open_vSwitch"), NULL);
+        json_object_set_new(txn->names, name, json_string(scratch->uuid));
+        db_row_free(scratch);
+    }
+    return NULL;
+}
+
+json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
+                      json_t **rpc_error)
+{
+    const char *name = json_string_value(json_array_get(params, 0));
+    bool server = name && !strcmp(name, OVSDB_SERVER_DB);
+    if (!name || (!server && strcmp(name, OVS_SCHEMA_NAME))) {
+        char *syntax = json_dumps(params, JSON_COMPACT);
+        *rpc_error = json_pack("{s:s, s:s+, s:s}", "error", "unknown database", "details",
+                               "transact request specifies unknown database ",
+                               name ? name : "(none)", "syntax", syntax ? syntax : "");
+        free(syntax);
+        return NULL;
+    }
+    struct txn txn = { db, server, json_object(), false };
+    json_t *results = json_array();
+    size_t n = json_array_size(params);
+    /* Only a transaction that writes takes the write lock. */
+    bool writes = false;
+    for (size_t i = 1; i < n && !server; i++) {
+        const char *kind = json_string_value(json_object_get(json_array_get(params, i), "op"));
+        writes = writes || (kind && (!strcmp(kind, "insert") || !strcmp(kind, "update")
+                                     || !strcmp(kind, "mutate") || !strcmp(kind, "delete")));
+    }
+    char *error = NULL;
+    bool begun = writes && db_begin(db, 5000, &error) == 0;
+    json_t *failure = !writes || begun ? name_inserts(&txn, params)
+                                       : op_error("not supported", NULL, "%s",
+                                                  error ? error : "cannot begin");
+    free(error);
+    error = NULL;
+    bool failed = failure != NULL;
+    for (size_t i = 1; i < n; i++) {
+        if (failed) {
+            json_array_append_new(results, failure ? failure : json_null());
+            failure = NULL;
+            continue;
+        }
+        json_t *r = execute(&txn, json_array_get(params, i));
+        failed = json_object_get(r, "error") != NULL;
+        json_array_append_new(results, r);
+    }
+    json_decref(failure);
+    *committed = false;
+    if (begun && (failed || !txn.wrote)) {
+        db_rollback(db);
+    } else if (begun) {
+        if (db_commit(db, &error)) {
+            /* As ovsdb-server: the commit's error after the operations'. */
+            bool reference = error && strstr(error, "referential integrity violation");
+            json_array_append_new(results, json_pack("{s:s, s:s}", "error",
+                                                     reference ? "referential integrity "
+                                                     "violation" : "constraint violation",
+                                                     "details", error ? error : ""));
+            free(error);
+        } else {
+            *committed = true;
+        }
+    }
+    json_decref(txn.names);
+    return results;
+}
+
