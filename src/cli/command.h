@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cli/symbols.h"
+
 #include "db/db.h"
 #include "util/strbuf.h"
 
@@ -53,6 +55,7 @@ struct cli_context {
     const struct cli_invocation *cmd;
     struct strbuf output;         /* printed only once the whole chain commits */
     FILE *err;                    /* for warnings, printed at once */
+    struct cli_symbols *symbols;  /* the chain's --id=@name rows */
     char *error;                  /* set (heap) by a failing handler */
     int exit_code;                /* non-zero: the exit status instead of 0/1
                                      (br-exists: 2, runtime errors: 2) */

@@ -349,6 +349,21 @@ static int cmd_get(struct cli_context *ctx)
     struct db_row *row = find_record(ctx, t, argv[2]);
     if (!row)
         return ctx->cmd->if_exists ? 0 : -1;
+    /* --id=@name: later commands refer to this row by the name. */
+    if (ctx->cmd->id) {
+        if (ctx->cmd->id[0] != '@')
+            return cli_fail(ctx, "row id \"%s\" does not begin with \"@\"", ctx->cmd->id);
+        size_t known = ctx->symbols ? ctx->symbols->n : 0;
+        struct cli_symbol *symbol = ctx->symbols ? cli_symbols_get(ctx->symbols, ctx->cmd->id)
+                                                 : NULL;
+        if (!symbol)
+            return cli_fail(ctx, "out of memory");
+        if (ctx->symbols->n == known)
+            return cli_fail(ctx, "row id \"%s\" specified on \"get\" command was used "
+                            "before it was defined", ctx->cmd->id);
+        memcpy(symbol->uuid, row->uuid, sizeof symbol->uuid);
+        symbol->created = true;
+    }
     for (int i = 3; i < ctx->cmd->argc; i++)
         if (get_one(ctx, row, argv[2], argv[i]))
             return -1;
@@ -494,17 +509,28 @@ static int cmd_create(struct cli_context *ctx)
     const struct table_def *t = must_find_table(ctx, argv[1]);
     if (!t)
         return -1;
-    /* Naming the new row for later commands of the chain needs a symbol
-     * table shared by the chain, which the command context does not have. */
-    if (ctx->cmd->id)
-        return cli_fail(ctx, "--id is not supported: refer to the new row by its name "
-                        "or uuid");
-    /* As ovs-vsctl: the row goes with the commit's garbage collection,
-     * nothing referring to it. */
-    if (!t->is_root && ctx->err)
+    /* --id=@name: the row takes the uuid the chain's other commands know it
+     * by (referenced before or after this command). */
+    const char *uuid = NULL;
+    if (ctx->cmd->id) {
+        if (ctx->cmd->id[0] != '@')
+            return cli_fail(ctx, "row id \"%s\" does not begin with \"@\"", ctx->cmd->id);
+        struct cli_symbol *symbol = ctx->symbols ? cli_symbols_get(ctx->symbols, ctx->cmd->id)
+                                                 : NULL;
+        if (!symbol)
+            return cli_fail(ctx, "out of memory");
+        if (symbol->created)
+            return cli_fail(ctx, "row id \"%s\" may only be specified on one --id option",
+                            ctx->cmd->id);
+        symbol->created = true;
+        uuid = symbol->uuid;
+    } else if (!t->is_root && ctx->err) {
+        /* As ovs-vsctl: the row goes with the commit's garbage collection,
+         * nothing referring to it. */
         cli_reportf(ctx->err, 0, "warning: applying \"create\" command to table %s without "
                     "--id option will have no effect", t->name);
-    struct db_row *row = db_insert_row(ctx->db, t);
+    }
+    struct db_row *row = db_insert_row_uuid(ctx->db, t, uuid);
     for (int i = 2; i < ctx->cmd->argc; i++) {
         char *error = NULL;
         if (column_set_apply_new(ctx->db, row, argv[i], &error)) {
@@ -548,9 +574,10 @@ const struct cli_command_def database_commands[] = {
     { "find", 1, -1, "--columns=", COMMAND_READ, cmd_find,
       "[--columns=COLUMN,...] find TABLE [COLUMN[:KEY]=VALUE]...",
       "print the records of TABLE whose columns have the given values" },
-    { "get", 2, -1, "--if-exists", COMMAND_READ, cmd_get,
-      "[--if-exists] get TABLE RECORD [COLUMN[:KEY]]...",
-      "print the values of COLUMNs (or of KEY in map COLUMN) of RECORD" },
+    { "get", 2, -1, "--if-exists,--id=", COMMAND_READ, cmd_get,
+      "[--if-exists] [--id=@NAME] get TABLE RECORD [COLUMN[:KEY]]...",
+      "print the values of COLUMNs (or of KEY in map COLUMN) of RECORD; --id: the chain "
+      "calls it @NAME" },
     { "set", 3, -1, "--if-exists", COMMAND_WRITE, cmd_set,
       "[--if-exists] set TABLE RECORD COLUMN[:KEY]=VALUE...",
       "set COLUMN (or KEY in map COLUMN) of RECORD to VALUE" },
@@ -564,8 +591,8 @@ const struct cli_command_def database_commands[] = {
       "[--if-exists] clear TABLE RECORD COLUMN...",
       "make set or map COLUMNs of RECORD empty" },
     { "create", 2, -1, "--id=", COMMAND_WRITE, cmd_create,
-      "create TABLE COLUMN[:KEY]=VALUE...",
-      "create a record in TABLE with the given values and print its uuid" },
+      "[--id=@NAME] create TABLE COLUMN[:KEY]=VALUE...",
+      "create a record in TABLE and print its uuid; --id: the chain calls it @NAME" },
     { "destroy", 1, -1, "--if-exists,--all", COMMAND_WRITE, cmd_destroy,
       "[--if-exists] [--all] destroy TABLE [RECORD]...",
       "delete RECORDs (or with --all every record) of TABLE" },

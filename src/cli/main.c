@@ -186,10 +186,14 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
         }
         status = 0;
         writes = false;
+        struct cli_symbols symbols;
+        cli_symbols_init(&symbols);
+        cli_symbols_resolve_in_values(&symbols);
         for (size_t i = 0; i < n; i++) {
             struct cli_context *ctx = &ctxs[i];
             *ctx = (struct cli_context){ .db = db, .options = opts, .cmd = &cmds[i],
-                                         .output = STRBUF_INIT, .err = err };
+                                         .output = STRBUF_INIT, .err = err,
+                                         .symbols = &symbols };
             if (cmds[i].def->run(ctx)) {
                 status = ctx->exit_code ? ctx->exit_code : 1;
                 if (ctx->error && status != CLI_EXIT_RETRY)
@@ -198,6 +202,14 @@ static int run_transaction(const struct cli_options *opts, struct cli_invocation
             }
             writes |= cmds[i].def->kind == COMMAND_WRITE && !ctx->no_change;
         }
+        cli_symbols_resolve_in_values(NULL);
+        /* As ovs-vsctl: every @name used is some create's --id. */
+        const struct cli_symbol *dangling = status ? NULL : cli_symbols_dangling(&symbols);
+        if (dangling)
+            status = cli_reportf(err, 1, "row id \"%s\" is referenced but never created "
+                                 "(e.g. with \"-- --id=%s create ...\")", dangling->name,
+                                 dangling->name);
+        cli_symbols_destroy(&symbols);
         if (status != CLI_EXIT_RETRY)
             break;
         /* wait-until: not yet.  Let go of the database (the daemon writes

@@ -42,6 +42,12 @@ void datum_default(struct datum *d, const struct column_def *col);
  * or in double quotes with C escapes; checks ranges and enums.  Returns 0 or
  * -1 with a heap *error such as "constraint violation: 5000 is not in the
  * valid range 0 to 4095 (inclusive)". */
+/* Who turns "@name" into a uuid where a uuid is read from text (the CLI's
+ * `--id=@name` rows); NULL when nobody does.  `fn` returns the uuid, or NULL
+ * for an error. */
+typedef const char *datum_symbol_fn(const char *name, void *aux);
+void datum_set_symbol_resolver(datum_symbol_fn *fn, void *aux);
+
 int atom_from_string(union atom *atom, const struct base_type *type, const char *text,
                      char **error);
 /* Prints an atom: strings bare when that reads back the same, quoted otherwise. */

@@ -13,6 +13,16 @@
 #include "db/datum_private.h"
 #include "util/strbuf.h"
 
+/* Set by the CLI for the length of one command chain (single-threaded). */
+static datum_symbol_fn *symbol_resolver;
+static void *symbol_aux;
+
+void datum_set_symbol_resolver(datum_symbol_fn *fn, void *aux)
+{
+    symbol_resolver = fn;
+    symbol_aux = aux;
+}
+
 #define MAX_RANGE_SIZE 4096       /* OVS's MAX_OVSDB_ATOM_RANGE_SIZE */
 
 static bool is_token_delim(char c)
@@ -258,6 +268,14 @@ static int atom_parse(union atom *atom, bool *is_range, int64_t *range_end,
         return 0;
 
     case ATOM_UUID:
+        if (*s == '@' && symbol_resolver) {
+            const char *uuid = symbol_resolver(s, symbol_aux);
+            if (uuid && uuid_is_valid(uuid)) {
+                atom->string = datum_xmalloc(37);
+                uuid_normalize(atom->string, uuid);
+                return 0;
+            }
+        }
         if (!uuid_is_valid(s)) {
             *error = xasprintf("\"%s\" is not a valid UUID", s);
             return -1;

@@ -31,7 +31,7 @@ size_t db_table_index(const struct table_def *table)
     abort();
 }
 
-static void random_uuid(char out[37])
+void db_random_uuid(char out[37])
 {
     unsigned char b[16];
     ssize_t n = getrandom(b, sizeof b, 0);
@@ -67,7 +67,7 @@ struct db_row *db_row_new(const struct table_def *table, const char *uuid)
     if (uuid) {
         uuid_normalize(row->uuid, uuid);
     } else {
-        random_uuid(row->uuid);
+        db_random_uuid(row->uuid);
     }
     row->columns = datum_xmalloc(table->n_columns * sizeof *row->columns);
     for (size_t i = 0; i < table->n_columns; i++) {

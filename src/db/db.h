@@ -105,6 +105,8 @@ struct db_row *db_root_row(const struct db *db);
 
 /* Inserts a row with every column at its default value and a fresh uuid. */
 struct db_row *db_insert_row(struct db *db, const struct table_def *table);
+/* A new random (version 4) uuid. */
+void db_random_uuid(char out[37]);
 /* The same with a uuid chosen by the caller (a valid one, no row's yet). */
 struct db_row *db_insert_row_uuid(struct db *db, const struct table_def *table,
                                   const char *uuid);

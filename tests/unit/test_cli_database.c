@@ -407,6 +407,35 @@ static void test_create(void **state)
                         "4095 (inclusive)\n");
 }
 
+/* --id=@name, as ovs-vsctl: OVS's QoS recipe (the name used before the
+ * create that defines it), get --id naming an existing row, and the errors. */
+static void test_row_ids(void **state)
+{
+    expect_ok("set port tap1 qos=@newqos -- --id=@newqos create qos type=linux-htb "
+              "other-config:max-rate=1000000 queues=0=@q0 -- "
+              "--id=@q0 create queue other-config:min-rate=100");
+    char qos[64];
+    snprintf(qos, sizeof qos, "%s", get("port tap1 qos"));
+    char line[256];
+    snprintf(line, sizeof line, "--columns=type,queues list qos %s", qos);
+    expect_ok(line);
+    assert_non_null(strstr(out_text, "type                : linux-htb\n"));
+    assert_non_null(strstr(out_text, "queues              : {0="));
+    expect_ok("-- --id=@p get port tap1 -- --id=@m create mirror name=m1 select-src-port=@p "
+              "-- add bridge bra mirrors @m");
+    expect_output("--columns=name list mirror", "name                : m1\n");
+    expect_error("set port tap1 qos=@nowhere", "row id \"@nowhere\" is referenced but never "
+                 "created (e.g. with \"-- --id=@nowhere create ...\")");
+    expect_error("-- --id=q create qos type=x", "row id \"q\" does not begin with \"@\"");
+    expect_error("-- --id=@a create qos type=x -- --id=@a create qos type=y",
+                 "row id \"@a\" may only be specified on one --id option");
+    expect_error("set port tap1 qos=@p -- --id=@p get port vnet0",
+                 "row id \"@p\" specified on \"get\" command was used before it was defined");
+    /* In a string, @ is only a character. */
+    expect_ok("set port tap1 external-ids:who=@newqos");
+    expect_output("get port tap1 external-ids:who", "\"@newqos\"\n");
+}
+
 static void test_destroy(void **state)
 {
     /* Bridge is not a root table (as in OVS): a bridge nothing refers to
@@ -491,7 +520,7 @@ int main(void)
         T(test_list_libvirt_statistics), T(test_format_table), T(test_format_json),
         T(test_format_csv_and_bare), T(test_find), T(test_get), T(test_set),
         T(test_set_errors), T(test_add_remove), T(test_clear), T(test_create),
-        T(test_destroy), T(test_command_table), T(test_column_arg_parse),
+        T(test_row_ids), T(test_destroy), T(test_command_table), T(test_column_arg_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
