@@ -25,11 +25,60 @@ static const struct table_def *must_find_table(struct cli_context *ctx, const ch
 
 /* The record `id` names; NULL when there is none, an error (ctx->error
  * set) unless --if-exists. */
+/* The tables ovs-vsctl finds through another's row: a bridge's NetFlow by
+ * the bridge's name, a port's QoS by the port's. */
+static const struct {
+    const char *table, *via_table, *via_column;
+} record_paths[] = {
+    { "NetFlow", "Bridge", "netflow" }, { "sFlow", "Bridge", "sflow" },
+    { "IPFIX", "Bridge", "ipfix" }, { "Controller", "Bridge", "controller" },
+    { "AutoAttach", "Bridge", "auto_attach" }, { "QoS", "Port", "qos" },
+};
+
+/* `id` as ovs-vsctl reads a record name beyond uuids and name indexes: a
+ * "name" column (Mirror, Flow_Table), or the row another row names.  NULL
+ * with ctx->error when several match. */
+static struct db_row *find_record_by_path(struct cli_context *ctx, const struct table_def *t,
+                                          const char *id, bool *ambiguous)
+{
+    struct db_row *found = NULL;
+    *ambiguous = false;
+    const struct column_def *name_col = NULL;
+    char *ignored = NULL;
+    if (!t->name_column && schema_find_column(t, "name", &name_col, &ignored) == 0
+        && !strcmp(name_col->name, "name") && name_col->key.type == ATOM_STRING) {
+        for (size_t i = 0; i < db_count_rows(ctx->db, t); i++) {
+            struct db_row *row = db_row_at(ctx->db, t, i);
+            if (strcmp(db_row_get_string(row, "name"), id))
+                continue;
+            *ambiguous = found != NULL;
+            found = row;
+        }
+    }
+    free(ignored);
+    for (size_t p = 0; !found && p < sizeof record_paths / sizeof *record_paths; p++) {
+        if (strcmp(record_paths[p].table, t->name))
+            continue;
+        struct db_row *via = db_find_row(ctx->db, schema_find_table(record_paths[p].via_table),
+                                         id);
+        const struct datum *refs = via ? db_row_get(via, record_paths[p].via_column) : NULL;
+        if (refs && refs->n)
+            found = db_find_row_by_uuid(ctx->db, refs->keys[0].string);
+        *ambiguous = refs && refs->n > 1;
+    }
+    if (*ambiguous)
+        cli_fail(ctx, "multiple rows in %s match \"%s\"", t->name, id);
+    return *ambiguous ? NULL : found;
+}
+
 static struct db_row *find_record(struct cli_context *ctx, const struct table_def *t,
                                   const char *id)
 {
     struct db_row *row = db_find_row(ctx->db, t, id);
-    if (!row && !ctx->cmd->if_exists)
+    bool ambiguous = false;
+    if (!row)
+        row = find_record_by_path(ctx, t, id, &ambiguous);
+    if (!row && !ambiguous && !ctx->cmd->if_exists)
         cli_fail(ctx, "no row \"%s\" in table %s", id, t->name);
     return row;
 }

@@ -431,6 +431,14 @@ static void test_row_ids(void **state)
                  "row id \"@a\" may only be specified on one --id option");
     expect_error("set port tap1 qos=@p -- --id=@p get port vnet0",
                  "row id \"@p\" specified on \"get\" command was used before it was defined");
+    /* Records as ovs-vsctl names them: a mirror by its name, a port's QoS
+     * by the port's, a bridge's NetFlow by the bridge's. */
+    expect_ok("set mirror m1 name=m2");
+    expect_output("--columns=name list mirror m2", "name                : m2\n");
+    expect_output("get qos tap1 type", "linux-htb\n");
+    expect_error("list netflow bra", "no row \"bra\" in table NetFlow");
+    expect_ok("-- --id=@m create mirror name=m2 -- add bridge bra mirrors @m");
+    expect_error("list mirror m2", "multiple rows in Mirror match \"m2\"");
     /* In a string, @ is only a character. */
     expect_ok("set port tap1 external-ids:who=@newqos");
     expect_output("get port tap1 external-ids:who", "\"@newqos\"\n");
