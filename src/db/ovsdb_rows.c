@@ -33,21 +33,8 @@ const struct table_def ovsdb_server_database_table = {
 
 json_t *ovsdb_server_schema_json(void)
 {
-    json_t *columns = json_object();
-    for (size_t i = 0; i < ovsdb_server_database_table.n_columns; i++) {
-        const struct column_def *col = &server_columns[i];
-        json_t *key = col->key.enum_values
-            ? json_pack("{s:s, s:[s,[s,s,s]]}", "type", "string", "enum", "set", db_models[0],
-                        db_models[1], db_models[2])
-            : json_string(schema_atom_type_name(col->key.type));
-        json_t *type = col->n_min == 1 && !col->key.enum_values
-            ? key : json_pack("{s:o}", "key", key);
-        if (col->n_min == 0)
-            json_object_set_new(type, "min", json_integer(0));
-        json_object_set_new(columns, col->name, json_pack("{s:o}", "type", type));
-    }
-    return json_pack("{s:s, s:s, s:{s:{s:o}}}", "name", OVSDB_SERVER_DB, "version", "1.2.0",
-                     "tables", "Database", "columns", columns);
+    return json_pack("{s:s, s:s, s:{s:o}}", "name", OVSDB_SERVER_DB, "version", "1.2.0",
+                     "tables", "Database", schema_table_to_json(&ovsdb_server_database_table));
 }
 
 /* A uuid made from a name and a seed: the same every time it is asked for. */

@@ -522,6 +522,13 @@ static json_t *op_wait(struct txn *txn, const struct table_def *table, const jso
     return error ? error : json_object();
 }
 
+/* Whether operation `kind` changes the database. */
+static bool is_write(const char *kind)
+{
+    return kind && (!strcmp(kind, "insert") || !strcmp(kind, "update")
+                    || !strcmp(kind, "mutate") || !strcmp(kind, "delete"));
+}
+
 static json_t *execute(struct txn *txn, const json_t *op)
 {
     const char *name = json_string_value(json_object_get(op, "op"));
@@ -531,8 +538,7 @@ static json_t *execute(struct txn *txn, const json_t *op)
         return json_object();
     if (!strcmp(name, "abort"))
         return op_error("aborted", NULL, "aborted by request");
-    bool write = !strcmp(name, "insert") || !strcmp(name, "update")
-                 || !strcmp(name, "mutate") || !strcmp(name, "delete");
+    bool write = is_write(name);
     if (!write && strcmp(name, "select") && strcmp(name, "wait"))
         return op_error("not supported", op, "Pontoon's OVSDB server does not run \"%s\" "
                         "operations yet", name);
@@ -571,9 +577,9 @@ static json_t *name_inserts(struct txn *txn, const json_t *params)
         if (json_object_get(txn->names, name))
             return op_error("duplicate uuid-name", op, "This \"uuid-name\" appeared on an "
                             "earlier \"insert\" operation.");
-        struct db_row *scratch = db_row_new(ovsdb_find_table(false, "Open_vSwitch"), NULL);
-        json_object_set_new(txn->names, name, json_string(scratch->uuid));
-        db_row_free(scratch);
+        char uuid[37];
+        db_random_uuid(uuid);
+        json_object_set_new(txn->names, name, json_string(uuid));
     }
     return NULL;
 }
@@ -598,8 +604,7 @@ json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
     bool writes = false;
     for (size_t i = 1; i < n && !server; i++) {
         const char *kind = json_string_value(json_object_get(json_array_get(params, i), "op"));
-        writes = writes || (kind && (!strcmp(kind, "insert") || !strcmp(kind, "update")
-                                     || !strcmp(kind, "mutate") || !strcmp(kind, "delete")));
+        writes = writes || is_write(kind);
     }
     char *error = NULL;
     bool begun = writes && db_begin(db, 5000, &error) == 0;

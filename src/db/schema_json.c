@@ -53,7 +53,7 @@ static json_t *type_to_json(const struct column_def *col)
     return o;
 }
 
-static json_t *table_to_json(const struct table_def *table)
+json_t *schema_table_to_json(const struct table_def *table)
 {
     json_t *columns = json_object();
     for (size_t i = 0; i < table->n_columns; i++) {
@@ -88,7 +88,7 @@ json_t *schema_to_json(void)
 {
     json_t *tables = json_object();
     for (size_t i = 0; i < schema_n_tables; i++)
-        json_object_set_new(tables, schema_tables[i]->name, table_to_json(schema_tables[i]));
+        json_object_set_new(tables, schema_tables[i]->name, schema_table_to_json(schema_tables[i]));
     return json_pack("{s:s, s:s, s:o}", "name", OVS_SCHEMA_NAME, "version", OVS_SCHEMA_VERSION,
                      "tables", tables);
 }
