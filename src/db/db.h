@@ -32,7 +32,8 @@ struct db_row {
                                      commit need not read it again; else NULL */
     uint64_t order;               /* rows of a table are listed in this order: the
                                      file's rowid, DB_ORDER_NEW + n for new rows */
-    uint64_t generation;          /* the load (db_load_generation) that last read it */
+    uint64_t generation;          /* the load or commit (db_load_generation) that last
+                                     read or wrote it */
 };
 #define DB_ORDER_NEW (UINT64_C(1) << 62)
 
@@ -62,8 +63,9 @@ void db_rollback(struct db *db);
  * rows instead. */
 int db_reload(struct db *db, char **error);
 
-/* Counts the loads (db_open's, db_reload's that read something): a row
- * whose generation is above a number taken earlier was read (new or
+/* Counts the loads (db_open's, db_reload's that read something) and this
+ * connection's commits that wrote rows: a row whose generation is above a
+ * number taken earlier was read or written (new or
  * changed) since, so a reader applies only what moved. */
 uint64_t db_load_generation(const struct db *db);
 /* Counts up whenever memory changes: a load, a commit, a reported cell

@@ -513,14 +513,24 @@ int db_commit(struct db *db, char **error)
         db_row_free(deleted->rows[i]);
     }
     deleted->n = 0;
+    /* Rows this commit wrote count as read anew (db_load_generation): a
+     * reader comparing generations, such as the daemon applying an OVSDB
+     * client's transaction, sees them as changed. */
+    bool wrote = false;
     for (size_t t = 0; t < schema_n_tables; t++) {
         for (size_t i = 0; i < db->tables[t].n; i++) {
             struct db_row *row = db->tables[t].rows[i];
+            if (row->inserted || row->modified) {
+                row->generation = db->generation + 1;
+                wrote = true;
+            }
             row->inserted = row->modified = false;
             db_row_free(row->original);
             row->original = NULL;
         }
     }
+    if (wrote)
+        db->generation++;
     return 0;
 }
 

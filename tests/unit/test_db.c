@@ -779,6 +779,35 @@ static void test_open_errors_and_default_path(void **state)
  * a row inserted (at the end, as in the file), one updated in place (the
  * same row object, new values), one deleted; rows nobody touched keep their
  * objects.  Its own ephemeral write does not make it miss the others'. */
+/* A commit of this connection marks the rows it wrote as a load does, so
+ * that the daemon, applying an OVSDB client's transaction, reconfigures
+ * exactly them. */
+static void test_commit_marks_written_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct db *db = open_db(f->path);
+    begin(db);
+    struct db_row *br = add_bridge(db, "br0");
+    add_port(db, br, "p1");
+    add_port(db, br, "p2");
+    commit(db);
+    uint64_t since = db_load_generation(db);
+    begin(db);
+    struct db_row *p1 = db_find_row(db, T("Interface"), "p1");
+    db_row_set_string(p1, "type", "patch");
+    commit(db);
+    assert_true(db_load_generation(db) > since);
+    assert_true(db_find_row(db, T("Interface"), "p1")->generation > since);
+    assert_true(db_find_row(db, T("Interface"), "p2")->generation <= since);
+    assert_true(db_find_row(db, T("Port"), "p2")->generation <= since);
+    /* A commit that writes nothing leaves the count alone. */
+    since = db_load_generation(db);
+    begin(db);
+    commit(db);
+    assert_int_equal(db_load_generation(db), since);
+    db_close(db);
+}
+
 static void test_reload_reads_only_changes(void **state)
 {
     struct fixture *f = *state;
@@ -862,6 +891,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ephemeral_and_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_processes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_reads_only_changes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_marks_written_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_host_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_upgrade_adds_change_sequence, setup, teardown),
