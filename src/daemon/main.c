@@ -46,6 +46,8 @@ struct daemon_options {
     bool detach;
     bool syslog;
     enum log_level log_level;
+    const char *remotes[16];          /* --remote: more OVSDB listeners */
+    size_t n_remotes;
 };
 
 /* --log-file with no FILE; its directory is created when missing, as a
@@ -76,7 +78,8 @@ static void usage(void)
            "\n"
            "SYNOPSIS\n"
            "  pontoond [--detach] [--pidfile[=FILE]] [--db=FILE] [--run-dir=DIR]\n"
-           "           [--log-file[=FILE]] [--syslog] [--log-level=LEVEL]\n"
+           "           [--remote=REMOTE]... [--log-file[=FILE]] [--syslog]\n"
+           "           [--log-level=LEVEL]\n"
            "\n"
            "DESCRIPTION\n"
            "  pontoond owns the datapath: it opens the ports configured in the database\n"
@@ -86,15 +89,22 @@ static void usage(void)
            "  On start and after every committed change it makes the running switch\n"
            "  match the database.  Devices it creates (internal ports, taps) are removed\n"
            "  when it stops; the configuration is kept.\n"
-           "  It serves the database to OVSDB clients (ovsdb-client, RFC 7047) on\n"
-           "  DIR/db.sock: list_dbs, get_schema, echo, monitor, and transact (select,\n"
-           "  insert, update, mutate, delete, wait), whose changes it applies.\n"
+           "  It serves the database to OVSDB clients (RFC 7047 and Open vSwitch's\n"
+           "  extensions: ovs-vsctl, ovsdb-client, the IDLs, ovsdbapp) on DIR/db.sock\n"
+           "  and any --remote: transact (all operations; \"wait\" with timeouts,\n"
+           "  \"assert\" of locks), cancel, monitor, monitor_cond, monitor_cond_since,\n"
+           "  monitor_cond_change, monitor_cancel, lock, steal, unlock, get_schema,\n"
+           "  list_dbs, get_server_id, echo; the changes clients commit it applies.\n"
            "\n"
            "OPTIONS\n"
            "  --db=FILE         configuration database (default: $PONTOON_DB, else\n"
            "                    %s)\n"
            "  --run-dir=DIR     directory of the control and OVSDB sockets (default:\n"
            "                    $PONTOON_RUN_DIR, else %s)\n"
+           "  --remote=REMOTE   also serve OVSDB clients on REMOTE: punix:PATH (a Unix\n"
+           "                    socket) or ptcp:PORT[:IP] (TCP, on 127.0.0.1 unless IP\n"
+           "                    is given; no TLS, so keep it to trusted networks);\n"
+           "                    up to 16\n"
            "  --detach          run in the background once the switch is up (see\n"
            "                    DETACHING)\n"
            "  --pidfile[=FILE]  write the process id to FILE (default DIR/pontoond.pid)\n"
@@ -146,7 +156,7 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
 {
     enum {
         OPT_DB = 256, OPT_RUN_DIR, OPT_PIDFILE, OPT_DETACH, OPT_LOG_FILE, OPT_LOG_LEVEL,
-        OPT_SYSLOG,
+        OPT_SYSLOG, OPT_REMOTE,
     };
     static const struct option long_options[] = {
         { "db", required_argument, NULL, OPT_DB },
@@ -156,6 +166,7 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
         { "log-file", optional_argument, NULL, OPT_LOG_FILE },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "syslog", no_argument, NULL, OPT_SYSLOG },
+        { "remote", required_argument, NULL, OPT_REMOTE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -178,6 +189,13 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
         case OPT_DETACH: opts->detach = true; break;
         case OPT_LOG_FILE: opts->log_file = optarg ? optarg : LOG_FILE_DEFAULT; break;
         case OPT_SYSLOG: opts->syslog = true; break;
+        case OPT_REMOTE:
+            if (opts->n_remotes == sizeof opts->remotes / sizeof *opts->remotes) {
+                fprintf(stderr, "pontoond: at most 16 --remote options\n");
+                return -1;
+            }
+            opts->remotes[opts->n_remotes++] = optarg;
+            break;
         case OPT_LOG_LEVEL:
             if (log_level_from_string(optarg, &opts->log_level) < 0) {
                 fprintf(stderr, "pontoond: unknown log level \"%s\" (err, warn, info, dbg)\n",
@@ -636,6 +654,9 @@ int main(int argc, char **argv)
     if (ovsdb_server_open(ovsdb_path, d.db, refresh_for_ovsdb, apply_ovsdb_commit, &d,
                           &d.ovsdb) < 0)
         goto out;
+    for (size_t i = 0; i < opts.n_remotes; i++)
+        if (ovsdb_server_add_remote(d.ovsdb, opts.remotes[i]) < 0)
+            goto out;
     if (opts.pidfile && write_pidfile(opts.pidfile) < 0)
         goto out;
     switch_reconcile(&d.switch_state);

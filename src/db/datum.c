@@ -424,6 +424,42 @@ void datum_union(struct datum *dst, const struct datum *add, const struct column
     }
 }
 
+/* Appends a copy of element i of `from` to `d` (kept sorted by the caller). */
+static void append_copy(struct datum *d, const struct datum *from, size_t i,
+                        const struct column_def *col)
+{
+    union atom key, value;
+    atom_clone(&key, &from->keys[i], col->key.type);
+    if (from->values)
+        atom_clone(&value, &from->values[i], col->value.type);
+    datum_append(d, col, &key, from->values ? &value : NULL);
+}
+
+void datum_diff(struct datum *diff, const struct datum *old, const struct datum *new,
+                const struct column_def *col)
+{
+    datum_init_empty(diff);
+    if (col->n_max == 1) {
+        datum_clone(diff, new, col);
+        return;
+    }
+    /* Both are sorted by key: one merge walk keeps the result sorted. */
+    size_t i = 0, j = 0;
+    while (i < old->n || j < new->n) {
+        int cmp = i == old->n ? 1 : j == new->n ? -1
+                  : atom_compare(&old->keys[i], &new->keys[j], col->key.type);
+        if (cmp < 0) {
+            append_copy(diff, old, i++, col);
+        } else if (cmp > 0) {
+            append_copy(diff, new, j++, col);
+        } else {
+            if (new->values && atom_compare(&old->values[i], &new->values[j], col->value.type))
+                append_copy(diff, new, j, col);
+            i++, j++;
+        }
+    }
+}
+
 void datum_subtract(struct datum *dst, const struct datum *remove, const struct column_def *col)
 {
     bool is_map = column_is_map(col);

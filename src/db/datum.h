@@ -75,6 +75,12 @@ int datum_from_json(struct datum *d, const struct column_def *col, const json_t 
  * alone removes that key; key=value removes only on equal value). */
 void datum_union(struct datum *dst, const struct datum *add, const struct column_def *col);
 void datum_subtract(struct datum *dst, const struct datum *remove, const struct column_def *col);
+/* What OVSDB's update2 reports of a changed column (ovsdb-server(7) 4.1.14):
+ * for a column of at most one element, `new` itself; for sets, the elements
+ * in only one of old and new; for maps, the pairs whose key is in only one
+ * of them, and new's pair where both have the key with different values. */
+void datum_diff(struct datum *diff, const struct datum *old, const struct datum *new,
+                const struct column_def *col);
 /* Maps: sets key to value (replacing), takes copies. */
 void datum_map_set(struct datum *d, const struct column_def *col, const union atom *key,
                    const union atom *value);

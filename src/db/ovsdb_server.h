@@ -24,6 +24,9 @@ typedef void ovsdb_refresh_fn(void *aux);
 int ovsdb_server_open(const char *path, struct db *db, ovsdb_refresh_fn *refresh,
                       ovsdb_refresh_fn *committed, void *aux, struct ovsdb_server **out);
 void ovsdb_server_close(struct ovsdb_server *server);
+/* One more listener, in ovsdb-server's --remote syntax (punix:PATH,
+ * ptcp:PORT[:IP]; see ovsdb_remote.h).  0 or a negative errno (logged). */
+int ovsdb_server_add_remote(struct ovsdb_server *server, const char *remote);
 /* One descriptor for the owner's poll loop; call ovsdb_server_run() when it
  * is readable. */
 int ovsdb_server_epoll_fd(const struct ovsdb_server *server);

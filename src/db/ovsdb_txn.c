@@ -11,179 +11,27 @@
 #include "db/db.h"
 #include "db/db_private.h"
 #include "db/ovsdb_rows.h"
+#include "db/ovsdb_where.h"
 
 /* ---- transact ---- */
 
-/* An operation's failure, as ovsdb-server words it. */
-static json_t *op_error(const char *error, const json_t *syntax, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static json_t *op_error(const char *error, const json_t *syntax, const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    char *details = NULL;
-    if (vasprintf(&details, fmt, args) < 0)
-        details = NULL;
-    va_end(args);
-    json_t *e = json_pack("{s:s, s:s}", "error", error, "details", details ? details : "");
-    free(details);
-    char *text = syntax ? json_dumps(syntax, JSON_COMPACT) : NULL;
-    if (text)
-        json_object_set_new(e, "syntax", json_string(text));
-    free(text);
-    return e;
-}
-
-enum condition_function { EQ, NE, LT, LE, GT, GE, INCLUDES, EXCLUDES };
-
-struct condition {
-    const struct column_def *col;
-    enum condition_function function;
-    struct datum value;
-};
-
-static const char *const function_names[] = {
-    [EQ] = "==", [NE] = "!=", [LT] = "<", [LE] = "<=", [GT] = ">", [GE] = ">=",
-    [INCLUDES] = "includes", [EXCLUDES] = "excludes",
-};
-
-/* Parses `where` into conditions; NULL with *error (an op error) if bad. */
-static struct condition *parse_where(const struct table_def *table, const json_t *where,
-                                     size_t *n, json_t **error)
-{
-    *n = json_is_array(where) ? json_array_size(where) : 0;
-    if (where && !json_is_array(where)) {
-        *error = op_error("syntax error", where, "where must be an array of conditions");
-        return NULL;
-    }
-    struct condition *conds = calloc(*n ? *n : 1, sizeof *conds);
-    for (size_t i = 0; i < *n; i++) {
-        const json_t *c = json_array_get(where, i);
-        const char *column = json_string_value(json_array_get(c, 0));
-        const char *function = json_string_value(json_array_get(c, 1));
-        if (!json_is_array(c) || json_array_size(c) != 3 || !column || !function) {
-            *error = op_error("syntax error", c, "Parse error in condition.");
-            goto fail;
-        }
-        conds[i].col = ovsdb_find_column(table, column);
-        if (!conds[i].col) {
-            *error = op_error("unknown column", c, "No column %s in table %s.", column,
-                              table->name);
-            goto fail;
-        }
-        size_t f = 0;
-        while (f < sizeof function_names / sizeof *function_names
-               && strcmp(function_names[f], function))
-            f++;
-        if (f == sizeof function_names / sizeof *function_names) {
-            *error = op_error("unknown operator", c, "No function named %s.", function);
-            goto fail;
-        }
-        conds[i].function = (enum condition_function)f;
-        bool ordered = f >= LT && f <= GE;
-        const struct base_type *k = &conds[i].col->key;
-        if (ordered && (!column_is_scalar(conds[i].col)
-                        || (k->type != ATOM_INTEGER && k->type != ATOM_REAL))) {
-            *error = op_error("syntax error", c, "Type mismatch: \"%s\" operator may not be "
-                              "applied to column %s of type %s.", function, column,
-                              column_is_scalar(conds[i].col) ? "non-numeric" : "set or map");
-            goto fail;
-        }
-        /* includes/excludes take any number of elements; the others a value
-         * of the column's own type. */
-        struct column_def loose = *conds[i].col;
-        if (f == INCLUDES || f == EXCLUDES)
-            loose.n_min = 0, loose.n_max = UINT32_MAX;
-        char *text = NULL;
-        if (datum_from_json(&conds[i].value, &loose, json_array_get(c, 2), &text)) {
-            *error = op_error("syntax error", c, "%s", text ? text : "bad value");
-            free(text);
-            goto fail;
-        }
-    }
-    return conds;
-fail:
-    for (size_t i = 0; i < *n; i++)
-        datum_destroy(&conds[i].value, conds[i].col ? conds[i].col : &ovsdb_uuid_column);
-    free(conds);
-    return NULL;
-}
-
-static void free_conditions(struct condition *conds, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        datum_destroy(&conds[i].value, conds[i].col);
-    free(conds);
-}
-
-/* Whether every element of `part` (keys, and values of maps) is in `whole`. */
-static bool includes(const struct datum *whole, const struct datum *part,
-                     const struct column_def *col)
-{
-    for (size_t i = 0; i < part->n; i++) {
-        long at = datum_find_key(whole, &part->keys[i], col->key.type);
-        if (at < 0 || (part->values && atom_compare(&whole->values[at], &part->values[i],
-                                                    col->value.type)))
-            return false;
-    }
-    return true;
-}
-
-static bool excludes(const struct datum *whole, const struct datum *part,
-                     const struct column_def *col)
-{
-    for (size_t i = 0; i < part->n; i++) {
-        long at = datum_find_key(whole, &part->keys[i], col->key.type);
-        if (at >= 0 && (!part->values || !atom_compare(&whole->values[at], &part->values[i],
-                                                       col->value.type)))
-            return false;
-    }
-    return true;
-}
-
-static bool condition_holds(const struct condition *c, const struct db_row *row)
-{
-    struct datum scratch = DATUM_EMPTY;
-    const struct datum *have = ovsdb_cell(row, c->col, &scratch);
-    bool holds;
-    switch (c->function) {
-    case EQ: holds = datum_equals(have, &c->value, c->col); break;
-    case NE: holds = !datum_equals(have, &c->value, c->col); break;
-    case INCLUDES: holds = includes(have, &c->value, c->col); break;
-    case EXCLUDES: holds = excludes(have, &c->value, c->col); break;
-    default: {
-        int cmp = atom_compare(&have->keys[0], &c->value.keys[0], c->col->key.type);
-        holds = c->function == LT ? cmp < 0 : c->function == LE ? cmp <= 0
-                : c->function == GT ? cmp > 0 : cmp >= 0;
-    }
-    }
-    datum_destroy(&scratch, &ovsdb_uuid_column);
-    return holds;
-}
-
-/* {"op": "select", "table", "where", "columns"?} over `rows`. */
 /* The rows (of `rows`) that the operation's "where" selects, in *out (free
  * it); NULL or the operation's error. */
 static json_t *filter_rows(const struct table_def *table, struct db_row *const *rows, size_t n,
                            const json_t *op, struct db_row ***out, size_t *n_out)
 {
-    size_t n_conds;
     json_t *error = NULL;
-    struct condition *conds = parse_where(table, json_object_get(op, "where"), &n_conds,
-                                          &error);
+    struct ovsdb_where *where = ovsdb_where_parse(table, json_object_get(op, "where"), false,
+                                                  &error);
     *out = NULL;
     *n_out = 0;
-    if (!conds)
+    if (!where)
         return error;
     *out = calloc(n ? n : 1, sizeof **out);
-    for (size_t r = 0; r < n; r++) {
-        bool match = true;
-        for (size_t c = 0; c < n_conds && match; c++)
-            match = condition_holds(&conds[c], rows[r]);
-        if (match)
+    for (size_t r = 0; r < n; r++)
+        if (ovsdb_where_all(where, rows[r]))
             (*out)[(*n_out)++] = rows[r];
-    }
-    free_conditions(conds, n_conds);
+    ovsdb_where_free(where);
     return NULL;
 }
 
@@ -207,7 +55,7 @@ static json_t *op_select(const struct table_def *table, struct db_row *const *ro
         const char *name = json_string_value(json_array_get(columns, i));
         cols[i] = name ? ovsdb_find_column(table, name) : NULL;
         if (!cols[i])
-            error = op_error("syntax error", json_array_get(columns, i),
+            error = ovsdb_op_error("syntax error", json_array_get(columns, i),
                              "%s is not a valid column name", name ? name : "(not a string)");
     }
     json_t *result = error;
@@ -231,6 +79,7 @@ struct txn {
     bool server;
     json_t *names;                /* {uuid-name: uuid} */
     bool wrote;
+    struct ovsdb_txn_context *ctx;
 };
 
 /* `value` with every ["named-uuid", N] turned into ["uuid", <N's uuid>] (a
@@ -273,13 +122,13 @@ static json_t *parse_value(const struct txn *txn, const struct column_def *col,
     const char *unknown = NULL;
     json_t *resolved = resolve_names(txn, json, &unknown);
     if (!resolved)
-        return op_error("syntax error", syntax, "named-uuid \"%s\" is not the uuid-name of "
+        return ovsdb_op_error("syntax error", syntax, "named-uuid \"%s\" is not the uuid-name of "
                         "any row this transaction inserts", unknown);
     char *error = NULL;
     int r = datum_from_json(d, col, resolved, &error);
     json_decref(resolved);
     if (r) {
-        json_t *e = op_error("syntax error", syntax, "%s", error ? error : "bad value");
+        json_t *e = ovsdb_op_error("syntax error", syntax, "%s", error ? error : "bad value");
         free(error);
         return e;
     }
@@ -291,17 +140,17 @@ static json_t *set_columns(const struct txn *txn, struct db_row *row, const json
                            bool inserting, const json_t *op)
 {
     if (values && !json_is_object(values))
-        return op_error("syntax error", op, "\"row\" must be an object");
+        return ovsdb_op_error("syntax error", op, "\"row\" must be an object");
     const char *name;
     json_t *value;
     json_object_foreach((json_t *)values, name, value) {
         const struct column_def *col = ovsdb_find_column(row->table, name);
         if (!col || col == &ovsdb_uuid_column || col == &ovsdb_version_column)
-            return op_error(col ? "constraint violation" : "unknown column", op,
+            return ovsdb_op_error(col ? "constraint violation" : "unknown column", op,
                             col ? "Cannot update read-only column %s." : "No column %s in "
                             "table %s.", name, row->table->name);
         if (!inserting && col->immutable)
-            return op_error("constraint violation", op, "Cannot update immutable column %s "
+            return ovsdb_op_error("constraint violation", op, "Cannot update immutable column %s "
                             "in table %s.", name, row->table->name);
         struct datum d;
         json_t *error = parse_value(txn, col, value, op, &d);
@@ -361,12 +210,12 @@ static json_t *mutate_row(struct txn *txn, struct db_row *row, const json_t *m,
     const char *mutator = json_string_value(json_array_get(m, 1));
     const struct column_def *col = name ? ovsdb_find_column(row->table, name) : NULL;
     if (!json_is_array(m) || json_array_size(m) != 3 || !mutator)
-        return op_error("syntax error", m, "Parse error in mutation.");
+        return ovsdb_op_error("syntax error", m, "Parse error in mutation.");
     if (!col || col == &ovsdb_uuid_column || col == &ovsdb_version_column)
-        return op_error("unknown column", m, "No column %s in table %s.", name ? name : "",
+        return ovsdb_op_error("unknown column", m, "No column %s in table %s.", name ? name : "",
                         row->table->name);
     if (col->immutable)
-        return op_error("constraint violation", op, "Cannot mutate immutable column %s in "
+        return ovsdb_op_error("constraint violation", op, "Cannot mutate immutable column %s in "
                         "table %s.", name, row->table->name);
     struct datum value = DATUM_EMPTY, result = DATUM_EMPTY;
     datum_clone(&result, &row->columns[schema_column_index(row->table, col)], col);
@@ -377,7 +226,7 @@ static json_t *mutate_row(struct txn *txn, struct db_row *row, const json_t *m,
         scalar.value.type = ATOM_NONE;
         scalar.n_min = scalar.n_max = 1;
         if (col->key.type != ATOM_INTEGER || column_is_map(col)) {
-            error = op_error("constraint violation", m, "Type mismatch: \"%s\" may not be "
+            error = ovsdb_op_error("constraint violation", m, "Type mismatch: \"%s\" may not be "
                              "applied to column %s.", mutator, name);
         } else if (!(error = parse_value(txn, &scalar, json_array_get(m, 2), m, &value))) {
             int64_t arg = value.keys[0].integer;
@@ -389,12 +238,12 @@ static json_t *mutate_row(struct txn *txn, struct db_row *row, const json_t *m,
                 case '*': *x *= arg; break;
                 case '/': case '%':
                     if (!arg)
-                        error = op_error("domain error", m, "Division by zero.");
+                        error = ovsdb_op_error("domain error", m, "Division by zero.");
                     else
                         *x = mutator[0] == '/' ? *x / arg : *x % arg;
                     break;
                 default:
-                    error = op_error("syntax error", m, "No mutator named %s.", mutator);
+                    error = ovsdb_op_error("syntax error", m, "No mutator named %s.", mutator);
                 }
             }
         }
@@ -417,7 +266,7 @@ static json_t *mutate_row(struct txn *txn, struct db_row *row, const json_t *m,
         datum_destroy(&value, &loose);
         value = (struct datum)DATUM_EMPTY;
     } else {
-        error = op_error("syntax error", m, "No mutator named %s.", mutator);
+        error = ovsdb_op_error("syntax error", m, "No mutator named %s.", mutator);
     }
     datum_destroy(&value, col);
     if (error) {
@@ -432,7 +281,7 @@ static json_t *op_mutate(struct txn *txn, const struct table_def *table, const j
 {
     const json_t *mutations = json_object_get(op, "mutations");
     if (!json_is_array(mutations))
-        return op_error("syntax error", op, "\"mutations\" must be an array");
+        return ovsdb_op_error("syntax error", op, "\"mutations\" must be an array");
     struct db_row **rows = NULL;
     size_t n = 0;
     json_t *error = matching_rows(txn, table, op, &rows, &n);
@@ -446,27 +295,29 @@ static json_t *op_mutate(struct txn *txn, const struct table_def *table, const j
     return error ? error : json_pack("{s:I}", "count", (json_int_t)n);
 }
 
-/* "wait" with a timeout of 0 (what OVS's IDL sends to verify what it read):
- * the selected rows, in the columns named, are (until "==") or are not
- * ("!=") exactly the rows given. */
+/* "wait": the selected rows, in the columns named, are (until "==") or are
+ * not ("!=") exactly the rows given.  When they are not yet, a timeout of 0
+ * (what OVS's IDL sends to verify what it read) fails; a longer one, or
+ * none (wait for ever), blocks the transaction until the database changes
+ * or the time is up. */
 static json_t *op_wait(struct txn *txn, const struct table_def *table, const json_t *op)
 {
     const json_t *timeout = json_object_get(op, "timeout");
-    if (timeout && json_integer_value(timeout) != 0)
-        return op_error("not supported", op, "wait with a timeout is not supported yet");
+    if (timeout && (!json_is_integer(timeout) || json_integer_value(timeout) < 0))
+        return ovsdb_op_error("syntax error", op, "timeout must be a non-negative integer");
     const char *until = json_string_value(json_object_get(op, "until"));
     const json_t *columns = json_object_get(op, "columns");
     const json_t *given = json_object_get(op, "rows");
     if (!until || (strcmp(until, "==") && strcmp(until, "!=")) || !json_is_array(columns)
         || !json_is_array(given))
-        return op_error("syntax error", op, "wait needs \"until\", \"columns\" and \"rows\"");
+        return ovsdb_op_error("syntax error", op, "wait needs \"until\", \"columns\" and \"rows\"");
     size_t n_cols = json_array_size(columns);
     const struct column_def **cols = calloc(n_cols ? n_cols : 1, sizeof *cols);
     json_t *error = NULL;
     for (size_t i = 0; i < n_cols && !error; i++) {
         const char *name = json_string_value(json_array_get(columns, i));
         if (!(cols[i] = name ? ovsdb_find_column(table, name) : NULL))
-            error = op_error("unknown column", op, "No column %s in table %s.",
+            error = ovsdb_op_error("unknown column", op, "No column %s in table %s.",
                              name ? name : "", table->name);
     }
     struct db_row **rows = NULL;
@@ -488,7 +339,7 @@ static json_t *op_wait(struct txn *txn, const struct table_def *table, const jso
             struct datum d;
             const json_t *v = json_object_get(g, cols[c]->name);
             if (!v) {
-                error = op_error("syntax error", op, "row is missing column %s",
+                error = ovsdb_op_error("syntax error", op, "row is missing column %s",
                                  cols[c]->name);
             } else if (!(error = parse_value(txn, cols[c], v, op, &d))) {
                 json_object_set_new(canon, cols[c]->name, datum_to_json(&d, cols[c]));
@@ -513,8 +364,15 @@ static json_t *op_wait(struct txn *txn, const struct table_def *table, const jso
             same = found;
         }
     }
-    if (!error && same != !strcmp(until, "=="))
-        error = op_error("timed out", NULL, "\"wait\" timed out");
+    if (!error && same != !strcmp(until, "==")) {
+        uint64_t limit = timeout ? (uint64_t)json_integer_value(timeout) : UINT64_MAX;
+        if (limit > txn->ctx->waited_ms) {
+            txn->ctx->blocked = true;
+            if (limit - txn->ctx->waited_ms < txn->ctx->wake_ms)
+                txn->ctx->wake_ms = limit - txn->ctx->waited_ms;
+        }
+        error = ovsdb_op_error("timed out", NULL, "\"wait\" timed out");
+    }
     json_decref(have);
     json_decref(want);
     free(rows);
@@ -529,26 +387,71 @@ static bool is_write(const char *kind)
                     || !strcmp(kind, "mutate") || !strcmp(kind, "delete"));
 }
 
+/* "commit": every transaction is durable here (SQLite commits to disk). */
+static json_t *op_commit(const json_t *op)
+{
+    if (!json_is_boolean(json_object_get(op, "durable")))
+        return ovsdb_op_error("syntax error", op, "commit needs a boolean \"durable\"");
+    return json_object();
+}
+
+/* "assert": the client holds the lock named. */
+static json_t *op_assert(struct txn *txn, const json_t *op)
+{
+    const char *lock = json_string_value(json_object_get(op, "lock"));
+    if (!lock)
+        return ovsdb_op_error("syntax error", op, "assert needs a \"lock\" name");
+    if (!txn->ctx->holds_lock || !txn->ctx->holds_lock(txn->ctx->aux, lock))
+        return ovsdb_op_error("not owner", op, "Asserted lock %s not held.", lock);
+    return json_object();
+}
+
+static json_t *execute_resolved(struct txn *txn, const json_t *op);
+
+/* Runs one operation, its "where" naming rows this transaction inserts by
+ * their uuid-names resolved first (OVS's Python IDL updates a row it
+ * inserts in the same transaction by ["_uuid", "==", ["named-uuid", N]]). */
 static json_t *execute(struct txn *txn, const json_t *op)
+{
+    const json_t *where = json_object_get(op, "where");
+    if (!where)
+        return execute_resolved(txn, op);
+    const char *unknown = NULL;
+    json_t *resolved = resolve_names(txn, where, &unknown);
+    if (!resolved)
+        return ovsdb_op_error("syntax error", op, "named-uuid \"%s\" is not the uuid-name "
+                              "of any row this transaction inserts", unknown);
+    json_t *copy = json_copy((json_t *)op);
+    json_object_set_new(copy, "where", resolved);
+    json_t *result = execute_resolved(txn, copy);
+    json_decref(copy);
+    return result;
+}
+
+static json_t *execute_resolved(struct txn *txn, const json_t *op)
 {
     const char *name = json_string_value(json_object_get(op, "op"));
     if (!json_is_object(op) || !name)
-        return op_error("syntax error", op, "Parse error in operation.");
+        return ovsdb_op_error("syntax error", op, "Parse error in operation.");
     if (!strcmp(name, "comment"))
         return json_object();
     if (!strcmp(name, "abort"))
-        return op_error("aborted", NULL, "aborted by request");
+        return ovsdb_op_error("aborted", NULL, "aborted by request");
+    if (!strcmp(name, "commit"))
+        return op_commit(op);
+    if (!strcmp(name, "assert"))
+        return op_assert(txn, op);
     bool write = is_write(name);
     if (!write && strcmp(name, "select") && strcmp(name, "wait"))
-        return op_error("not supported", op, "Pontoon's OVSDB server does not run \"%s\" "
+        return ovsdb_op_error("not supported", op, "Pontoon's OVSDB server does not run \"%s\" "
                         "operations yet", name);
     const char *table_name = json_string_value(json_object_get(op, "table"));
     const struct table_def *table = ovsdb_find_table(txn->server, table_name);
     if (!table)
-        return op_error("syntax error", op, "Parsing ovsdb operation failed: No table named "
+        return ovsdb_op_error("syntax error", op, "Parsing ovsdb operation failed: No table named "
                         "%s.", table_name ? table_name : "(none)");
     if (write && txn->server)
-        return op_error("constraint violation", op, "the _Server database is read-only");
+        return ovsdb_op_error("constraint violation", op, "the _Server database is read-only");
     if (!strcmp(name, "insert"))
         return op_insert(txn, table, op);
     if (!strcmp(name, "update") || !strcmp(name, "delete"))
@@ -575,7 +478,7 @@ static json_t *name_inserts(struct txn *txn, const json_t *params)
         if (!kind || strcmp(kind, "insert") || !name)
             continue;
         if (json_object_get(txn->names, name))
-            return op_error("duplicate uuid-name", op, "This \"uuid-name\" appeared on an "
+            return ovsdb_op_error("duplicate uuid-name", op, "This \"uuid-name\" appeared on an "
                             "earlier \"insert\" operation.");
         char uuid[37];
         db_random_uuid(uuid);
@@ -584,9 +487,11 @@ static json_t *name_inserts(struct txn *txn, const json_t *params)
     return NULL;
 }
 
-json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
+json_t *ovsdb_txn_run(struct db *db, const json_t *params, struct ovsdb_txn_context *ctx,
                       json_t **rpc_error)
 {
+    ctx->committed = ctx->blocked = false;
+    ctx->wake_ms = UINT64_MAX;
     const char *name = json_string_value(json_array_get(params, 0));
     bool server = name && !strcmp(name, OVSDB_SERVER_DB);
     if (!name || (!server && strcmp(name, OVS_SCHEMA_NAME))) {
@@ -597,7 +502,7 @@ json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
         free(syntax);
         return NULL;
     }
-    struct txn txn = { db, server, json_object(), false };
+    struct txn txn = { db, server, json_object(), false, ctx };
     json_t *results = json_array();
     size_t n = json_array_size(params);
     /* Only a transaction that writes takes the write lock. */
@@ -609,7 +514,7 @@ json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
     char *error = NULL;
     bool begun = writes && db_begin(db, 5000, &error) == 0;
     json_t *failure = !writes || begun ? name_inserts(&txn, params)
-                                       : op_error("not supported", NULL, "%s",
+                                       : ovsdb_op_error("not supported", NULL, "%s",
                                                   error ? error : "cannot begin");
     free(error);
     error = NULL;
@@ -625,7 +530,14 @@ json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
         json_array_append_new(results, r);
     }
     json_decref(failure);
-    *committed = false;
+    if (ctx->blocked) {
+        /* Run again when the database changed or the time is up. */
+        if (begun)
+            db_rollback(db);
+        json_decref(txn.names);
+        json_decref(results);
+        return NULL;
+    }
     if (begun && (failed || !txn.wrote)) {
         db_rollback(db);
     } else if (begun) {
@@ -638,7 +550,7 @@ json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
                                                      "details", error ? error : ""));
             free(error);
         } else {
-            *committed = true;
+            ctx->committed = true;
         }
     }
     json_decref(txn.names);

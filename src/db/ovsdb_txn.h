@@ -8,13 +8,28 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct db;
 
-/* The result array for params [db-name, operation...] (a new reference);
- * *committed tells whether it changed the database.  NULL with *rpc_error
- * when the database is unknown. */
-json_t *ovsdb_txn_run(struct db *db, const json_t *params, bool *committed,
+/* What a transaction needs from, and tells, its caller. */
+struct ovsdb_txn_context {
+    uint64_t waited_ms;           /* since the client sent it ("wait" timeouts) */
+    /* Whether the client holds lock `name` ("assert"); NULL: no locks. */
+    bool (*holds_lock)(void *aux, const char *name);
+    void *aux;
+    /* Set by ovsdb_txn_run(): */
+    bool committed;               /* it changed the database */
+    bool blocked;                 /* a "wait" is not true yet: nothing was done, run it
+                                   * again when the database changes, or at the latest
+                                   * after wake_ms more */
+    uint64_t wake_ms;
+};
+
+/* The result array for params [db-name, operation...] (a new reference),
+ * or NULL: with *rpc_error when the database is unknown, without when the
+ * transaction blocks (ctx->blocked). */
+json_t *ovsdb_txn_run(struct db *db, const json_t *params, struct ovsdb_txn_context *ctx,
                       json_t **rpc_error);
 
 #endif

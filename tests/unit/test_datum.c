@@ -364,6 +364,41 @@ static void test_json(void **state)
     json_decref(json);
 }
 
+/* update2's differences (ovsdb-server(7) 4.1.14). */
+static void diff_is(const char *tname, const char *cname, const char *old, const char *new,
+                    const char *want)
+{
+    const struct column_def *col = column(tname, cname);
+    struct datum a, b, diff;
+    char *error = NULL;
+    assert_int_equal(datum_from_string(&a, col, old, &error), 0);
+    assert_int_equal(datum_from_string(&b, col, new, &error), 0);
+    datum_diff(&diff, &a, &b, col);
+    char *text = datum_to_string(&diff, col);
+    if (strcmp(text, want))
+        fail_msg("%s.%s: diff of %s and %s is %s, not %s", tname, cname, old, new, text, want);
+    free(text);
+    datum_destroy(&a, col);
+    datum_destroy(&b, col);
+    datum_destroy(&diff, col);
+}
+
+static void test_diff(void **state)
+{
+    (void) state;
+    /* One value at most: the new one, even when it is none. */
+    diff_is("Port", "tag", "5", "7", "7");
+    diff_is("Port", "tag", "5", "[]", "[]");
+    diff_is("Interface", "name", "a", "b", "b");
+    /* Sets: what is in only one of them. */
+    diff_is("Port", "trunks", "1,2,3", "2,3,4", "[1, 4]");
+    diff_is("Port", "trunks", "[]", "7", "[7]");
+    diff_is("Port", "trunks", "5", "5", "[]");
+    /* Maps: keys in one only (with its value), changed keys (new value). */
+    diff_is("Interface", "external_ids", "{a=1, b=2, c=3}", "{b=2, c=9, d=4}",
+            "{a=\"1\", c=\"9\", d=\"4\"}");
+}
+
 static void test_set_operations(void **state)
 {
     (void) state;
@@ -477,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_maps),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_set_operations),
+        cmocka_unit_test(test_diff),
         cmocka_unit_test(test_defaults_and_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
