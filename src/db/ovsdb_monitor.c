@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "db/datum.h"
+#include "db/ovsdb_json_cache.h"
 #include "db/ovsdb_rows.h"
 #include "db/ovsdb_where.h"
 #include "db/schema.h"
@@ -23,6 +24,7 @@ struct monitored_table {
 };
 
 struct ovsdb_monitor {
+    struct ovsdb_json_cache *cache;   /* shared with the other monitors (not owned) */
     json_t *id;
     enum ovsdb_monitor_version version;
     bool server;                  /* on _Server */
@@ -107,6 +109,20 @@ static bool selected(const struct monitored_table *mt, const struct db_row *row)
     return mt->n_wheres == 0;
 }
 
+/* A row's monitored columns; the configuration's cells come from the
+ * shared cache (_Server's rows are made afresh each time: not cached). */
+static json_t *row_json(struct ovsdb_monitor *m, const struct monitored_table *mt,
+                        const struct db_row *row)
+{
+    if (m->server)
+        return ovsdb_row_json(row, mt->columns, mt->n_columns);
+    json_t *o = json_object();
+    for (size_t i = 0; i < mt->n_columns; i++)
+        json_object_set(o, mt->columns[i]->name,
+                        ovsdb_json_cache_cell(m->cache, row, mt->columns[i]));
+    return o;
+}
+
 /* {uuid: row} of the table's selected rows as they are now, monitored
  * columns only. */
 static json_t *current_rows(struct ovsdb_monitor *m, struct monitored_table *mt,
@@ -118,20 +134,32 @@ static json_t *current_rows(struct ovsdb_monitor *m, struct monitored_table *mt,
     json_t *now = json_object();
     for (size_t i = 0; i < n; i++)
         if (selected(mt, rows[i]))
-            json_object_set_new(now, rows[i]->uuid,
-                                ovsdb_row_json(rows[i], mt->columns, mt->n_columns));
+            json_object_set_new(now, rows[i]->uuid, row_json(m, mt, rows[i]));
     ovsdb_free_rows(rows, n, made);
     return now;
 }
 
+/* Whether a row changed since it was reported, column by column (the
+ * comparisons are shared by all monitors through the cache). */
+static bool row_changed(const struct ovsdb_monitor *m, const json_t *before, const json_t *now)
+{
+    const char *name;
+    json_t *value;
+    json_object_foreach((json_t *)now, name, value)
+        if (!ovsdb_json_cache_equal(m->cache, json_object_get(before, name), value))
+            return true;
+    return false;
+}
+
 /* monitor: the columns of `old` whose value differs in `new`. */
-static json_t *changed_columns(const json_t *old, const json_t *new)
+static json_t *changed_columns(const struct ovsdb_monitor *m, const json_t *old,
+                               const json_t *new)
 {
     json_t *out = json_object();
     const char *name;
     json_t *value;
     json_object_foreach((json_t *)old, name, value)
-        if (!json_equal(value, json_object_get(new, name)))
+        if (!ovsdb_json_cache_equal(m->cache, value, json_object_get(new, name)))
             json_object_set(out, name, value);
     return out;
 }
@@ -145,30 +173,19 @@ static long column_index(const struct monitored_table *mt, const char *name)
 }
 
 /* update2's "modify": each changed column's difference (datum_diff). */
-static json_t *column_diffs(const struct monitored_table *mt, const json_t *old,
-                            const json_t *new)
+static json_t *column_diffs(const struct ovsdb_monitor *m, const struct monitored_table *mt,
+                            const json_t *old, const json_t *new)
 {
     json_t *out = json_object();
     const char *name;
     json_t *value;
     json_object_foreach((json_t *)new, name, value) {
-        const json_t *before = json_object_get(old, name);
+        json_t *before = json_object_get(old, name);
         long c = column_index(mt, name);
-        if (c < 0 || json_equal(value, before))
+        if (c < 0 || !before || ovsdb_json_cache_equal(m->cache, before, value))
             continue;
-        const struct column_def *col = mt->columns[c];
-        struct datum a = DATUM_EMPTY, b = DATUM_EMPTY, diff;
-        char *error = NULL;
-        /* Both were made by datum_to_json: they parse back. */
-        if (!datum_from_json(&a, col, before, &error) && !datum_from_json(&b, col, value, &error)) {
-            datum_diff(&diff, &a, &b, col);
-            json_t *text = datum_to_json(&diff, col);
-            json_object_set_new(out, name, text);
-            datum_destroy(&diff, col);
-        }
-        free(error);
-        datum_destroy(&a, col);
-        datum_destroy(&b, col);
+        json_object_set(out, name, ovsdb_json_cache_diff(m->cache, before, value,
+                                                         mt->columns[c]));
     }
     return out;
 }
@@ -199,8 +216,8 @@ static json_t *row_modified(const struct ovsdb_monitor *m, const struct monitore
                             const json_t *before, json_t *row)
 {
     if (m->version == OVSDB_MONITOR_V1)
-        return json_pack("{s:o, s:O}", "old", changed_columns(before, row), "new", row);
-    return json_pack("{s:o}", "modify", column_diffs(mt, before, row));
+        return json_pack("{s:o, s:O}", "old", changed_columns(m, before, row), "new", row);
+    return json_pack("{s:o}", "modify", column_diffs(m, mt, before, row));
 }
 
 static json_t *row_deleted(const struct ovsdb_monitor *m, json_t *row)
@@ -222,7 +239,7 @@ static void diff_table(const struct ovsdb_monitor *m, struct monitored_table *mt
         json_t *before = json_object_get(mt->reported, uuid);
         if (!before && insert)
             json_object_set_new(table_updates, uuid, row_new(m, mt, insert_kind, row));
-        else if (before && !json_equal(before, row) && mt->modify)
+        else if (before && mt->modify && row_changed(m, before, row))
             json_object_set_new(table_updates, uuid, row_modified(m, mt, before, row));
     }
     json_object_foreach(mt->reported, uuid, row)
@@ -238,8 +255,8 @@ static void diff_table(const struct ovsdb_monitor *m, struct monitored_table *mt
 
 struct ovsdb_monitor *ovsdb_monitor_create(struct db *db, const json_t *params,
                                            enum ovsdb_monitor_version version,
-                                           bool send_initial, json_t **initial,
-                                           json_t **error)
+                                           bool send_initial, struct ovsdb_json_cache *cache,
+                                           json_t **initial, json_t **error)
 {
     *initial = *error = NULL;
     const char *db_name = json_string_value(json_array_get(params, 0));
@@ -258,6 +275,7 @@ struct ovsdb_monitor *ovsdb_monitor_create(struct db *db, const json_t *params,
         return NULL;
     }
     struct ovsdb_monitor *m = calloc(1, sizeof *m);
+    m->cache = cache;
     m->id = json_incref(json_array_get(params, 1));
     m->version = version;
     m->server = server;

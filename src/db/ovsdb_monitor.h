@@ -10,7 +10,8 @@
  *
  * It keeps what it last reported of each monitored row and compares with
  * the database at each change: simple and exact; the cost is a walk over
- * the monitored tables per change. */
+ * the monitored tables per change, the JSON of the cells and the
+ * comparisons being shared by all monitors (ovsdb_json_cache.h). */
 #ifndef PONTOON_DB_OVSDB_MONITOR_H
 #define PONTOON_DB_OVSDB_MONITOR_H
 
@@ -18,6 +19,7 @@
 #include <stdbool.h>
 
 struct db;
+struct ovsdb_json_cache;
 struct ovsdb_monitor;
 
 enum ovsdb_monitor_version {
@@ -29,11 +31,13 @@ enum ovsdb_monitor_version {
 /* From a request's params [db-name, monitor-id, requests, ...]: the
  * monitor, and *initial the table-updates of its initial contents (an
  * empty object when `send_initial` is false: the client has them); or
- * NULL and *error (an OVSDB error object).  New references. */
+ * NULL and *error (an OVSDB error object).  New references.  `cache` is
+ * what all monitors share (ovsdb_json_cache.h): its owner keeps it for the
+ * monitor's life and clears it whenever the database changed. */
 struct ovsdb_monitor *ovsdb_monitor_create(struct db *db, const json_t *params,
                                            enum ovsdb_monitor_version version,
-                                           bool send_initial, json_t **initial,
-                                           json_t **error);
+                                           bool send_initial, struct ovsdb_json_cache *cache,
+                                           json_t **initial, json_t **error);
 void ovsdb_monitor_destroy(struct ovsdb_monitor *m);
 /* The client's id for it, and its flavour. */
 const json_t *ovsdb_monitor_id(const struct ovsdb_monitor *m);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "db/ovsdb_json_cache.h"
 #include "db/ovsdb_locks.h"
 #include "db/ovsdb_monitor.h"
 #include "db/ovsdb_rows.h"
@@ -22,6 +23,8 @@ struct ovsdb_hub {
     char server_id[37];
     char txn_id[37];              /* names the database as of `revision` */
     uint64_t revision;
+    struct ovsdb_json_cache *cache;   /* the monitors', as of cache_revision */
+    uint64_t cache_revision;
 };
 
 static void lock_notify(void *owner, const char *method, const char *name);
@@ -32,6 +35,11 @@ struct ovsdb_hub *ovsdb_hub_new(void)
     if (!hub)
         return NULL;
     hub->locks = ovsdb_locks_new(lock_notify);
+    hub->cache = ovsdb_json_cache_new();
+    if (!hub->locks || !hub->cache) {
+        ovsdb_hub_free(hub);
+        return NULL;
+    }
     db_random_uuid(hub->server_id);
     return hub;
 }
@@ -41,6 +49,7 @@ void ovsdb_hub_free(struct ovsdb_hub *hub)
     if (!hub)
         return;
     ovsdb_locks_free(hub->locks);
+    ovsdb_json_cache_free(hub->cache);
     free(hub);
 }
 
@@ -54,6 +63,17 @@ static const char *txn_id(struct ovsdb_hub *hub, struct db *db)
         hub->revision = revision;
     }
     return hub->txn_id;
+}
+
+/* The monitors' shared cache, emptied when the database changed. */
+static struct ovsdb_json_cache *monitor_cache(struct ovsdb_hub *hub, struct db *db)
+{
+    uint64_t revision = db_revision(db);
+    if (revision != hub->cache_revision) {
+        ovsdb_json_cache_clear(hub->cache);
+        hub->cache_revision = revision;
+    }
+    return hub->cache;
 }
 
 /* ---- sessions ---- */
@@ -158,7 +178,8 @@ static json_t *monitor(struct ovsdb_session *session, struct db *db, const json_
     const char *last = json_string_value(json_array_get(params, 3));
     bool found = version == OVSDB_MONITOR_V3 && last && !strcmp(last, current);
     json_t *updates;
-    struct ovsdb_monitor *m = ovsdb_monitor_create(db, params, version, !found, &updates,
+    struct ovsdb_monitor *m = ovsdb_monitor_create(db, params, version, !found,
+                                                   monitor_cache(session->hub, db), &updates,
                                                    error);
     if (!m)
         return NULL;
@@ -174,6 +195,7 @@ static json_t *monitor(struct ovsdb_session *session, struct db *db, const json_
 static json_t *monitor_update(struct ovsdb_session *session, struct ovsdb_monitor *m,
                               struct db *db)
 {
+    monitor_cache(session->hub, db);
     json_t *updates = ovsdb_monitor_changes(m, db);
     if (!updates)
         return NULL;
