@@ -166,6 +166,7 @@ class Daemon:
         self.proc = None
         self.ctl = os.path.join(self.run_dir, "pontoond.ctl")
         self.env = {}               # added to the environment at start()
+        self.args = []              # more options (e.g. --remote=...) at start()
 
     @property
     def pid(self):
@@ -189,7 +190,7 @@ class Daemon:
             env.setdefault("PONTOON_BPF_PIN_ROOT", str(NS_PIN_ROOT))
         self.proc = subprocess.Popen(
             pre + [self.binary, f"--db={self.db}", f"--run-dir={self.run_dir}",
-                   f"--log-level={self.log_level}"],
+                   f"--log-level={self.log_level}", *self.args],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, env=env)
         log.close()
