@@ -112,6 +112,11 @@ static struct db_row *must_find_bridge(struct cli_context *ctx, const char *name
     return br;
 }
 
+struct db_row *cli_must_find_bridge(struct cli_context *ctx, const char *name)
+{
+    return must_find_bridge(ctx, name);
+}
+
 /* ovs-vsctl's check_conflicts: names of bridges, ports and interfaces share
  * one namespace.  `what` is "a bridge", "a port" or "an interface". */
 static int check_conflicts(struct cli_context *ctx, const char *what, const char *name)
@@ -161,8 +166,20 @@ static int compare_names(const void *a, const void *b)
 /* Sorted names, one a line, or a JSON array with --format=json. */
 static void print_names(struct cli_context *ctx, const char **names, size_t n)
 {
+    cli_print_names(ctx, names, n, false);
+}
+
+void cli_print_names(struct cli_context *ctx, const char **names, size_t n, bool unique)
+{
     if (n > 1)
         qsort(names, n, sizeof *names, compare_names);
+    if (unique && n > 1) {
+        size_t kept = 1;
+        for (size_t i = 1; i < n; i++)
+            if (strcmp(names[i], names[kept - 1]))
+                names[kept++] = names[i];
+        n = kept;
+    }
     if (ctx->options->format_given && ctx->options->format == FORMAT_JSON) {
         json_t *array = json_array();
         for (size_t i = 0; i < n; i++)

@@ -74,6 +74,14 @@ struct cli_context {
 int cli_fail(struct cli_context *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The bridge named `name` that the Open_vSwitch row lists; NULL with
+ * ctx->error "no bridge named NAME" when there is none. */
+struct db_row *cli_must_find_bridge(struct cli_context *ctx, const char *name);
+
+/* Prints names sorted (without repeats if `unique`), one a line, or as a
+ * JSON array with --format=json; sorts `names` in place. */
+void cli_print_names(struct cli_context *ctx, const char **names, size_t n, bool unique);
+
 enum command_kind {
     COMMAND_READ,                 /* reads the database */
     COMMAND_WRITE,                /* changes the database */
@@ -109,6 +117,7 @@ void cli_print_command_help(FILE *out, const struct cli_command_def *def);   /* 
  * them in order. */
 extern const struct cli_command_def bridge_commands[];   /* add-br, add-port, show, ... */
 extern const struct cli_command_def database_commands[]; /* list, find, get, set, ... */
+extern const struct cli_command_def controller_commands[]; /* set-manager, set-fail-mode, ... */
 extern const struct cli_command_def runtime_commands[];  /* fdb/show, dpif/show, ... */
 extern const struct cli_command_def nic_commands[];      /* nic/show, nic/steer, ... */
 extern const struct cli_command_def macvtap_commands[];  /* macvtap/add, macvtap/show, ... */

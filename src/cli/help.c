@@ -96,6 +96,8 @@ void cli_print_help(FILE *out)
     print_group(out, "Bridge commands", bridge_commands, bridge_table_group);
     print_group(out, "Port commands", bridge_commands, bridge_table_group);
     print_group(out, "Interface commands", bridge_commands, bridge_table_group);
+    print_group(out, "Controller and manager commands (kept, not acted on: no OpenFlow)",
+                controller_commands, NULL);
     print_group(out, "Database commands", database_commands, NULL);
     fputs("\n  TABLE is Open_vSwitch, Bridge, Port or Interface (any unique prefix,\n"
           "  any case); RECORD a name or uuid (\".\" for Open_vSwitch); COLUMN a\n"

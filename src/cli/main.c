@@ -47,8 +47,8 @@ static const struct cli_command_def *find_in(const struct cli_command_def *table
 const struct cli_command_def *cli_find_command(const char *name)
 {
     const struct cli_command_def *const tables[] = {
-        bridge_commands, database_commands, runtime_commands, macvtap_commands,
-        guest_commands, nic_commands, pci_commands, sriov_commands,
+        bridge_commands, database_commands, controller_commands, runtime_commands,
+        macvtap_commands, guest_commands, nic_commands, pci_commands, sriov_commands,
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         const struct cli_command_def *def = find_in(tables[i], name);

@@ -1,7 +1,8 @@
 /* `show`: the switch as ovs-vsctl 3.1 prints it — the Open_vSwitch row's
- * uuid, then each bridge, its ports and their interfaces, each with the few
- * columns ovs-vsctl shows when they differ from their default.  With
- * --format=json the same walk fills a JSON object instead. */
+ * uuid, its managers, then each bridge (its controllers first), its ports
+ * and their interfaces, each with the few columns ovs-vsctl shows when they
+ * differ from their default.  With --format=json the same walk fills a JSON
+ * object instead. */
 #include "cli/command.h"
 
 #include <stdlib.h>
@@ -14,7 +15,8 @@
 #include "db/schema.h"
 
 /* The columns ovs-vsctl's show prints for each table, in its order. */
-static const char *const bridge_fields[] = { "controller", "fail_mode", "datapath_type", NULL };
+static const char *const bridge_fields[] = { "fail_mode", "datapath_type", NULL };
+static const char *const target_fields[] = { "is_connected", NULL };   /* Manager, Controller */
 static const char *const port_fields[] = { "tag", "trunks", NULL };
 static const char *const iface_fields[] = { "type", "options", "error", NULL };
 /* Beyond ovs-vsctl: a vhost-user port's status tells whether its guest is
@@ -97,13 +99,15 @@ static void show_fields(struct show_out *out, const struct db_row *row,
     }
 }
 
-/* Starts a child node ("Bridge br0"); in JSON mode appends an object with
- * its name (and an empty `children` array) to the parent's array `list`,
- * makes it current and returns the parent for show_node_end. */
+/* Starts a child node ("Bridge br0", "Manager "ptcp:6640""); in JSON mode
+ * appends an object with its name (the column `name_column`; and an empty
+ * `children` array) to the parent's array `list`, makes it current and
+ * returns the parent for show_node_end. */
 static json_t *show_node(struct show_out *out, const char *kind, const char *list,
-                         const char *children, const struct db_row *row, int depth)
+                         const char *children, const struct db_row *row, int depth,
+                         const char *name_column)
 {
-    const char *name = db_row_get_string(row, "name");
+    const char *name = db_row_get_string(row, name_column);
     if (!out->json) {
         union atom atom = { .string = (char *)name };
         char *quoted = atom_to_string(&atom, ATOM_STRING);
@@ -117,7 +121,7 @@ static json_t *show_node(struct show_out *out, const char *kind, const char *lis
         array = json_array();
         json_object_set_new(parent, list, array);
     }
-    json_t *node = json_pack("{s:s}", "name", name);
+    json_t *node = json_pack("{s:s}", name_column, name);
     if (children)
         json_object_set_new(node, children, json_array());
     json_array_append_new(array, node);
@@ -158,6 +162,21 @@ static struct db_row **children(struct db *db, const struct table_def *table,
     return rows;
 }
 
+/* The Manager or Controller rows `parent`'s `column` refers to, each as a
+ * node named by its target. */
+static void show_targets(struct db *db, struct show_out *out, const struct db_row *parent,
+                         const char *column, const char *kind, const char *list, int depth)
+{
+    size_t n;
+    struct db_row **rows = children(db, schema_find_table(kind), parent, column, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *up = show_node(out, kind, list, NULL, rows[i], depth, "target");
+        show_fields(out, rows[i], target_fields, depth);
+        show_node_end(out, up);
+    }
+    free(rows);
+}
+
 static void show_switch(struct db *db, struct show_out *out)
 {
     const struct table_def *bridges = schema_find_table("Bridge");
@@ -171,22 +190,25 @@ static void show_switch(struct db *db, struct show_out *out)
         json_object_set_new(out->json, "bridges", json_array());
     } else
         strbuf_printf(out->text, "%s\n", root->uuid);
+    show_targets(db, out, root, "manager_options", "Manager", "managers", 1);
 
     size_t n_br, n_port, n_iface;
     struct db_row **brs = children(db, bridges, root, "bridges", &n_br);
     for (size_t i = 0; i < n_br; i++) {
         struct db_row *br = brs[i];
-        json_t *up_br = show_node(out, "Bridge", "bridges", "ports", br, 1);
+        json_t *up_br = show_node(out, "Bridge", "bridges", "ports", br, 1, "name");
+        show_targets(db, out, br, "controller", "Controller", "controllers", 2);
         show_fields(out, br, bridge_fields, 1);
         struct db_row **port_rows = children(db, ports, br, "ports", &n_port);
         for (size_t j = 0; j < n_port; j++) {
             struct db_row *port = port_rows[j];
-            json_t *up_port = show_node(out, "Port", "ports", "interfaces", port, 2);
+            json_t *up_port = show_node(out, "Port", "ports", "interfaces", port, 2, "name");
             show_fields(out, port, port_fields, 2);
             struct db_row **iface_rows = children(db, ifaces, port, "interfaces", &n_iface);
             for (size_t k = 0; k < n_iface; k++) {
                 struct db_row *iface = iface_rows[k];
-                json_t *up_iface = show_node(out, "Interface", "interfaces", NULL, iface, 3);
+                json_t *up_iface = show_node(out, "Interface", "interfaces", NULL, iface, 3,
+                                             "name");
                 const char *type = db_row_get_string(iface, "type");
                 bool vhost = !strncmp(type, "dpdkvhostuser", strlen("dpdkvhostuser"));
                 show_fields(out, iface, vhost ? vhost_iface_fields : iface_fields, 3);

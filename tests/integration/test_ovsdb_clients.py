@@ -127,6 +127,12 @@ def seed_and_client_lines(p):
         ["--may-exist", "add-port", br1, p + "qr-1", "--", "set", "Interface", p + "qr-1",
          "type=internal", "--", "set", "Interface", p + "qr-1",
          "external-ids:iface-status=active"],
+        # Kept, not acted on (no OpenFlow, no manager connections).
+        ["set-manager", "ptcp:6640", "ptcp:6641:127.0.0.1"],
+        ["set-controller", br0, "tcp:127.0.0.1:6653", "unix:/var/run/ctl.sock"],
+        ["set-fail-mode", br1, "standalone"],
+        ["set-controller", br1, "tcp:127.0.0.1:6654"],
+        ["del-controller", br1],
     ]
 
 
@@ -199,7 +205,15 @@ def test_ovs_vsctl_leaves_the_database_pontoon_leaves(switches, prefix):
         f"ovs-vsctl: cannot create a bridge named {prefix}br0 because a bridge named "
         f"{prefix}br0 already exists\n"), r.stderr
     assert configuration(b) == before
-    # What ovs-vsctl reads back, as it prints it.
+    r = b.vsctl_run("set-fail-mode", prefix + "br0", "open")
+    assert (r.returncode, r.stderr) == (1, 'ovs-vsctl: fail-mode must be "standalone" or '
+                                           '"secure"\n')
+    assert a.pontoon.fails("set-fail-mode", prefix + "br0", "open") == \
+        'fail-mode must be "standalone" or "secure"'
+    # What ovs-vsctl reads back, as it prints it, and pontoon the same.
+    for query in (["get-manager"], ["get-controller", prefix + "br0"],
+                  ["get-fail-mode", prefix + "br1"], ["get-fail-mode", prefix + "br0"]):
+        assert b.vsctl(*query) == a.pontoon(*query), query
     vnet1 = prefix + "vnet1"
     assert b.vsctl("get", "Port", vnet1, "trunks").strip() == "[42, 47]"
     assert b.vsctl("get", "Interface", vnet1, "external-ids:attached-mac").strip() == \

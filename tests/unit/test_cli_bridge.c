@@ -325,6 +325,46 @@ static void test_show(void **state)
     free(expected);
 }
 
+/* ---- managers, controllers, fail mode: kept, shown as ovs-vsctl shows them ---- */
+
+static void test_managers_and_controllers(void **state)
+{
+    (void) state;
+    /* Manager's target is an index, as in OVS: the same target twice fails. */
+    expect_error("set-manager ptcp:6640 ptcp:6640", "Transaction causes multiple rows in "
+                 "\"Manager\" table to have identical values (\"ptcp:6640\") for index on "
+                 "column \"target\".", 1);
+    expect_ok("add-br br0 -- set-manager ptcp:6640 tcp:127.0.0.1:6641 "
+              "-- set-controller br0 tcp:127.0.0.1:6653 -- set-fail-mode br0 secure");
+    expect_ok("get-manager");
+    assert_string_equal(out_text, "ptcp:6640\ntcp:127.0.0.1:6641\n");
+    expect_ok("get-controller br0");
+    assert_string_equal(out_text, "tcp:127.0.0.1:6653\n");
+    expect_ok("get-fail-mode br0");
+    assert_string_equal(out_text, "secure\n");
+    expect_ok("show");
+    const char *managers = strstr(out_text, "\n") + 1;
+    assert_string_equal(managers,
+        "    Manager \"ptcp:6640\"\n"
+        "    Manager \"tcp:127.0.0.1:6641\"\n"
+        "    Bridge br0\n"
+        "        Controller \"tcp:127.0.0.1:6653\"\n"
+        "        fail_mode: secure\n"
+        "        Port br0\n"
+        "            Interface br0\n"
+        "                type: internal\n");
+    expect_error("set-fail-mode br0 open", "fail-mode must be \"standalone\" or \"secure\"", 1);
+    expect_error("get-controller br9", "no bridge named br9", 1);
+    /* Replacing and deleting leaves no stray rows. */
+    expect_ok("set-manager ptcp:6650 -- del-controller br0 -- del-fail-mode br0");
+    assert_int_equal(count_rows("Manager"), 1);
+    assert_int_equal(count_rows("Controller"), 0);
+    expect_ok("get-fail-mode br0");
+    assert_string_equal(out_text, "");
+    expect_ok("del-manager");
+    assert_int_equal(count_rows("Manager"), 0);
+}
+
 /* ---- what real clients run (compat/clients.md) ---- */
 
 static void test_libvirt(void **state)
@@ -538,7 +578,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_add_br), T(test_add_br_errors), T(test_del_br),
         T(test_add_port), T(test_add_port_errors), T(test_add_bond), T(test_del_port),
-        T(test_chain_sees_earlier_edits), T(test_show),
+        T(test_chain_sees_earlier_edits), T(test_show), T(test_managers_and_controllers),
         T(test_libvirt), T(test_os_vif), T(test_neutron),
         T(test_daemon_reload), T(test_runtime), T(test_help_version), T(test_dry_run),
         T(test_global_options),
