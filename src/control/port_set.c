@@ -2,6 +2,7 @@
 #include "control/port_set.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,14 @@ int port_set_build(struct port_set *set, const struct datum *ports)
     set->uuids = malloc((ports->n ? ports->n : 1) * sizeof *set->uuids);
     if (!set->uuids)
         return -ENOMEM;
-    for (size_t i = 0; i < ports->n; i++)
+    bool sorted = true;
+    for (size_t i = 0; i < ports->n; i++) {
         snprintf(set->uuids[set->n++], sizeof set->uuids[0], "%s", ports->keys[i].string);
-    qsort(set->uuids, set->n, sizeof *set->uuids, compare_uuid);
+        sorted = sorted && (i == 0 || strcmp(set->uuids[i - 1], set->uuids[i]) < 0);
+    }
+    /* A uuid set's datum is kept sorted: the sort is for other callers. */
+    if (!sorted)
+        qsort(set->uuids, set->n, sizeof *set->uuids, compare_uuid);
     return 0;
 }
 

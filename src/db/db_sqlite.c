@@ -550,6 +550,7 @@ static bool load_collection_fast(struct datum *d, const struct column_def *col, 
     }
     p += strlen(head);
     datum_init_empty(d);
+    size_t room = 0;             /* grown by doubling: a Bridge's 1000 ports */
     while (*p != ']') {
         union atom key, value;
         if (is_map && *p++ != '[')
@@ -560,7 +561,16 @@ static bool load_collection_fast(struct datum *d, const struct column_def *col, 
             atom_destroy(&key, col->key.type);
             goto fail;
         }
-        datum_append(d, col, &key, is_map ? &value : NULL);
+        if (d->n == room) {
+            room = room ? room * 2 : 8;
+            d->keys = datum_xrealloc(d->keys, room * sizeof *d->keys);
+            if (is_map)
+                d->values = datum_xrealloc(d->values, room * sizeof *d->values);
+        }
+        d->keys[d->n] = key;
+        if (is_map)
+            d->values[d->n] = value;
+        d->n++;
         if (is_map && *p++ != ']')
             goto fail;
         if (*p == ',' && p[1] != ']')
