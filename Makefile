@@ -115,10 +115,35 @@ demo:
 test:
 	scripts/test.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+# What an installed host service needs besides the programs, generated from
+# them (the man pages and the completion come from the command tables, so
+# they never disagree with --help): pontoon(8), pontoond(8), bash completion,
+# and, at install time, the systemd unit (for the sbin directory of PREFIX).
+UNITDIR ?= /lib/systemd/system
+DIST_FILES := $(BUILD)/man/pontoon.8 $(BUILD)/man/pontoond.8 $(BUILD)/completion/pontoon
+$(BUILD)/man/pontoon.8: $(BUILD)/pontoon
+	@mkdir -p $(@D)
+	$< --man > $@
+$(BUILD)/man/pontoond.8: $(BUILD)/pontoond
+	@mkdir -p $(@D)
+	$< --man > $@
+$(BUILD)/completion/pontoon: $(BUILD)/pontoon
+	@mkdir -p $(@D)
+	$< --bash-completion > $@
+dist: $(DIST_FILES)
+
+install: all dist
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+	    $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BUILD)/pontoon $(DESTDIR)$(PREFIX)/bin/pontoon
 	install -m 755 $(BUILD)/pontoond $(DESTDIR)$(PREFIX)/sbin/pontoond
+	install -m 644 $(BUILD)/man/pontoon.8 $(BUILD)/man/pontoond.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 $(BUILD)/completion/pontoon \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pontoon
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' dist/systemd/pontoond.service.in \
+	    > $(DESTDIR)$(UNITDIR)/pontoond.service
 
 # For clients that run the Open vSwitch tools by name (libvirt, os-vif):
 # links ovs-vsctl and ovs-appctl to pontoon.  Not part of `install`: it would
@@ -130,6 +155,6 @@ install-ovs-names: install
 clean:
 	rm -rf build build-asan
 
-.PHONY: all tests check install install-ovs-names clean demo test fuzz
+.PHONY: all tests check install install-ovs-names clean demo test fuzz dist
 .SECONDARY:
 -include $(shell find $(BUILD)/obj $(BUILD)/tests $(BUILD)/bpf -name '*.d' 2>/dev/null)

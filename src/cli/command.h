@@ -112,6 +112,10 @@ struct cli_command_def {
  * Options written after a command's name (`nic/steer eth0 off --dry-run`)
  * reach its handler as arguments; the handler parses them. */
 void cli_print_command_help(FILE *out, const struct cli_command_def *def);   /* cli/help.c */
+/* `pontoon --man`: pontoon(8) in roff (cli/man.c). */
+void cli_print_man(FILE *out);
+/* `pontoon --bash-completion`: the bash completion script (cli/completion.c). */
+void cli_print_bash_completion(FILE *out);
 
 /* Tables of commands, each ending with a zeroed entry; cli/main.c searches
  * them in order. */

@@ -280,6 +280,17 @@ int cli_run(int argc, char **argv, FILE *out, FILE *err)
     program = program_name(argc > 0 ? argv[0] : NULL);
     if (!strcmp(program, "ovs-appctl"))
         return cli_run_appctl(argc, argv, out, err);
+    /* Generated from the tables, for the package (make man, make completion). */
+    if (argc == 2 && !strcmp(argv[1], "--man")) {
+        cli_print_man(out);
+        fflush(out);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "--bash-completion")) {
+        cli_print_bash_completion(out);
+        fflush(out);
+        return 0;
+    }
     /* `pontoon [OPTIONS] COMMAND --help`: that command's manual page. */
     const struct cli_command_def *help_def = argc >= 3 && !strcmp(argv[argc - 1], "--help")
                                              ? cli_find_command(argv[argc - 2]) : NULL;

@@ -57,6 +57,14 @@ static const struct global_option_def global_options[] = {
 };
 #define N_GLOBAL_OPTIONS (sizeof global_options / sizeof global_options[0])
 
+const char *cli_global_option_name(size_t i, bool *takes_value)
+{
+    if (i >= N_GLOBAL_OPTIONS)
+        return NULL;
+    *takes_value = global_options[i].arg == ARG_REQUIRED;
+    return global_options[i].name;
+}
+
 /* A per-command option as written: "--columns" and its value (or NULL). */
 struct command_option {
     char name[32];

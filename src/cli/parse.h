@@ -26,4 +26,8 @@ int cli_parse(int argc, char **argv, cli_lookup_fn *lookup,
               struct cli_parse_result *result, char **error);
 void cli_parse_result_free(struct cli_parse_result *result);
 
+/* The long options (without "--"), i from 0 until NULL; *takes_value for
+ * those written --NAME=VALUE (for completion). */
+const char *cli_global_option_name(size_t i, bool *takes_value);
+
 #endif

@@ -36,6 +36,8 @@
 #include "netdev/tunnel_kernel.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/man_roff.h"
+#include "util/sd_notify.h"
 #include "util/strbuf.h"
 
 struct daemon_options {
@@ -72,9 +74,9 @@ struct daemon {
     bool exit_cleanup;                /* exit --cleanup: kernel fast paths go too */
 };
 
-static void usage(void)
+static void usage(FILE *out)
 {
-    printf("pontoond - the Pontoon virtual switch daemon\n"
+    fprintf(out, "pontoond - the Pontoon virtual switch daemon\n"
            "\n"
            "SYNOPSIS\n"
            "  pontoond [--detach] [--pidfile[=FILE]] [--db=FILE] [--run-dir=DIR]\n"
@@ -116,6 +118,7 @@ static void usage(void)
            "                    error; with --log-file, lines go to both\n"
            "  --log-level=LEVEL err, warn, info (default) or dbg, for every destination\n"
            "  -h, --help        this help\n"
+           "  --man             this help as a man page, pontoond(8) (roff)\n"
            "  -V, --version     print the version\n"
            "\n"
            "DETACHING\n"
@@ -152,11 +155,29 @@ static void usage(void)
            DB_DEFAULT_PATH, DEFAULT_RUN_DIR, LOG_FILE_DEFAULT);
 }
 
+/* pontoond(8): the help above, as roff (never written twice). */
+static void print_man(void)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream(&text, &size);
+    if (!mem)
+        exit(1);
+    usage(mem);
+    fclose(mem);
+    man_roff_header(stdout, "pontoond", "8", "the Pontoon virtual switch daemon",
+                    "Pontoon " PONTOON_VERSION);
+    const char *body = strchr(text, '\n');   /* the first line is NAME's */
+    man_roff_body(stdout, body ? body + 1 : "", 0);
+    fputs(".SH SEE ALSO\npontoon(8), systemd.service(5)\n", stdout);
+    free(text);
+}
+
 static int parse_options(int argc, char **argv, struct daemon_options *opts)
 {
     enum {
         OPT_DB = 256, OPT_RUN_DIR, OPT_PIDFILE, OPT_DETACH, OPT_LOG_FILE, OPT_LOG_LEVEL,
-        OPT_SYSLOG, OPT_REMOTE,
+        OPT_SYSLOG, OPT_REMOTE, OPT_MAN,
     };
     static const struct option long_options[] = {
         { "db", required_argument, NULL, OPT_DB },
@@ -167,6 +188,7 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "syslog", no_argument, NULL, OPT_SYSLOG },
         { "remote", required_argument, NULL, OPT_REMOTE },
+        { "man", no_argument, NULL, OPT_MAN },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -203,7 +225,8 @@ static int parse_options(int argc, char **argv, struct daemon_options *opts)
                 return -1;
             }
             break;
-        case 'h': usage(); exit(0);
+        case 'h': usage(stdout); exit(0);
+        case OPT_MAN: print_man(); exit(0);
         case 'V': printf("pontoond (Pontoon) %s\n", PONTOON_VERSION); exit(0);
         default:
             fprintf(stderr, "pontoond: use --help for usage\n");
@@ -675,7 +698,15 @@ int main(int argc, char **argv)
              opts.db_path, opts.run_dir, CONTROL_SOCKET_NAME);
     detach_finish(report_fd, 0);
     report_fd = -1;
+    /* Type=notify: the sockets are open and the configuration applied. */
+    char ready[PATH_MAX + 128];
+    snprintf(ready, sizeof ready, "READY=1\nMAINPID=%d\nSTATUS=switching (database %s)",
+             (int)getpid(), opts.db_path);
+    int notified = sd_notify_send(ready);
+    if (notified < 0)
+        log_warn("cannot tell systemd the daemon is ready: %s", strerror(-notified));
     status = run(&d, signal_fd) < 0;
+    sd_notify_send("STOPPING=1");
 out:
     free(error);
     if (switch_initialized && d.exit_cleanup)
