@@ -53,7 +53,7 @@ all: $(BUILD)/pontoond $(BUILD)/pontoon $(BPF_OBJ)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/bpf/%.bpf.o: src/datapath/bpf/%.bpf.c
 	@mkdir -p $(@D)
@@ -138,6 +138,8 @@ install: all dist
 	    $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BUILD)/pontoon $(DESTDIR)$(PREFIX)/bin/pontoon
 	install -m 755 $(BUILD)/pontoond $(DESTDIR)$(PREFIX)/sbin/pontoond
+	install -d $(DESTDIR)$(PREFIX)/lib/pontoon/bpf
+	install -m 644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/pontoon/bpf/
 	install -m 644 $(BUILD)/man/pontoon.8 $(BUILD)/man/pontoond.8 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 $(BUILD)/completion/pontoon \

@@ -138,14 +138,17 @@ int bpf_switch_default_object(char *path, size_t size)
     char *slash = strrchr(exe, '/');
     if (slash)
         *slash = '\0';
-    static const char *const beside[] = { "/bpf/switch.bpf.o", "/../bpf/switch.bpf.o" };
+    /* The build tree (build/pontoond, build/tests/x), then where `make
+     * install` puts it: PREFIX/lib/pontoon/bpf beside PREFIX/sbin. */
+    static const char *const beside[] = { "/bpf/switch.bpf.o", "/../bpf/switch.bpf.o",
+                                          "/../lib/pontoon/bpf/switch.bpf.o" };
     for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
         if ((size_t)snprintf(path, size, "%s%s", exe, beside[i]) < size &&
             access(path, R_OK) == 0)
             return 0;
     }
-    return fail(-ENOENT, "no switch.bpf.o in %s/bpf or %s/../bpf (set PONTOON_BPF_OBJECT)",
-                exe, exe);
+    return fail(-ENOENT, "no switch.bpf.o in %s/bpf, %s/../bpf or %s/../lib/pontoon/bpf "
+                "(set PONTOON_BPF_OBJECT)", exe, exe, exe);
 }
 
 /* bpffs is one for the whole host, bridge names are per network namespace:

@@ -40,7 +40,8 @@ def installed(workdir):
 
 def test_make_install_puts_everything_in_place(installed):
     prefix, unitdir = installed
-    for path in ("bin/pontoon", "sbin/pontoond", "share/man/man8/pontoon.8",
+    for path in ("bin/pontoon", "sbin/pontoond", "lib/pontoon/bpf/switch.bpf.o",
+                 "share/man/man8/pontoon.8",
                  "share/man/man8/pontoond.8", "share/bash-completion/completions/pontoon"):
         assert (prefix / path).is_file(), path
     unit = (unitdir / "pontoond.service").read_text()
@@ -159,3 +160,25 @@ def test_daemon_tells_systemd_it_is_ready(pontoon, workdir):
         sock.close()
     assert status == 0, d.log()
     assert stopping == "STOPPING=1"
+
+
+def test_installed_daemon_finds_its_kernel_program(installed, net, workdir, prefix):
+    """The installed pontoond loads the kernel fast path from
+    PREFIX/lib/pontoon/bpf (not from the build tree): a system bridge in a
+    namespace of the test's own."""
+    usr, _ = installed
+    ns = net.add_ns("I")
+    cli = ph.Pontoon(workdir / "inst.db", workdir / "inst-run", binary=usr / "bin" / "pontoon")
+    d = ph.Daemon(cli.db, cli.run_dir, workdir / "inst.log", binary=usr / "sbin" / "pontoond",
+                  ns=ns)
+    d.env = {"PONTOON_BPF_OBJECT": ""}
+    d.start()
+    try:
+        br = prefix + "br"
+        cli("add-br", br)
+        ph.wait_until(lambda: "kernel fast path loaded" in d.log(), timeout=20,
+                      what="the installed daemon to load its kernel program")
+        assert str(usr / "sbin") not in d.log() or "no switch.bpf.o" not in d.log()
+    finally:
+        status = d.stop()
+    assert status == 0, d.log()
