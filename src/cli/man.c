@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/config_keys.h"
 #include "db/schema.h"
 #include "util/man_roff.h"
 
@@ -94,6 +95,19 @@ void cli_print_man(FILE *out)
         fprintf(out, ".SS %s\n", table->name);
         man_roff_body(out, text, 0);
         free(text);
+    }
+    /* The keys of other_config and options that Pontoon acts on; other
+     * keys are stored and ignored, as OVS ignores keys it does not know. */
+    fputs(".SH CONFIGURATION KEYS\n", out);
+    for (size_t i = 0; i < n_config_keys; i++) {
+        const struct config_key *k = &config_keys[i];
+        fputs(".TP\n.B ", out);
+        char name[160];
+        snprintf(name, sizeof name, "%s %s:%s", k->table, k->column, k->key);
+        man_roff_text(out, name);
+        fputc('\n', out);
+        man_roff_text(out, k->meaning);
+        fputc('\n', out);
     }
     fputs(".SH SEE ALSO\npontoond(8), ovs\\-vsctl(8), ovs\\-appctl(8)\n", out);
 }
