@@ -44,7 +44,16 @@ def build_packages(workdir):
     knows and untracked, non-ignored ones; no build directories)."""
     src = workdir / "src" / "pontoon-0.1.0"
     src.mkdir(parents=True)
-    files = run("git", "-C", REPO, "ls-files", "-co", "--exclude-standard").stdout.split()
+    r = run("git", "-C", REPO, "ls-files", "-co", "--exclude-standard", check=False)
+    if r.returncode == 0:
+        files = r.stdout.split()
+    else:
+        # A tree without git (a tarball, scripts/fresh-root-test.sh's copy):
+        # everything but what builds make.
+        skip = {".git", "build", "build-asan", "__pycache__", "tmp", "pontoon",
+                "pontoon-ovs-compat", ".debhelper"}
+        files = [str(p.relative_to(REPO)) for p in REPO.rglob("*")
+                 if p.is_file() and not skip & set(p.relative_to(REPO).parts)]
     for f in files:
         if f.startswith(("build/", "build-asan/")) or not (REPO / f).is_file():
             continue
