@@ -101,15 +101,24 @@ class Container:
         deadline = time.monotonic() + 120
         state = ""
         while time.monotonic() < deadline:
-            children = run("pgrep", "-P", self.proc.pid, check=False).stdout.split()
-            if children:
-                self.init = children[0]
+            # The container's PID 1 is the nspawn child that runs systemd (an
+            # intermediate child may exist for a moment).
+            self.init = None
+            for pid in run("pgrep", "-P", self.proc.pid, check=False).stdout.split():
+                try:
+                    if Path(f"/proc/{pid}/comm").read_text().strip() == "systemd":
+                        self.init = pid
+                except OSError:
+                    pass
+            if self.init:
                 state = self("systemctl", "is-system-running", check=False).stdout.strip()
                 if state in ("running", "degraded"):
                     return
             assert self.proc.poll() is None, "the container stopped while booting"
             time.sleep(0.5)
-        raise AssertionError(f"the container did not boot: {state}")
+        log.flush()
+        raise AssertionError(f"the container did not boot: {state}\n"
+                             f"{Path(log.name).read_text()[-3000:]}")
 
     def __call__(self, *cmd, check=True, timeout=120):
         """A command in the booted container (all its namespaces)."""
