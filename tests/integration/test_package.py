@@ -122,7 +122,10 @@ class Container:
 
     def __call__(self, *cmd, check=True, timeout=120):
         """A command in the booted container (all its namespaces)."""
-        return run("nsenter", "-t", self.init, "-a", *cmd, check=check, timeout=timeout)
+        # -r -w: the container's root and directory as its PID 1 sees them
+        # (entering the mount namespace alone is not enough inside a chroot).
+        return run("nsenter", "-t", self.init, "-a", "-r", "-w", *cmd, check=check,
+                   timeout=timeout)
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
