@@ -118,7 +118,8 @@ void cli_print_man(FILE *out);
 void cli_print_bash_completion(FILE *out);
 
 /* Tables of commands, each ending with a zeroed entry; cli/main.c searches
- * them in order. */
+ * them in the order of cli_command_tables (which the man page and the
+ * completion walk too). */
 extern const struct cli_command_def bridge_commands[];   /* add-br, add-port, show, ... */
 extern const struct cli_command_def database_commands[]; /* list, find, get, set, ... */
 extern const struct cli_command_def controller_commands[]; /* set-manager, set-fail-mode, ... */
@@ -128,6 +129,8 @@ extern const struct cli_command_def macvtap_commands[];  /* macvtap/add, macvtap
 extern const struct cli_command_def guest_commands[];    /* guest/xml */
 extern const struct cli_command_def pci_commands[];      /* pci/show, pci/detach, ... */
 extern const struct cli_command_def sriov_commands[];    /* sriov/set, sriov/vf, sriov/show */
+extern const struct cli_command_def *const cli_command_tables[];   /* all of the above */
+extern const size_t cli_n_command_tables;
 
 /* A command by name from the tables above; a name with '/' that no table
  * knows gets runtime_forward_command (sent to the daemon as is). */

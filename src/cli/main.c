@@ -44,14 +44,16 @@ static const struct cli_command_def *find_in(const struct cli_command_def *table
     return NULL;
 }
 
+const struct cli_command_def *const cli_command_tables[] = {
+    bridge_commands, database_commands, controller_commands, runtime_commands,
+    macvtap_commands, guest_commands, nic_commands, pci_commands, sriov_commands,
+};
+const size_t cli_n_command_tables = sizeof cli_command_tables / sizeof *cli_command_tables;
+
 const struct cli_command_def *cli_find_command(const char *name)
 {
-    const struct cli_command_def *const tables[] = {
-        bridge_commands, database_commands, controller_commands, runtime_commands,
-        macvtap_commands, guest_commands, nic_commands, pci_commands, sriov_commands,
-    };
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
-        const struct cli_command_def *def = find_in(tables[i], name);
+    for (size_t i = 0; i < cli_n_command_tables; i++) {
+        const struct cli_command_def *def = find_in(cli_command_tables[i], name);
         if (def)
             return def;
     }

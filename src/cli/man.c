@@ -72,12 +72,8 @@ void cli_print_man(FILE *out)
         free(help);
     }
     fputs(".SH COMMAND MANUALS\n", out);
-    const struct cli_command_def *const tables[] = {
-        bridge_commands, database_commands, controller_commands, runtime_commands,
-        macvtap_commands, guest_commands, nic_commands, pci_commands, sriov_commands,
-    };
-    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++)
-        for (const struct cli_command_def *def = tables[t]; def->name; def++)
+    for (size_t t = 0; t < cli_n_command_tables; t++)
+        for (const struct cli_command_def *def = cli_command_tables[t]; def->name; def++)
             print_command_manual(out, def);
     /* The database: every table and column Pontoon stores (OVS 3.1's schema
      * and its own host tables), with their types. */
