@@ -21,10 +21,10 @@
 struct ovsdb_hub {
     struct ovsdb_locks *locks;
     char server_id[37];
-    char txn_id[37];              /* names the database as of `revision` */
+    /* Both as of the database's `revision`: */
     uint64_t revision;
-    struct ovsdb_json_cache *cache;   /* the monitors', as of cache_revision */
-    uint64_t cache_revision;
+    char txn_id[37];              /* the latest transaction's id */
+    struct ovsdb_json_cache *cache;   /* what the monitors share */
 };
 
 static void lock_notify(void *owner, const char *method, const char *name);
@@ -53,26 +53,27 @@ void ovsdb_hub_free(struct ovsdb_hub *hub)
     free(hub);
 }
 
-/* The id of the latest transaction: a new one whenever the database
- * changed since it was last asked (whoever changed it). */
-static const char *txn_id(struct ovsdb_hub *hub, struct db *db)
+/* Whenever the database changed since the hub last looked (whoever
+ * changed it): a new transaction id, and the monitors' cache emptied. */
+static void hub_sync(struct ovsdb_hub *hub, struct db *db)
 {
     uint64_t revision = db_revision(db);
     if (!hub->txn_id[0] || revision != hub->revision) {
         db_random_uuid(hub->txn_id);
+        ovsdb_json_cache_clear(hub->cache);
         hub->revision = revision;
     }
+}
+
+static const char *txn_id(struct ovsdb_hub *hub, struct db *db)
+{
+    hub_sync(hub, db);
     return hub->txn_id;
 }
 
-/* The monitors' shared cache, emptied when the database changed. */
 static struct ovsdb_json_cache *monitor_cache(struct ovsdb_hub *hub, struct db *db)
 {
-    uint64_t revision = db_revision(db);
-    if (revision != hub->cache_revision) {
-        ovsdb_json_cache_clear(hub->cache);
-        hub->cache_revision = revision;
-    }
+    hub_sync(hub, db);
     return hub->cache;
 }
 
@@ -195,7 +196,7 @@ static json_t *monitor(struct ovsdb_session *session, struct db *db, const json_
 static json_t *monitor_update(struct ovsdb_session *session, struct ovsdb_monitor *m,
                               struct db *db)
 {
-    monitor_cache(session->hub, db);
+    hub_sync(session->hub, db);
     json_t *updates = ovsdb_monitor_changes(m, db);
     if (!updates)
         return NULL;
